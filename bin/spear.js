@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// The `spear` command: runs the compiled CLI (npm run build writes dist/).
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const entry = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "services", "cli", "main.js");
+if (!existsSync(entry)) {
+  process.stderr.write("error: Spear is not built yet; run 'npm run build' (npm start and npm test build it too)\n");
+  process.exit(1);
+}
+const { main } = await import(entry);
+process.exitCode = await main(process.argv.slice(2));

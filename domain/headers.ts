@@ -1,0 +1,23 @@
+/** NATS header names that make up Spear's wire contract (docs/events.md, docs/api.md). */
+export const H = {
+  msgId: "Nats-Msg-Id",
+  eventId: "Spear-Event-Id",
+  eventType: "Spear-Event-Type",
+  schemaVersion: "Spear-Schema-Version",
+  aggregateType: "Spear-Aggregate-Type",
+  aggregateId: "Spear-Aggregate-Id",
+  occurredAt: "Spear-Occurred-At",
+  correlationId: "Spear-Correlation-Id",
+  causationId: "Spear-Causation-Id",
+  // invocation path
+  replyTo: "Spear-Reply-To",
+  invocationId: "Spear-Invocation-Id",
+  attempt: "Spear-Attempt",
+  excludeNodes: "Spear-Exclude-Nodes",
+  submittedAt: "Spear-Submitted-At",
+  retryReason: "Spear-Retry-Reason",
+  // dead letters
+  dlqReason: "Spear-Dlq-Reason",
+  dlqCode: "Spear-Dlq-Code",
+  dlqSource: "Spear-Dlq-Source",
+} as const;

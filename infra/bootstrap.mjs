@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+// What `npm start` and `npm test` run first on a fresh clone: install npm
+// packages when missing, make sure nats-server and redis-server exist (installing the Debian
+// packages when root), compile, then hand over. Plain JavaScript: nothing is installed yet.
+import { spawnSync } from "node:child_process";
+import { accessSync, constants, existsSync, statSync } from "node:fs";
+import { delimiter, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const [task, ...rest] = process.argv.slice(2);
+const say = (line) => process.stderr.write(`[spear] ${line}\n`);
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: "inherit", ...opts });
+  if (r.error) throw r.error;
+  return r.status ?? 1;
+}
+
+function ensurePackages() {
+  const installed = join(root, "node_modules", ".package-lock.json");
+  const lock = join(root, "package-lock.json");
+  if (existsSync(installed) && (!existsSync(lock) || statSync(installed).mtimeMs >= statSync(lock).mtimeMs)) return;
+  say("installing npm packages (npm install)");
+  if (run("npm", ["install", "--no-audit", "--no-fund"]) !== 0) {
+    say("npm install failed; fix the error above and run the command again");
+    process.exit(1);
+  }
+}
+
+function locate(name) {
+  const dirs = [...(process.env.PATH ?? "").split(delimiter), "/usr/sbin", "/usr/local/sbin", "/usr/bin", "/usr/local/bin"];
+  for (const d of dirs.filter(Boolean)) {
+    try {
+      accessSync(join(d, name), constants.X_OK);
+      return join(d, name);
+    } catch {
+      // not in this folder
+    }
+  }
+  return undefined;
+}
+
+function ensureServers() {
+  const missing = ["nats-server", "redis-server"].filter((b) => !locate(b));
+  if (missing.length === 0) return;
+  const isRoot = process.getuid?.() === 0;
+  if (isRoot && locate("apt-get")) {
+    say(`installing ${missing.join(" and ")} from Debian packages (apt-get install -y ${missing.join(" ")})`);
+    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+    run("apt-get", ["update", "-q"], { env });
+    if (run("apt-get", ["install", "-y", "-q", ...missing], { env }) === 0 && missing.every((b) => locate(b))) return;
+  }
+  const dockerEngine = existsSync("/var/run/docker.sock") || process.env.DOCKER_HOST;
+  if (task === "test" && dockerEngine) {
+    say(`${missing.join(" and ")} not installed; tests will run them in containers (testcontainers)`);
+    return;
+  }
+  say(`${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not installed. Install with:`);
+  say(`  sudo apt-get install -y ${missing.join(" ")}`);
+  say("or put the binaries on PATH (or set SPEAR_NATS_SERVER_BIN / SPEAR_REDIS_SERVER_BIN), then run this command again.");
+  process.exit(1);
+}
+
+function build() {
+  if (run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"]) !== 0) {
+    say("the TypeScript build failed (see above)");
+    process.exit(1);
+  }
+}
+
+const tasks = {
+  start: () => run(process.execPath, [join(root, "bin", "spear.js"), "dev", ...rest]),
+  test: () => run(process.execPath, [join(root, "node_modules", "vitest", "vitest.mjs"), "run", ...rest]),
+};
+
+if (!tasks[task]) {
+  say(`usage: node infra/bootstrap.mjs ${Object.keys(tasks).join("|")} [args...]`);
+  process.exit(2);
+}
+ensurePackages();
+ensureServers();
+build();
+process.exitCode = tasks[task]();

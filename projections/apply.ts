@@ -1,0 +1,31 @@
+import { SpearError } from "../domain/errors.js";
+import type { RecordedEvent } from "../domain/events/envelope.js";
+import { decodeRecorded, type RawStoredMessage } from "../streams/codec.js";
+import type { DocStore } from "./doc-store.js";
+import type { Projection } from "./projection.js";
+
+export type ApplyOutcome = { ok: true; event: RecordedEvent } | { ok: false; error: SpearError };
+
+/** Decodes one stored message and folds it in; a message that fails either step changes nothing. */
+export function applyMessage<D>(projection: Projection<D>, store: DocStore<D>, raw: RawStoredMessage): ApplyOutcome {
+  let event: RecordedEvent;
+  try {
+    event = decodeRecorded(raw, projection.stream);
+  } catch (e) {
+    return { ok: false, error: asSpearError(e, "invalid_event") };
+  }
+  try {
+    projection.evolve(store, event);
+    store.commit();
+    return { ok: true, event };
+  } catch (e) {
+    store.rollback();
+    return { ok: false, error: asSpearError(e, "invalid_event", `${projection.name} could not apply ${event.type}`) };
+  }
+}
+
+const asSpearError = (e: unknown, code: "invalid_event", prefix?: string): SpearError => {
+  if (e instanceof SpearError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  return new SpearError(code, prefix ? `${prefix}: ${message}` : message, undefined, { cause: e });
+};

@@ -1,0 +1,75 @@
+import type { DocWriter } from "./projection.js";
+
+const DELETED = Symbol("deleted");
+type Change<D> = D | typeof DELETED;
+
+/**
+ * The working copy a host folds a batch into. Writes of the event being applied sit in an
+ * overlay until `commit`, so an event whose `evolve` throws halfway leaves no trace.
+ */
+export class DocStore<D> implements DocWriter<D> {
+  private readonly base: Map<string, D>;
+  private readonly overlay = new Map<string, Change<D>>();
+  /** Keys changed by committed events since the last `takeDirty`. */
+  private dirty = new Set<string>();
+  private sealed = false;
+
+  constructor(base: ReadonlyMap<string, D>) {
+    this.base = new Map(base);
+  }
+
+  get(key: string): D | undefined {
+    const o = this.overlay.get(key);
+    if (o === DELETED) return undefined;
+    return o !== undefined ? o : this.base.get(key);
+  }
+
+  set(key: string, doc: D): void {
+    this.writable();
+    this.overlay.set(key, doc);
+  }
+
+  delete(key: string): void {
+    this.writable();
+    this.overlay.set(key, DELETED);
+  }
+
+  private writable(): void {
+    if (this.sealed) throw new Error("DocStore was sealed and handed to readers");
+  }
+
+  *keys(): IterableIterator<string> {
+    for (const k of this.base.keys()) if (this.overlay.get(k) !== DELETED) yield k;
+    for (const [k, v] of this.overlay) if (v !== DELETED && !this.base.has(k)) yield k;
+  }
+
+  commit(): void {
+    for (const [k, v] of this.overlay) {
+      if (v === DELETED) this.base.delete(k);
+      else this.base.set(k, v);
+      this.dirty.add(k);
+    }
+    this.overlay.clear();
+  }
+
+  rollback(): void {
+    this.overlay.clear();
+  }
+
+  /** The keys changed since the last call, with their current document (undefined = deleted). */
+  takeDirty(): Map<string, D | undefined> {
+    const out = new Map<string, D | undefined>();
+    for (const k of this.dirty) out.set(k, this.base.get(k));
+    this.dirty = new Set();
+    return out;
+  }
+
+  /**
+   * Hands the folded documents to readers. The store must not be written afterwards: the next
+   * batch starts a new store from this state (copy-on-write), so readers never see a change.
+   */
+  seal(): ReadonlyMap<string, D> {
+    this.sealed = true;
+    return this.base;
+  }
+}

@@ -1,0 +1,121 @@
+import type { JetStreamClient } from "@nats-io/jetstream";
+import type { Logger } from "pino";
+import { rawOf } from "../streams/codec.js";
+import { batches } from "../streams/batches.js";
+import { lastMatchingSeq, readStream } from "../streams/reader.js";
+import { applyMessage } from "./apply.js";
+import { DocStore } from "./doc-store.js";
+import type { Projection } from "./projection.js";
+
+export interface MemoryHostOptions {
+  /** Fold into one new state at most this many events before swapping it in. */
+  readonly maxBatch?: number;
+  /** Swap at least this often (ms) while a long catch-up is under way. */
+  readonly maxBatchMs?: number;
+  readonly fromSeq?: number;
+}
+
+type Listener<D> = (state: ReadonlyMap<string, D>, lastSeq: number) => void;
+
+/**
+ * Runs a projection in this process, fed live by an ordered consumer. Each batch is folded
+ * into a fresh copy and swapped in whole, so a reader holding `state` never sees it change.
+ */
+export class MemoryHost<D> {
+  private current: ReadonlyMap<string, D>;
+  private seq = 0;
+  private readonly listeners = new Set<Listener<D>>();
+  private readonly abort = new AbortController();
+  private caughtUp!: () => void;
+  private running?: Promise<void>;
+  /** Resolves once the state covers every event that existed when `start` was called. */
+  readonly ready: Promise<void>;
+
+  constructor(
+    private readonly js: JetStreamClient,
+    readonly projection: Projection<D>,
+    private readonly log: Logger,
+    private readonly opts: MemoryHostOptions = {},
+  ) {
+    this.current = projection.initialState();
+    this.ready = new Promise((resolve) => (this.caughtUp = resolve));
+  }
+
+  get state(): ReadonlyMap<string, D> {
+    return this.current;
+  }
+
+  /** The stream sequence of the last event folded into `state`. */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  subscribe(listener: Listener<D>): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  start(): Promise<void> {
+    this.running ??= this.run();
+    return this.ready;
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.running;
+  }
+
+  private async run(): Promise<void> {
+    let backoff = 100;
+    while (!this.abort.signal.aborted) {
+      try {
+        await this.follow();
+        backoff = 100;
+      } catch (e) {
+        if (this.abort.signal.aborted) return;
+        this.log.warn({ err: e, projection: this.projection.name, lastSeq: this.seq }, "projection feed interrupted; resuming");
+        await new Promise((r) => setTimeout(r, backoff));
+        backoff = Math.min(backoff * 2, 5_000);
+      }
+    }
+  }
+
+  private async follow(): Promise<void> {
+    const { projection } = this;
+    const fromSeq = this.seq > 0 ? this.seq + 1 : (this.opts.fromSeq ?? 1);
+    const jsm = await this.js.jetstreamManager(false);
+    const { seq: endSeq } = await lastMatchingSeq(jsm, projection.stream, projection.subject);
+    const feed = readStream(this.js, projection.stream, { filter: projection.subject, fromSeq, follow: true, signal: this.abort.signal });
+    // Until the events that existed at start are folded, swap in big batches; then per event.
+    if (endSeq < fromSeq) this.caughtUp();
+    const grouped = batches(feed, {
+      maxBatch: this.opts.maxBatch ?? 10_000,
+      maxMs: this.opts.maxBatchMs ?? 20,
+      endsBatch: (m) => m.seq >= endSeq,
+    });
+    for await (const batch of grouped) {
+      const store = new DocStore(this.current);
+      for (const m of batch) {
+        const outcome = applyMessage(projection, store, rawOf(m));
+        if (!outcome.ok) {
+          this.log.warn({ projection: projection.name, seq: m.seq, code: outcome.error.code, reason: outcome.error.message }, "skipped an event");
+        }
+      }
+      const last = batch.at(-1)!.seq;
+      this.swap(store.seal(), last);
+      if (last >= endSeq) this.caughtUp();
+    }
+  }
+
+  private swap(next: ReadonlyMap<string, D>, seq: number): void {
+    this.current = next;
+    this.seq = seq;
+    for (const l of this.listeners) {
+      try {
+        l(next, this.seq);
+      } catch (e) {
+        this.log.error({ err: e, projection: this.projection.name }, "state listener failed");
+      }
+    }
+  }
+}

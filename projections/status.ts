@@ -1,0 +1,44 @@
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
+import { isNotFound } from "../streams/nats-errors.js";
+import type { AnyProjection } from "./projection.js";
+import { bucketName, consumerName, META, readCheckpoint, readJson } from "./read-model.js";
+
+export interface ProjectionStatus {
+  readonly name: string;
+  readonly stream: string;
+  readonly subject: string;
+  /** Stream sequence of the last event committed to the read model (0 = none). */
+  readonly checkpoint: number;
+  /** Events matching the projection that the worker has not committed yet; null when unknown. */
+  readonly lag: number | null;
+  readonly owner: string | null;
+  readonly ownerRenewedMsAgo: number | null;
+}
+
+export async function projectionStatus(js: JetStreamClient, jsm: JetStreamManager, p: AnyProjection): Promise<ProjectionStatus> {
+  const base = { name: p.name, stream: p.stream, subject: p.subject };
+  let kv;
+  try {
+    kv = await new Kvm(js).open(bucketName(p), { bindOnly: true });
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+    return { ...base, checkpoint: 0, lag: null, owner: null, ownerRenewedMsAgo: null };
+  }
+  const checkpoint = await readCheckpoint(kv);
+  const owner = await readJson<{ owner: string; at: number }>(kv, META.owner);
+  let lag: number | null = null;
+  try {
+    const ci = await jsm.consumers.info(p.stream, consumerName(p));
+    lag = ci.num_pending + ci.num_ack_pending;
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+  return {
+    ...base,
+    checkpoint,
+    lag,
+    owner: owner?.value.owner ?? null,
+    ownerRenewedMsAgo: owner ? Date.now() - owner.value.at : null,
+  };
+}

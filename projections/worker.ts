@@ -1,0 +1,186 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from "@nats-io/jetstream";
+import type { KV } from "@nats-io/kv";
+import type { Logger } from "pino";
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import { isSpearError } from "../domain/errors.js";
+import { rawOf } from "../streams/codec.js";
+import { deadLetter } from "../streams/dead-letter.js";
+import { batches } from "../streams/batches.js";
+import { isNotFound } from "../streams/nats-errors.js";
+import { lastMatchingSeq } from "../streams/reader.js";
+import { applyMessage } from "./apply.js";
+import { DocStore } from "./doc-store.js";
+import { OwnerLock } from "./owner-lock.js";
+import type { Projection } from "./projection.js";
+import { commitBatch, consumerName, loadDocuments, openReadModel, recover } from "./read-model.js";
+
+export interface WorkerOptions {
+  readonly replicas?: number;
+  readonly owner?: string;
+  readonly lockTtlMs?: number;
+  /** Commit after this many events... */
+  readonly maxBatch?: number;
+  /** ...or this many ms, whichever comes first (and always when caught up). */
+  readonly maxBatchMs?: number;
+  /** Stop once every event that existed at start is applied (used by rebuild). */
+  readonly untilCaughtUp?: boolean;
+  /** Wait for a holder that stopped renewing (a crashed worker) instead of failing at once. */
+  readonly waitForLock?: boolean;
+}
+
+export interface WorkerProgress {
+  readonly applied: number;
+  readonly poison: number;
+  readonly checkpoint: number;
+}
+
+/**
+ * Runs a projection into a KV read model with a durable consumer. Each event is applied
+ * exactly once across restarts: documents and checkpoint are committed together (see
+ * commitBatch), and redelivered events at or below the checkpoint are skipped.
+ */
+export class ProjectionWorker<D> {
+  private readonly abort = new AbortController();
+  private lock?: OwnerLock;
+  private checkpoint = 0;
+  private applied = 0;
+  private poison = 0;
+
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    readonly projection: Projection<D>,
+    private readonly log: Logger,
+    private readonly opts: WorkerOptions = {},
+  ) {}
+
+  get progress(): WorkerProgress {
+    return { applied: this.applied, poison: this.poison, checkpoint: this.checkpoint };
+  }
+
+  /** Takes ownership, recovers, then folds events until `stop` (or until caught up). */
+  async run(): Promise<WorkerProgress> {
+    const kv = await openReadModel(this.js, this.projection, this.opts.replicas ?? 1);
+    const ttl = this.opts.lockTtlMs ?? 15_000;
+    this.lock = new OwnerLock(kv, this.opts.owner ?? `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`, ttl, (reason) => {
+      this.log.error({ projection: this.projection.name, reason }, "lost ownership of the projection; stopping");
+      this.abort.abort();
+    });
+    await this.acquire(this.lock, ttl);
+    try {
+      this.checkpoint = await recover(kv);
+      const store = new DocStore<D>(await this.initialDocs(kv));
+      await this.consume(kv, store);
+      return this.progress;
+    } finally {
+      await this.lock.release();
+    }
+  }
+
+  stop(): void {
+    this.abort.abort();
+  }
+
+  private async acquire(lock: OwnerLock, ttl: number): Promise<void> {
+    for (let logged = false; ; ) {
+      try {
+        return await lock.acquire();
+      } catch (e) {
+        if (!this.opts.waitForLock || !isSpearError(e, "projection_locked") || this.abort.signal.aborted) throw e;
+        if (!logged) this.log.warn({ projection: this.projection.name, reason: e.message }, "waiting for the projection's current owner to let go");
+        logged = true;
+        await new Promise((r) => setTimeout(r, Math.max(100, ttl / 5)));
+      }
+    }
+  }
+
+  private async initialDocs(kv: KV): Promise<ReadonlyMap<string, D>> {
+    const initial = this.projection.initialState();
+    if (this.checkpoint === 0) return initial;
+    return new Map([...initial, ...(await loadDocuments<D>(kv))]);
+  }
+
+  private async consume(kv: KV, store: DocStore<D>): Promise<void> {
+    const { projection, log } = this;
+    const name = consumerName(projection);
+    await this.ensureConsumer(name);
+    const { seq: endSeq } = await lastMatchingSeq(this.jsm, projection.stream, projection.subject);
+    if (this.opts.untilCaughtUp && endSeq <= this.checkpoint) {
+      await this.flush(kv, store, undefined);
+      return;
+    }
+    const consumer = await this.js.consumers.get(projection.stream, name);
+    const messages = await consumer.consume({ max_messages: this.opts.maxBatch ?? 1_000 });
+    const stop = () => messages.stop();
+    this.abort.signal.addEventListener("abort", stop, { once: true });
+    if (this.abort.signal.aborted) stop();
+    try {
+      const grouped = batches(messages, {
+        maxBatch: this.opts.maxBatch ?? 1_000,
+        maxMs: this.opts.maxBatchMs ?? 200,
+        endsBatch: (m) => m.seq === endSeq,
+      });
+      for await (const batch of grouped) {
+        for (const m of batch) {
+          if (m.seq <= this.checkpoint) continue;
+          const outcome = applyMessage(projection, store, rawOf(m));
+          if (outcome.ok) {
+            this.applied++;
+            continue;
+          }
+          this.poison++;
+          log.warn({ projection: projection.name, seq: m.seq, code: outcome.error.code, reason: outcome.error.message }, "poison event dead-lettered");
+          await deadLetter(this.js, {
+            source: "projection",
+            key: projection.name,
+            reason: outcome.error,
+            original: { stream: projection.stream, ...rawOf(m) },
+          });
+        }
+        await this.flush(kv, store, batch.at(-1));
+        if (this.opts.untilCaughtUp && this.checkpoint >= endSeq) return;
+      }
+    } finally {
+      this.abort.signal.removeEventListener("abort", stop);
+      stop();
+    }
+  }
+
+  private async flush(kv: KV, store: DocStore<D>, last: JsMsg | undefined): Promise<void> {
+    const seq = Math.max(this.checkpoint, last?.seq ?? 0);
+    await commitBatch(kv, store.takeDirty(), seq);
+    this.checkpoint = seq;
+    // AckPolicy.All: acknowledging the last message acknowledges the whole batch.
+    if (last) await last.ackAck();
+  }
+
+  /**
+   * The durable consumer is repositioned at the checkpoint on every start: what it had
+   * delivered but we had not committed comes again at once instead of after its ack wait.
+   */
+  private async ensureConsumer(name: string): Promise<void> {
+    const { projection } = this;
+    try {
+      await this.jsm.consumers.delete(projection.stream, name);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+    await this.jsm.consumers.add(projection.stream, {
+      durable_name: name,
+      filter_subject: projection.subject,
+      ack_policy: AckPolicy.All,
+      ack_wait: 60_000_000_000,
+      max_ack_pending: 20_000,
+      ...(this.checkpoint > 0
+        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.checkpoint + 1 }
+        : { deliver_policy: DeliverPolicy.All }),
+    });
+  }
+}

@@ -1,0 +1,69 @@
+import { Command } from "commander";
+import { findProjections, projectionRegistry } from "../../../projections/registry.js";
+import { rebuildProjection } from "../../../projections/rebuild.js";
+import { projectionStatus } from "../../../projections/status.js";
+import { ProjectionWorker } from "../../../projections/worker.js";
+import { ensureStreams } from "../../../streams/ensure.js";
+import { Duration, parseConfig } from "../../config.js";
+import { cliContext, withNats } from "../context.js";
+import { printJson, printTable } from "../output.js";
+import { parsePositiveInt } from "../parse.js";
+
+export const projectionsCommand = () => {
+  const cmd = new Command("projections").description("read models folded from the streams");
+  cmd
+    .command("run")
+    .argument("[names...]", "projections to run (all when none is named)")
+    .description("run projection workers into their KV read models until stopped")
+    .option("--lock-ttl <duration>", "how long a silent owner keeps a projection before another worker takes over", "15s")
+    .action(async (names: string[], o: { lockTtl: string }, c: Command) => {
+      const lockTtlMs = parseConfig(Duration, o.lockTtl, "--lock-ttl");
+      const ctx = cliContext(c, "spear-projections");
+      const chosen = findProjections(names);
+      await withNats(
+        ctx,
+        "spear-projections",
+        async ({ js, jsm }) => {
+          await ensureStreams(jsm, ctx.streams);
+          const workers = chosen.map((p) => new ProjectionWorker(js, jsm, p, ctx.log, { replicas: ctx.streams.replicas, lockTtlMs, waitForLock: true }));
+          const stop = () => workers.forEach((w) => w.stop());
+          process.once("SIGINT", stop);
+          process.once("SIGTERM", stop);
+          ctx.log.info({ projections: chosen.map((p) => p.name) }, "projection workers running");
+          await Promise.all(workers.map((w) => w.run()));
+        },
+        true,
+      );
+    });
+  cmd
+    .command("rebuild")
+    .argument("<name>", "projection to rebuild")
+    .option("--from-seq <n>", "fold only events from this stream sequence on", parsePositiveInt)
+    .description("throw a read model away and fold its stream again until caught up")
+    .action(async (name: string, opts: { fromSeq?: number }, c: Command) => {
+      const ctx = cliContext(c, "spear-projections");
+      const [p] = findProjections([name]);
+      await withNats(ctx, "spear-projections", async ({ js, jsm }) => {
+        const started = Date.now();
+        const progress = await rebuildProjection(js, jsm, p!, ctx.log, { ...opts, replicas: ctx.streams.replicas });
+        const result = { name: p!.name, ...progress, ms: Date.now() - started };
+        if (ctx.json) printJson(result);
+        else process.stdout.write(`rebuilt ${result.name}: ${result.applied} events applied, ${result.poison} dead-lettered, checkpoint ${result.checkpoint}, ${result.ms} ms\n`);
+      });
+    });
+  cmd
+    .command("status")
+    .description("each projection's checkpoint, lag and owner")
+    .action(async (_o, c: Command) => {
+      const ctx = cliContext(c);
+      await withNats(ctx, "spear-projections", async ({ js, jsm }) => {
+        const rows = await Promise.all(projectionRegistry.map((p) => projectionStatus(js, jsm, p)));
+        if (ctx.json) return rows.forEach(printJson);
+        printTable(
+          ["projection", "stream", "subject", "checkpoint", "lag", "owner"],
+          rows.map((r) => [r.name, r.stream, r.subject, r.checkpoint, r.lag, r.owner ? `${r.owner} (${r.ownerRenewedMsAgo} ms ago)` : null]),
+        );
+      });
+    });
+  return cmd;
+};

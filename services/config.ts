@@ -1,0 +1,82 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import ms from "ms";
+import { z } from "zod";
+import { SpearError } from "../domain/errors.js";
+import { defaultStreamSettings, type StreamSettings } from "../streams/catalog.js";
+
+/** A duration as a number of ms or a string like `30s`, `10m`, `24h`. */
+export const Duration = z.union([z.number().int().nonnegative(), z.string()]).transform((v, ctx) => {
+  if (typeof v === "number") return v;
+  const parsed = /^\d+$/.test(v) ? Number(v) : ms(v as ms.StringValue);
+  if (typeof parsed !== "number" || !Number.isFinite(parsed) || parsed < 0) {
+    ctx.addIssue({ code: "custom", message: `'${v}' is not a duration (try 500ms, 30s, 10m, 24h)` });
+    return z.NEVER;
+  }
+  return parsed;
+});
+
+const natsUrl = z
+  .string()
+  .min(1)
+  .refine(
+    (v) => v.split(",").every((u) => /^(nats|tls|ws|wss):\/\/[^\s/]+$|^[^\s/:]+:\d+$/.test(u.trim())),
+    "must be nats://host:port (comma-separated for a cluster)",
+  );
+
+export const ConnectionConfig = z.object({
+  natsUrl,
+  natsCreds: z.string().min(1).optional(),
+  natsUser: z.string().min(1).optional(),
+  natsPassword: z.string().min(1).optional(),
+  natsToken: z.string().min(1).optional(),
+  redisUrl: z.string().regex(/^rediss?:\/\/\S+$/, "must be redis://host:port[/db]"),
+});
+export type ConnectionConfig = z.infer<typeof ConnectionConfig>;
+
+export const StreamSettingsConfig = z.object({
+  replicas: z.coerce.number().int().min(1).max(5).default(defaultStreamSettings.replicas),
+  invokeMaxAge: Duration.default(defaultStreamSettings.invokeMaxAgeMs),
+  assignMaxAge: Duration.default(defaultStreamSettings.assignMaxAgeMs),
+  resultTtl: Duration.default(defaultStreamSettings.resultMaxAgeMs),
+  statusMaxAge: Duration.default(defaultStreamSettings.statusMaxAgeMs),
+  dedupeWindow: Duration.default(defaultStreamSettings.dedupeWindowMs),
+});
+
+export const toStreamSettings = (c: z.infer<typeof StreamSettingsConfig>): StreamSettings => ({
+  replicas: c.replicas,
+  invokeMaxAgeMs: c.invokeMaxAge,
+  assignMaxAgeMs: c.assignMaxAge,
+  resultMaxAgeMs: c.resultTtl,
+  statusMaxAgeMs: c.statusMaxAge,
+  dedupeWindowMs: c.dedupeWindow,
+});
+
+/** Validates configuration at start-up; every problem is named with the setting it concerns. */
+export function parseConfig<S extends z.ZodType>(schema: S, raw: unknown, what = "configuration"): z.output<S> {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+  throw new SpearError("invalid_config", `invalid ${what}: ${problems}`);
+}
+
+/** Where `spear dev` writes the URLs of what it started; other commands read it as a default. */
+export const devStateFile = (dataDir = ".spear") => join(dataDir, "dev.json");
+
+export interface DevState {
+  readonly natsUrl: string;
+  readonly redisUrl: string;
+  readonly gatewayUrl?: string;
+  readonly pids: Readonly<Record<string, number>>;
+  readonly startedAt: string;
+}
+
+export function readDevState(dataDir = ".spear"): DevState | undefined {
+  const file = devStateFile(dataDir);
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as DevState;
+  } catch {
+    return undefined;
+  }
+}

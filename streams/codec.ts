@@ -1,0 +1,122 @@
+import { headers as natsHeaders, type MsgHdrs } from "@nats-io/transport-node";
+import { randomUUID } from "node:crypto";
+import { SpearError } from "../domain/errors.js";
+import { AggregateType, currentVersion, decodeEvent, encodeEvent, type DomainEvent } from "../domain/events/catalog.js";
+import { EventMeta, type AggregateRef, type RecordedEvent, type StreamPosition } from "../domain/events/envelope.js";
+import { H } from "../domain/headers.js";
+import { lastToken } from "../domain/subjects.js";
+import { streamNames } from "./catalog.js";
+import { decodeJson } from "./json.js";
+
+export interface EventContext {
+  readonly correlationId?: string;
+  readonly causationId?: string;
+  /** Supplying the id makes a retried append idempotent (it is also the `Nats-Msg-Id`). */
+  readonly eventId?: string;
+  readonly now?: Date;
+}
+
+export function newMeta(event: DomainEvent, aggregate: AggregateRef, ctx: EventContext = {}): EventMeta {
+  return {
+    eventId: ctx.eventId ?? randomUUID(),
+    type: event.type,
+    schemaVersion: currentVersion(event.type),
+    aggregateType: aggregate.type,
+    aggregateId: aggregate.id,
+    occurredAt: (ctx.now ?? new Date()).toISOString(),
+    ...(ctx.correlationId ? { correlationId: ctx.correlationId } : {}),
+    ...(ctx.causationId ? { causationId: ctx.causationId } : {}),
+  };
+}
+
+export function metaHeaders(meta: EventMeta, into: MsgHdrs = natsHeaders()): MsgHdrs {
+  into.set(H.msgId, meta.eventId);
+  into.set(H.eventId, meta.eventId);
+  into.set(H.eventType, meta.type);
+  into.set(H.schemaVersion, String(meta.schemaVersion));
+  into.set(H.aggregateType, meta.aggregateType);
+  into.set(H.aggregateId, meta.aggregateId);
+  into.set(H.occurredAt, meta.occurredAt);
+  if (meta.correlationId) into.set(H.correlationId, meta.correlationId);
+  if (meta.causationId) into.set(H.causationId, meta.causationId);
+  return into;
+}
+
+/** Validates the event and returns headers and body ready to publish. */
+export function encodeEnvelope(event: DomainEvent, meta: EventMeta): { headers: MsgHdrs; body: unknown } {
+  return { headers: metaHeaders(meta), body: encodeEvent(event) };
+}
+
+/**
+ * Messages that any NATS client may publish without Spear's headers (an invoke request,
+ * a status report) get their type from the stream they are in and their id from the subject.
+ */
+const implicitTypes: Record<string, { type: string; aggregate: AggregateType }> = {
+  [streamNames.invoke]: { type: "InvocationRequested", aggregate: "invocation" },
+  [streamNames.assign]: { type: "InvocationAssigned", aggregate: "invocation" },
+  [streamNames.results]: { type: "InvocationFinished", aggregate: "invocation" },
+  [streamNames.status]: { type: "NodeStatusReported", aggregate: "node" },
+};
+
+export interface RawStoredMessage {
+  readonly subject: string;
+  readonly seq: number;
+  readonly headers?: MsgHdrs | undefined;
+  readonly data: Uint8Array;
+  /** ISO time the server stored it. */
+  readonly time: string;
+}
+
+export function readMeta(msg: RawStoredMessage, stream: string): EventMeta {
+  const h = msg.headers;
+  const get = (k: string) => h?.get(k) || undefined;
+  const implicit = implicitTypes[stream];
+  const type = get(H.eventType) ?? implicit?.type;
+  if (!type) {
+    throw new SpearError("invalid_event", `message ${stream}#${msg.seq} on ${msg.subject} has no ${H.eventType} header`);
+  }
+  const aggregateId =
+    get(H.aggregateId) ??
+    (implicit?.aggregate === "invocation" && stream === streamNames.invoke
+      ? get(H.invocationId) ?? get(H.msgId) ?? `${stream}-${msg.seq}`
+      : lastToken(msg.subject));
+  const candidate = {
+    eventId: get(H.eventId) ?? get(H.msgId) ?? `${stream}-${msg.seq}`,
+    type,
+    schemaVersion: Number(get(H.schemaVersion) ?? 1),
+    aggregateType: get(H.aggregateType) ?? implicit?.aggregate ?? msg.subject.split(".")[2],
+    aggregateId,
+    occurredAt: get(H.occurredAt) ?? msg.time,
+    correlationId: get(H.correlationId),
+    causationId: get(H.causationId),
+  };
+  const parsed = EventMeta.safeParse(candidate);
+  if (!parsed.success) {
+    throw new SpearError("invalid_event", `message ${stream}#${msg.seq} has an invalid envelope: ${parsed.error.issues[0]?.message}`);
+  }
+  return parsed.data;
+}
+
+/** Decodes, validates and upcasts a stored message into a typed event. Throws SpearError. */
+export function decodeRecorded(msg: RawStoredMessage, stream: string): RecordedEvent {
+  const meta = readMeta(msg, stream);
+  let body: unknown;
+  try {
+    body = decodeJson(msg.data);
+  } catch (cause) {
+    throw new SpearError("invalid_event", `message ${stream}#${msg.seq} is not JSON`, undefined, { cause });
+  }
+  const event = decodeEvent(meta.type, meta.schemaVersion, body);
+  const position: StreamPosition = { stream, seq: msg.seq, subject: msg.subject, time: msg.time };
+  return { ...event, meta, position } as RecordedEvent;
+}
+
+/** The parts of a consumed or fetched message that decoding needs. */
+export const rawOf = (m: {
+  subject: string;
+  seq: number;
+  headers?: MsgHdrs | undefined;
+  header?: MsgHdrs | undefined;
+  data: Uint8Array;
+  timestamp: string;
+}): RawStoredMessage => ({ subject: m.subject, seq: m.seq, headers: m.headers ?? m.header, data: m.data, time: m.timestamp });

@@ -1,0 +1,37 @@
+import type { JetStreamClient } from "@nats-io/jetstream";
+import { headers as natsHeaders } from "@nats-io/transport-node";
+import type { ErrorBody } from "../domain/errors.js";
+import { H } from "../domain/headers.js";
+import { subjects } from "../domain/subjects.js";
+import type { RawStoredMessage } from "./codec.js";
+
+export interface DeadLetter {
+  /** What gave up on the message: `projection`, `invocation`, ... */
+  readonly source: string;
+  /** Narrows the source: a projection name, a function name. */
+  readonly key: string;
+  readonly reason: Pick<ErrorBody, "code" | "message">;
+  readonly original: RawStoredMessage & { readonly stream: string };
+}
+
+/**
+ * Keeps what could not be processed on `spear.dlq.<source>.<key>`: the original body and
+ * headers unchanged (so it can be replayed or republished), plus why and where from.
+ * Idempotent per original message and source.
+ */
+export async function deadLetter(js: JetStreamClient, dl: DeadLetter): Promise<number> {
+  const h = natsHeaders();
+  for (const [k, values] of dl.original.headers ?? []) {
+    if (k === H.msgId) continue;
+    for (const v of values) h.append(k, v);
+  }
+  const from = `${dl.original.stream}#${dl.original.seq}`;
+  h.set(H.dlqCode, dl.reason.code);
+  h.set(H.dlqReason, dl.reason.message.replace(/[\r\n]+/g, " ").slice(0, 1024));
+  h.set(H.dlqSource, `${from} ${dl.original.subject}`);
+  const ack = await js.publish(subjects.dlq(dl.source, dl.key), dl.original.data, {
+    headers: h,
+    msgID: `dlq-${dl.source}-${dl.key}-${from}`,
+  });
+  return ack.seq;
+}

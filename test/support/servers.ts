@@ -1,0 +1,81 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll } from "vitest";
+import { locateBinary } from "../../infra/local/binaries.js";
+import { NatsServer } from "../../infra/local/nats-server.js";
+import { RedisServer } from "../../infra/local/redis-server.js";
+import { startNatsContainer, startRedisContainer } from "./containers.js";
+
+/** A server a suite owns: it can be crashed (kill -9) and brought back on the same port and data. */
+export interface TestServer {
+  readonly url: string;
+  kill(): Promise<void>;
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), `spear-${prefix}-`));
+
+export async function startNats(): Promise<TestServer> {
+  if (!locateBinary("nats-server")) return startNatsContainer();
+  const dir = tempDir("nats");
+  const server = await new NatsServer({ dataDir: dir }).start();
+  return {
+    get url() {
+      return server.url;
+    },
+    kill: () => server.kill(),
+    restart: async () => {
+      await server.kill();
+      await server.start();
+    },
+    stop: async () => {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function startRedis(): Promise<TestServer> {
+  if (!locateBinary("redis-server")) return startRedisContainer();
+  const dir = tempDir("redis");
+  const server = await new RedisServer({ dataDir: dir }).start();
+  return {
+    get url() {
+      return server.url;
+    },
+    kill: () => server.kill(),
+    restart: async () => {
+      await server.kill();
+      await server.start();
+    },
+    stop: async () => {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Starts the servers a suite asks for in beforeAll and stops them in afterAll. */
+export function useServers(want: { nats?: boolean; redis?: boolean } = { nats: true }) {
+  const s: { nats?: TestServer; redis?: TestServer } = {};
+  beforeAll(async () => {
+    if (want.nats) s.nats = await startNats();
+    if (want.redis) s.redis = await startRedis();
+  });
+  afterAll(async () => {
+    await s.redis?.stop();
+    await s.nats?.stop();
+  });
+  return {
+    get nats(): TestServer {
+      if (!s.nats) throw new Error("nats-server not started for this suite");
+      return s.nats;
+    },
+    get redis(): TestServer {
+      if (!s.redis) throw new Error("redis-server not started for this suite");
+      return s.redis;
+    },
+  };
+}
