@@ -22,6 +22,40 @@ export const errorCatalog = {
   // projections
   unknown_projection: { http: 404, text: "No projection by that name." },
   projection_locked: { http: 409, text: "Another worker holds this projection." },
+  // spearlet instances, pools and concurrency control
+  illegal_transition: { http: 409, text: "An instance state change that its lifecycle does not allow." },
+  saturated: { http: 503, text: "The node is at a concurrency or instance limit and refused the call at once." },
+  rate_limited: { http: 429, text: "The function's rate limit on this node refused the call at once." },
+  instance_start_failed: { http: 502, text: "A function instance could not be created or warmed up." },
+  pool_closed: { http: 503, text: "The function version's instance pool was closed (version dropped or node stopping)." },
+  // artifacts and the wasm runtime
+  artifact_not_found: { http: 404, text: "No artifact with that sha256 in the object store." },
+  artifact_integrity: { http: 422, text: "An artifact's bytes do not match its sha256 or size." },
+  artifact_invalid: { http: 422, text: "An artifact is not a module the runtime can load (bad WebAssembly, unsupported import or feature)." },
+  instance_terminated: { http: 500, text: "A call was made on a runtime instance after it was terminated." },
+  // process and container runtimes
+  instance_busy: { http: 500, text: "A warm instance was given a call while it was still running another (one call at a time)." },
+  // control plane (SMS): nodes, functions, pools, sessions and its NATS API
+  node_not_found: { http: 404, text: "No node registered under that id." },
+  node_deregistered: { http: 410, text: "The node was deregistered; register it again to bring it back." },
+  node_already_draining: { http: 409, text: "The node is draining already." },
+  node_not_draining: { http: 409, text: "The node is not draining, so it cannot be undrained." },
+  function_not_found: { http: 404, text: "No function deployed under that name." },
+  function_deleted: { http: 410, text: "The function was deleted; deploy it again to bring it back." },
+  function_inactive: { http: 409, text: "The function has no active version (invoke a version explicitly or activate one)." },
+  version_not_found: { http: 404, text: "The function has no such version." },
+  pool_not_found: { http: 404, text: "No pool with that id (configured or auto-generated)." },
+  session_not_found: { http: 404, text: "No session with that id." },
+  session_already_bound: { http: 409, text: "The session is bound to another pool for the same language pair." },
+  session_ended: { http: 410, text: "The session has ended." },
+  service_unavailable: { http: 503, text: "No replica of the service answered on its subject (is `spear sms` running?)." },
+  // scheduler: placement and slot leases
+  no_eligible_pool: { http: 503, text: "No pool can take the function (services, language pair, tenant override) and strict mode is on." },
+  no_capacity: { http: 503, text: "Every candidate node is full, over a load threshold, draining, lost or excluded; retry later." },
+  function_requirements_unmet: { http: 422, text: "No candidate node offers the function's runtime, services, labels or language pair." },
+  lease_not_found: { http: 410, text: "The slot lease is gone (released or never granted): the call must not run." },
+  lease_expired: { http: 410, text: "The slot lease expired before it was committed: the call must not run." },
+  lease_state_lost: { http: 503, text: "Redis lost the lease state (flush or restart); the scheduler rebuilds it from the log." },
 } as const satisfies Record<string, { http: number; text: string }>;
 
 export type ErrorCode = keyof typeof errorCatalog;

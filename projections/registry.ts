@@ -1,9 +1,26 @@
 import { SpearError } from "../domain/errors.js";
+import { artifactCatalog } from "./definitions/artifact-catalog.js";
 import { eventCounts } from "./definitions/event-counts.js";
+import { functionCatalog } from "./definitions/function-catalog.js";
+import { invocationStats } from "./definitions/invocation-stats.js";
+import { nodeRegistry } from "./definitions/node-registry.js";
+import { nodeUsage } from "./definitions/node-usage.js";
+import { poolIndex } from "./definitions/pool-index.js";
+import { sessionTable } from "./definitions/session-table.js";
 import type { AnyProjection } from "./projection.js";
 
 /** Every projection `spear projections run|rebuild|status` knows, by name. */
-export const projectionRegistry: readonly AnyProjection[] = [eventCounts];
+export const projectionRegistry: readonly AnyProjection[] = [
+  eventCounts,
+  // the control plane's read models (cluster stats are composed from four of them: cluster-stats.ts)
+  nodeRegistry,
+  nodeUsage,
+  functionCatalog,
+  artifactCatalog,
+  poolIndex,
+  sessionTable,
+  invocationStats,
+];
 
 export function findProjections(names: readonly string[]): AnyProjection[] {
   if (names.length === 0) return [...projectionRegistry];

@@ -31,8 +31,8 @@ export const NodeRegistered = z.object({
 });
 
 export const NodeUpdated = z
-  .object({ capabilities: NodeCapabilities.optional(), capacity: NodeCapacity.optional() })
-  .refine((u) => u.capabilities !== undefined || u.capacity !== undefined, "an update must change capabilities or capacity");
+  .object({ name: z.string().min(1).max(128).optional(), capabilities: NodeCapabilities.optional(), capacity: NodeCapacity.optional() })
+  .refine((u) => u.name !== undefined || u.capabilities !== undefined || u.capacity !== undefined, "an update must change the name, capabilities or capacity");
 
 export const NodeDrained = z.object({ reason: z.string().max(256).optional() });
 export const NodeUndrained = z.object({});

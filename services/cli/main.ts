@@ -1,8 +1,13 @@
 import { Command, CommanderError, Option } from "commander";
 import { isErrorCode, SpearError } from "../../domain/errors.js";
 import { devCommand } from "./commands/dev.js";
+import { functionsCommand } from "./commands/functions.js";
+import { nodesCommand } from "./commands/nodes.js";
+import { poolsCommand } from "./commands/pools.js";
 import { projectionsCommand } from "./commands/projections.js";
 import { replayCommand } from "./commands/replay.js";
+import { sessionsCommand } from "./commands/sessions.js";
+import { smsCommand } from "./commands/sms.js";
 import { streamsCommand } from "./commands/streams.js";
 
 export function buildProgram(): Command {
@@ -25,6 +30,11 @@ export function buildProgram(): Command {
   program.addCommand(streamsCommand());
   program.addCommand(replayCommand());
   program.addCommand(projectionsCommand());
+  program.addCommand(smsCommand());
+  program.addCommand(nodesCommand());
+  program.addCommand(functionsCommand());
+  program.addCommand(poolsCommand());
+  program.addCommand(sessionsCommand());
   return program;
 }
 

@@ -8,4 +8,8 @@ import { spawnSync } from "node:child_process";
 export default function setup(): void {
   const r = spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json"], { encoding: "utf8" });
   if (r.status !== 0) process.stderr.write(`[global-setup] tsc reported errors (emitted anyway):\n${r.stdout}${r.stderr}`);
+  // The WebAssembly examples (examples/*/build/*.wasm) are built from their WAT sources; only
+  // the tests that run them fail when that build does.
+  const ex = spawnSync(process.execPath, ["dist/examples/build-examples.js"], { encoding: "utf8" });
+  if (ex.status !== 0) process.stderr.write(`[global-setup] building the WebAssembly examples failed:\n${ex.stdout}${ex.stderr}`);
 }

@@ -1,0 +1,46 @@
+import type { MarkNodeLostCommand, MarkNodeRecoveredCommand } from "./commands.js";
+import { lastHeardAt, type NodeUsageView } from "./usage.js";
+import type { NodeView } from "./view.js";
+
+export interface LivenessInput {
+  readonly nodes: Iterable<NodeView>;
+  readonly usage: { get(nodeId: string): NodeUsageView | undefined };
+  readonly now: number;
+  readonly timeoutMs: number;
+}
+
+/**
+ * Which nodes liveness must declare lost or recovered now. A node is lost when nothing was
+ * heard of it (report, registration, recovery) for longer than the timeout, so a node that
+ * registered but never reported is lost too; a lost node recovers when a report newer than
+ * the one known at its loss arrived within the timeout. The node decider has the last word.
+ */
+export function livenessVerdicts(input: LivenessInput): (MarkNodeLostCommand | MarkNodeRecoveredCommand)[] {
+  const out: (MarkNodeLostCommand | MarkNodeRecoveredCommand)[] = [];
+  for (const node of input.nodes) {
+    if (node.state === "deregistered") continue;
+    const usage = input.usage.get(node.id);
+    if (!node.lost) {
+      if (input.now - Date.parse(lastHeardAt(node, usage)) > input.timeoutMs) {
+        out.push({ type: "MarkNodeLost", nodeId: node.id, lastSeenAt: usage?.receivedAt ?? node.lastSeenAt, timeoutMs: input.timeoutMs });
+      }
+      continue;
+    }
+    if (!usage) continue;
+    const received = Date.parse(usage.receivedAt);
+    const newer = node.lastSeenAt === null || received > Date.parse(node.lastSeenAt);
+    if (newer && input.now - received <= input.timeoutMs) out.push({ type: "MarkNodeRecovered", nodeId: node.id, seenAt: usage.receivedAt });
+  }
+  return out;
+}
+
+/** The earliest time (ms) at which a node that is alive now would be declared lost; null when none. */
+export function nextLossAt(input: Omit<LivenessInput, "now">): number | null {
+  let next: number | null = null;
+  for (const node of input.nodes) {
+    if (node.state === "deregistered" || node.lost) continue;
+    const at = Date.parse(lastHeardAt(node, input.usage.get(node.id))) + input.timeoutMs + 1;
+    if (next === null || at < next) next = at;
+  }
+  return next;
+}

@@ -1,0 +1,225 @@
+import { randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
+import type { Logger } from "pino";
+import type { z } from "zod";
+import { SpearError } from "../../../domain/errors.js";
+import { NodeId } from "../../../domain/ids.js";
+import {
+  ActiveLease,
+  ReserveRequest,
+  toClaimedLease,
+  toLease,
+  type ClaimedLease,
+  type Lease,
+  type NodeCounters,
+  type ReserveResult,
+} from "./lease.js";
+import { toSpearError } from "./redis-errors.js";
+import { claimExpiredLua, commitLua, countersLua, expireNodeLua, forgetLua, rebuildLua, releaseLua, reserveLua } from "./scripts.js";
+
+export interface LeaseStoreOptions {
+  readonly url: string;
+  /** Key prefix of every lease key. */
+  readonly prefix?: string;
+  /** A call that gets no answer within this fails with redis_unreachable. */
+  readonly commandTimeoutMs?: number;
+  readonly connectTimeoutMs?: number;
+  /** How long a released lease is remembered, so a late redelivery of its attempt is recognised. */
+  readonly tombstoneMs?: number;
+  readonly log?: Logger;
+  readonly name?: string;
+}
+
+const scripts = {
+  spearLeaseReserve: reserveLua,
+  spearLeaseCommit: commitLua,
+  spearLeaseRelease: releaseLua,
+  spearLeaseClaimExpired: claimExpiredLua,
+  spearLeaseForget: forgetLua,
+  spearLeaseExpireNode: expireNodeLua,
+  spearLeaseCounters: countersLua,
+  spearLeaseRebuild: rebuildLua,
+} as const;
+type ScriptName = keyof typeof scripts;
+type ScriptCall = (...args: (string | number)[]) => Promise<unknown>;
+
+function valid<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  throw new SpearError("invalid_argument", `invalid ${what}: ${r.error.issues.map((i) => `${i.path.join(".") || "(value)"}: ${i.message}`).join("; ")}`);
+}
+
+const count = (n: number, what: string): number => {
+  if (!Number.isInteger(n) || n < 0) throw new SpearError("invalid_argument", `${what} must be a non-negative integer, got ${n}`);
+  return n;
+};
+
+/**
+ * Node slot leases in Redis, each operation one Lua script (loaded once, run by EVALSHA).
+ * Redis holds no fact the log lacks: the scheduler passes each node's slots from its
+ * snapshot, and after Redis loses its state (flush, restart) every call fails with
+ * `lease_state_lost` until `rebuild` has put back the leases the log says are active.
+ *
+ * Calls never queue while Redis is away: they fail at once with `redis_unreachable` (the
+ * scheduler naks and the request is redelivered later), and the store logs the outage once.
+ */
+export class LeaseStore {
+  private readonly redis: Redis;
+  private readonly prefix: string;
+  private readonly tombstoneMs: number;
+  private down = false;
+
+  constructor(private readonly opts: LeaseStoreOptions) {
+    this.prefix = opts.prefix ?? "spear:lease:";
+    this.tombstoneMs = opts.tombstoneMs ?? 10 * 60_000;
+    this.redis = new Redis(opts.url, {
+      connectionName: opts.name ?? "spear-leases",
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
+      commandTimeout: opts.commandTimeoutMs ?? 2_000,
+      connectTimeout: opts.connectTimeoutMs ?? 2_000,
+      // Keep reconnecting for as long as the process lives; calls fail fast meanwhile.
+      retryStrategy: (times) => Math.min(100 * times, 2_000),
+    });
+    for (const [name, lua] of Object.entries(scripts)) this.redis.defineCommand(name, { numberOfKeys: 0, lua });
+    this.redis.on("error", (e: Error) => this.noteDown(e));
+    this.redis.on("ready", () => {
+      if (this.down) opts.log?.info({ url: opts.url }, "Redis is reachable again: slot leases work");
+      this.down = false;
+    });
+  }
+
+  /** Resolves once connected; fails with redis_unreachable after `timeoutMs` (the client keeps trying). */
+  async ready(timeoutMs = 5_000): Promise<void> {
+    if (this.redis.status === "ready") return;
+    await new Promise<void>((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.redis.off("ready", done);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.redis.off("ready", done);
+        reject(new SpearError("redis_unreachable", `Redis at ${this.opts.url} did not answer within ${timeoutMs} ms`, { url: this.opts.url }));
+      }, timeoutMs);
+      this.redis.on("ready", done);
+    });
+  }
+
+  /** The epoch sentinel; null when the lease state is missing and must be rebuilt from the log. */
+  async epoch(): Promise<string | null> {
+    return this.call(() => this.redis.get(`${this.prefix}epoch`));
+  }
+
+  /**
+   * Takes one of the node's slots for an attempt, atomically: live leases (reserved and
+   * running) are counted against `maxSlots`. Idempotent per (invocationId, attempt): a second
+   * call returns the first lease, whatever node it names, instead of taking another slot.
+   */
+  async reserve(nodeId: string, maxSlots: number, request: ReserveRequest): Promise<ReserveResult> {
+    const node = valid(NodeId, nodeId, "node id");
+    const r = valid(ReserveRequest, request, "reservation");
+    const out = (await this.run("spearLeaseReserve", node, count(maxSlots, "maxSlots"), r.invocationId, r.attempt, r.ttlMs)) as {
+      result: "existing" | "created" | "full";
+      lease?: unknown;
+      live?: number;
+    };
+    if (out.result === "full") return { ok: false, reason: "node_full", live: out.live ?? maxSlots, maxSlots };
+    return { ok: true, lease: toLease(out.lease), created: out.result === "created" };
+  }
+
+  /**
+   * The call starts: the lease becomes running until now + ttlMs. Fails with lease_expired
+   * or lease_not_found when the lease no longer holds its slot, and then the call must not run.
+   */
+  async commit(token: string, ttlMs: number): Promise<Lease> {
+    if (!(ttlMs >= 1)) throw new SpearError("invalid_argument", `ttlMs must be at least 1, got ${ttlMs}`);
+    return toLease(await this.run("spearLeaseCommit", token, Math.ceil(ttlMs)));
+  }
+
+  /** The call finished: frees the slot. Idempotent; `released` says whether this call did it. */
+  async release(token: string): Promise<{ released: boolean; lease?: Lease }> {
+    const out = (await this.run("spearLeaseRelease", token, this.tombstoneMs)) as { released: boolean; lease?: unknown };
+    return out.lease === undefined ? { released: out.released } : { released: out.released, lease: toLease(out.lease) };
+  }
+
+  /**
+   * Up to `limit` expired leases, each claimed for `claimMs`: a reaper handles them and calls
+   * `forget`; one that crashes loses nothing, as the claim runs out and the lease comes back.
+   */
+  async claimExpired(limit: number, claimMs: number): Promise<ClaimedLease[]> {
+    const out = await this.run("spearLeaseClaimExpired", count(limit, "limit"), count(claimMs, "claimMs"));
+    // cjson encodes an empty Lua table as an object.
+    return Array.isArray(out) ? out.map(toClaimedLease) : [];
+  }
+
+  /** Removes a handled lease for good. Idempotent. */
+  async forget(token: string): Promise<boolean> {
+    return (await this.run("spearLeaseForget", token)) === 1;
+  }
+
+  /** A lost node: its live leases expire now (their slots free, the reaper retries their calls). */
+  async expireNode(nodeId: string): Promise<number> {
+    return (await this.run("spearLeaseExpireNode", valid(NodeId, nodeId, "node id"))) as number;
+  }
+
+  /** Live reserved and running leases per node, for stats. */
+  async counters(nodeIds: readonly string[]): Promise<Map<string, NodeCounters>> {
+    const out = new Map<string, NodeCounters>();
+    if (nodeIds.length === 0) return out;
+    const flat = (await this.run("spearLeaseCounters", ...nodeIds.map((id) => valid(NodeId, id, "node id")))) as number[];
+    nodeIds.forEach((id, i) => out.set(id, { reserved: flat[2 * i] ?? 0, running: flat[2 * i + 1] ?? 0 }));
+    return out;
+  }
+
+  /**
+   * Replaces the lease state with the leases the log says are active (assignments without a
+   * result) under a new epoch. With `expectEpoch` (null: "no epoch", the state was lost) it
+   * only applies when the epoch is still that one, so replicas noticing one loss rebuild once.
+   * Leases already past their deadline go straight to the reaper; the fencing counter is put
+   * above every token given and above the clock, so tokens keep growing.
+   */
+  async rebuild(leases: readonly ActiveLease[], opts: { expectEpoch?: string | null } = {}): Promise<{ applied: boolean; epoch: string | null; leases: number }> {
+    const parsed = leases.map((l, i) => valid(ActiveLease, l, `active lease #${i}`));
+    const expect = opts.expectEpoch === undefined ? "*" : (opts.expectEpoch ?? "");
+    const out = (await this.run("spearLeaseRebuild", randomUUID(), expect, JSON.stringify(parsed))) as {
+      applied: boolean;
+      epoch: string;
+      leases?: number;
+    };
+    if (out.applied) this.opts.log?.info({ epoch: out.epoch, leases: out.leases }, "lease state rebuilt from the log");
+    return { applied: out.applied, epoch: out.epoch === "" ? null : out.epoch, leases: out.leases ?? 0 };
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.redis.quit();
+    } catch {
+      this.redis.disconnect();
+    }
+  }
+
+  private async run(name: ScriptName, ...args: (string | number)[]): Promise<unknown> {
+    const fn = (this.redis as unknown as Record<ScriptName, ScriptCall>)[name];
+    const raw = await this.call(() => fn.call(this.redis, this.prefix, ...args));
+    return typeof raw === "string" ? JSON.parse(raw) : raw;
+  }
+
+  private async call<T>(op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (e) {
+      const err = toSpearError(e, this.opts.url);
+      if (err.code === "redis_unreachable") this.noteDown(err);
+      throw err;
+    }
+  }
+
+  /** One error line per outage, however many calls fail during it. */
+  private noteDown(e: Error): void {
+    if (this.down) return;
+    this.down = true;
+    this.opts.log?.error({ url: this.opts.url, err: e.message }, "Redis is unreachable: slot reservations fail and requests wait for redelivery");
+  }
+}

@@ -1,0 +1,74 @@
+import { z } from "zod";
+import { InvocationId, NodeId } from "../../../domain/ids.js";
+
+/** reserved → running (commit) → released; expired once its deadline passed without release. */
+export type LeaseStatus = "reserved" | "running" | "expired" | "released";
+
+export interface Lease {
+  /** The fencing token: a decimal number that only grows, across Redis losses too. */
+  readonly token: string;
+  readonly nodeId: string;
+  readonly invocationId: string;
+  readonly attempt: number;
+  readonly status: LeaseStatus;
+  /** Epoch ms (Redis clock) after which the lease no longer holds its slot. */
+  readonly expiresAt: number;
+  readonly createdAt: number;
+}
+
+export interface ClaimedLease extends Lease {
+  /** Until when this reaper owns the expired lease; after that another reaper gets it again. */
+  readonly claimedUntil: number;
+}
+
+export type ReserveResult =
+  /** `created: false` when the same attempt was reserved before: the earlier lease, on its own node. */
+  | { readonly ok: true; readonly lease: Lease; readonly created: boolean }
+  /** The node's live leases already fill its slots: try the next candidate. */
+  | { readonly ok: false; readonly reason: "node_full"; readonly live: number; readonly maxSlots: number };
+
+export const ReserveRequest = z.object({
+  invocationId: InvocationId,
+  attempt: z.number().int().min(1),
+  ttlMs: z.number().int().min(1),
+});
+export type ReserveRequest = z.infer<typeof ReserveRequest>;
+
+/** A lease the log says is active (an assignment without a result), for `rebuild`. */
+export const ActiveLease = z.object({
+  token: z.string().regex(/^\d{1,16}$/, "a lease token is a decimal number"),
+  nodeId: NodeId,
+  invocationId: InvocationId,
+  attempt: z.number().int().min(1),
+  state: z.enum(["reserved", "running"]),
+  expiresAt: z.number().int().nonnegative(),
+  createdAt: z.number().int().nonnegative().optional(),
+});
+export type ActiveLease = z.infer<typeof ActiveLease>;
+
+export interface NodeCounters {
+  readonly reserved: number;
+  readonly running: number;
+}
+
+/** A lease as the scripts encode it (hash fields plus token and derived status). */
+const ScriptLease = z.object({
+  token: z.string(),
+  node: z.string(),
+  invocationId: z.string(),
+  attempt: z.number(),
+  status: z.enum(["reserved", "running", "expired", "released"]),
+  expiresAt: z.number(),
+  createdAt: z.number(),
+  claimedUntil: z.number().optional(),
+});
+
+export const toLease = (raw: unknown): Lease => {
+  const l = ScriptLease.parse(raw);
+  return { token: l.token, nodeId: l.node, invocationId: l.invocationId, attempt: l.attempt, status: l.status, expiresAt: l.expiresAt, createdAt: l.createdAt };
+};
+
+export const toClaimedLease = (raw: unknown): ClaimedLease => {
+  const l = ScriptLease.extend({ claimedUntil: z.number() }).parse(raw);
+  return { ...toLease(l), claimedUntil: l.claimedUntil };
+};

@@ -1,0 +1,65 @@
+import type { Subscription } from "@nats-io/transport-node";
+import type { Logger } from "pino";
+import { api } from "../../domain/api/registry.js";
+import type { StreamSettings } from "../../streams/catalog.js";
+import type { Nats } from "../../streams/connection.js";
+import { ensureStreams } from "../../streams/ensure.js";
+import { EventStore } from "../../streams/event-store.js";
+import { openArtifactStore } from "./artifact-store.js";
+import type { SmsConfig } from "./config.js";
+import type { SmsContext } from "./context.js";
+import { artifactsHandlers } from "./handlers/artifacts.js";
+import { clusterHandlers } from "./handlers/cluster.js";
+import { functionsHandlers } from "./handlers/functions.js";
+import { nodesHandlers } from "./handlers/nodes.js";
+import { poolsHandlers } from "./handlers/pools.js";
+import { sessionsHandlers } from "./handlers/sessions.js";
+import { Liveness } from "./liveness.js";
+import { ReadModels } from "./read-models.js";
+import { routesOf, serveRoutes, type Route } from "./router.js";
+import { SessionExpiry } from "./session-expiry.js";
+
+export interface SmsService {
+  /** Stops answering, then stops liveness, expiry and the read models. */
+  stop(): Promise<void>;
+}
+
+export function smsRoutes(sms: SmsContext): Route[] {
+  return [
+    ...routesOf(api.nodes, nodesHandlers(sms)),
+    ...routesOf(api.functions, functionsHandlers(sms)),
+    ...routesOf(api.artifacts, artifactsHandlers(sms)),
+    ...routesOf(api.pools, poolsHandlers(sms)),
+    ...routesOf(api.sessions, sessionsHandlers(sms)),
+    ...routesOf(api.cluster, clusterHandlers(sms)),
+  ];
+}
+
+/**
+ * Starts one replica of the control plane on a connection: streams and the artifact
+ * bucket in place, read models caught up, then the API, liveness and session expiry.
+ */
+export async function startSms(nats: Nats, config: SmsConfig, streams: StreamSettings, log: Logger): Promise<SmsService> {
+  await ensureStreams(nats.jsm, streams);
+  const artifacts = await openArtifactStore(nats.js, streams.replicas);
+  const store = new EventStore(nats.js, nats.jsm);
+  const models = new ReadModels(nats.js, nats.jsm, log, config.settleTimeout);
+  await models.start();
+  const sms: SmsContext = { store, models, artifacts, config, log };
+  const subscriptions: Subscription[] = serveRoutes(nats.nc, smsRoutes(sms), { queue: config.queueGroup, log });
+  const liveness = new Liveness(store, models, log.child({ part: "liveness" }), {
+    heartbeatIntervalMs: config.heartbeatInterval,
+    timeoutMs: config.heartbeatTimeout,
+  });
+  liveness.start();
+  const expiry = new SessionExpiry(store, models, log.child({ part: "session-expiry" }), config.sessionTtl);
+  expiry.start();
+  log.info({ queue: config.queueGroup, subjects: subscriptions.length }, "control plane ready");
+  return {
+    async stop() {
+      await Promise.all(subscriptions.map((s) => s.drain().catch(() => s.unsubscribe())));
+      await Promise.all([liveness.stop(), expiry.stop()]);
+      await models.stop();
+    },
+  };
+}

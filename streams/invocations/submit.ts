@@ -1,0 +1,48 @@
+import type { JetStreamClient, PubAck } from "@nats-io/jetstream";
+import { headers as natsHeaders } from "@nats-io/transport-node";
+import { H } from "../../domain/headers.js";
+import type { InvokeRequest } from "../../domain/events/invocation.js";
+import { subjects } from "../../domain/subjects.js";
+import { encodeJson } from "../json.js";
+import type { ParsedRequest } from "./request.js";
+
+/**
+ * Publishes an invocation request. The invocation id is the `Nats-Msg-Id`, so submitting the
+ * same id twice (within the stream's duplicate window) is one invocation.
+ */
+export function submitInvocation(
+  js: JetStreamClient,
+  fn: string,
+  body: Partial<InvokeRequest> & { input: unknown },
+  opts: { invocationId: string; replyTo?: string; correlationId?: string },
+): Promise<PubAck> {
+  const h = natsHeaders();
+  h.set(H.eventType, "InvocationRequested");
+  if (opts.replyTo) h.set(H.replyTo, opts.replyTo);
+  if (opts.correlationId) h.set(H.correlationId, opts.correlationId);
+  return js.publish(subjects.invoke(fn), encodeJson(body), { msgID: opts.invocationId, headers: h });
+}
+
+/**
+ * Publishes the next attempt of an invocation with its original body, the nodes to avoid, and
+ * the first submission time (so the queue timeout counts from the client's submit).
+ * Idempotent per attempt: two reapers asking for attempt n+1 produce one message.
+ */
+export function requestRetry(
+  js: JetStreamClient,
+  request: ParsedRequest,
+  reason: { code: string; message: string },
+  failedNode?: string,
+): Promise<PubAck> {
+  const attempt = request.attempt + 1;
+  const exclude = failedNode && !request.excludeNodes.includes(failedNode) ? [...request.excludeNodes, failedNode] : request.excludeNodes;
+  const h = natsHeaders();
+  h.set(H.eventType, "InvocationRetryRequested");
+  h.set(H.invocationId, request.invocationId);
+  h.set(H.attempt, String(attempt));
+  h.set(H.submittedAt, request.submittedAt);
+  h.set(H.retryReason, `${reason.code}: ${reason.message}`.replace(/[\r\n]+/g, " ").slice(0, 512));
+  if (exclude.length > 0) h.set(H.excludeNodes, exclude.join(","));
+  if (request.replyTo) h.set(H.replyTo, request.replyTo);
+  return js.publish(subjects.invoke(request.function), request.raw, { msgID: `${request.invocationId}.a${attempt}`, headers: h });
+}

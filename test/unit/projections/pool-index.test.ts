@@ -1,0 +1,136 @@
+import { describe, expect, it } from "vitest";
+import type { Decider } from "../../../domain/decider.js";
+import type { AggregateType, DomainEvent } from "../../../domain/events/catalog.js";
+import type { RecordedEvent } from "../../../domain/events/envelope.js";
+import { nodeDecider, type NodeDeciderState } from "../../../domain/node/decider.js";
+import type { NodeCommand } from "../../../domain/node/commands.js";
+import { evolveNodeView, type NodeView } from "../../../domain/node/view.js";
+import { evolvePoolCatalog, emptyPoolCatalog } from "../../../domain/pool/catalog.js";
+import { PoolSpec, type ChangePoolSettingsCommand, type PoolCommand } from "../../../domain/pool/commands.js";
+import { computePools } from "../../../domain/pool/compute.js";
+import { poolDecider, poolSettingsDecider } from "../../../domain/pool/decider.js";
+import { DocStore } from "../../../projections/doc-store.js";
+import { poolIndex, readPoolIndex, type PoolIndexDoc } from "../../../projections/definitions/pool-index.js";
+
+/** mulberry32: a seeded generator, so a failing history can be replayed from its seed. */
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SERVICES = ["asr", "nmt", "tts"];
+const LANGUAGES = ["en", "zh", "ja", "de", "pt_BR"];
+
+function randomHistory(seed: number, steps: number): RecordedEvent[] {
+  const r = rng(seed);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
+  const subset = (xs: readonly string[]) => xs.filter(() => r() < 0.45);
+  const states = new Map<string, unknown>();
+  const out: RecordedEvent[] = [];
+  const run = <C, S>(type: AggregateType, id: string, decider: Decider<C, S>, command: C) => {
+    const key = `${type}/${id}`;
+    const state = (states.get(key) as S | undefined) ?? decider.initialState();
+    let events: readonly DomainEvent[];
+    try {
+      events = decider.decide(command, state);
+    } catch {
+      return;
+    }
+    let next = state;
+    for (const e of events) {
+      next = decider.evolve(next, e);
+      const seq = out.length + 1;
+      const at = new Date(Date.UTC(2030, 0, 1) + seq * 1000).toISOString();
+      out.push({
+        ...e,
+        meta: { eventId: `e${seq}`, type: e.type, schemaVersion: 1, aggregateType: type, aggregateId: id, occurredAt: at },
+        position: { stream: "SPEAR_EVENTS", seq, subject: `spear.evt.${type}.${id}`, time: at },
+      } as RecordedEvent);
+    }
+    states.set(key, next);
+  };
+  for (let i = 0; i < steps; i++) {
+    const roll = r();
+    const nodeId = `n${Math.floor(r() * 12)}`;
+    const caps = { runtimes: ["wasm" as const], services: subset(SERVICES), languages: subset(LANGUAGES), labels: {} };
+    if (roll < 0.45) {
+      run<NodeCommand, NodeDeciderState>("node", nodeId, nodeDecider, { type: "RegisterNode", nodeId, name: nodeId, capabilities: caps, capacity: { slots: 2 } });
+    } else if (roll < 0.6) {
+      run<NodeCommand, NodeDeciderState>("node", nodeId, nodeDecider, { type: "UpdateNode", nodeId, capabilities: caps });
+    } else if (roll < 0.7) {
+      run<NodeCommand, NodeDeciderState>("node", nodeId, nodeDecider, { type: "DeregisterNode", nodeId });
+    } else if (roll < 0.85) {
+      const poolId = pick(["p1", "p2", "p3", "auto-en_zh", "auto-en"]);
+      const languages =
+        r() < 0.3 ? { anyToAny: true } : { sources: subset(LANGUAGES), targets: subset(LANGUAGES), blocked: r() < 0.3 ? [{ source: "en", target: "zh" }] : [] };
+      const spec = PoolSpec.parse({ name: poolId, requiredServices: subset(SERVICES), languages, matchMode: r() < 0.3 ? "exact" : "contains" });
+      run<PoolCommand, unknown>("pool", poolId, poolDecider as Decider<PoolCommand, unknown>, { type: "DefinePool", poolId, spec });
+    } else if (roll < 0.93) {
+      const poolId = pick(["p1", "p2", "p3", "auto-en_zh", "auto-en"]);
+      run<PoolCommand, unknown>("pool", poolId, poolDecider as Decider<PoolCommand, unknown>, { type: "RemovePool", poolId });
+    } else {
+      run<ChangePoolSettingsCommand, unknown>("pool", "_settings", poolSettingsDecider as Decider<ChangePoolSettingsCommand, unknown>, {
+        type: "ChangePoolSettings",
+        autoGenerate: r() < 0.6,
+      });
+    }
+  }
+  return out;
+}
+
+function foldIndex(events: readonly RecordedEvent[]): ReadonlyMap<string, PoolIndexDoc> {
+  const store = new DocStore(poolIndex.initialState());
+  for (const e of events) {
+    poolIndex.evolve(store, e);
+    store.commit();
+  }
+  return store.seal();
+}
+
+function expected(events: readonly RecordedEvent[]) {
+  const nodes = new Map<string, NodeView>();
+  let catalog = emptyPoolCatalog;
+  for (const e of events) {
+    if (e.meta.aggregateType === "node") {
+      const v = evolveNodeView(nodes.get(e.meta.aggregateId), e);
+      if (v) nodes.set(e.meta.aggregateId, v);
+    } else catalog = evolvePoolCatalog(catalog, e);
+  }
+  return computePools(catalog.definitions, catalog.settings, nodes.values());
+}
+
+describe("pool-index projection", () => {
+  it.each([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])("equals computePools over the same random history (seed %i)", (seed) => {
+    const events = randomHistory(seed, 400);
+    const got = readPoolIndex(foldIndex(events));
+    const want = expected(events);
+    expect(got.pools().map((p) => ({ id: p.id, generated: p.generated, members: p.members, definition: p.definition, languages: p.languages }))).toEqual(
+      want.pools.map((p) => ({ id: p.id, generated: p.generated, members: p.members, definition: p.definition, languages: p.languages })),
+    );
+    expect(got.settings()).toEqual(want.settings);
+    for (const [nodeId, pools] of want.index.poolsOfNode) expect(got.poolsOfNode(nodeId), nodeId).toEqual(pools);
+    const index = got.index();
+    expect(index.byLanguage).toEqual(Object.fromEntries(want.index.byLanguage));
+    expect(index.byService).toEqual(Object.fromEntries(want.index.byService));
+    expect(index.poolsByPair).toEqual(Object.fromEntries(want.index.poolsByPair));
+    expect(index.anyPairPools).toEqual(want.index.anyPairPools);
+  });
+
+  it("covers generated, configured and exact pools across the seeds", () => {
+    const all = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12].flatMap((seed) => expected(randomHistory(seed, 400)).pools);
+    expect(all.some((p) => p.generated && p.members.length > 1)).toBe(true);
+    expect(all.some((p) => !p.generated && p.members.length > 0 && p.definition.matchMode === "exact")).toBe(true);
+    expect(all.some((p) => !p.generated && p.id.startsWith("auto-"))).toBe(true);
+  });
+
+  it("keeps document keys valid for KV whatever the language", () => {
+    const events = randomHistory(99, 300);
+    for (const key of foldIndex(events).keys()) expect(key).toMatch(/^[-/=.\w]+$/);
+  });
+});
