@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { z } from "zod";
-import { SpearError } from "../../../domain/errors.js";
-import { NodeId } from "../../../domain/ids.js";
+import { SpearError } from "../../domain/errors.js";
+import { NodeId } from "../../domain/ids.js";
 import {
   ActiveLease,
   ReserveRequest,

@@ -1,4 +1,4 @@
-import { SpearError, type ErrorCode } from "../../../domain/errors.js";
+import { SpearError, type ErrorCode } from "../../domain/errors.js";
 
 /** Error replies the lease scripts raise on purpose, by the word they start with. */
 const scriptCodes: Readonly<Record<string, ErrorCode>> = {

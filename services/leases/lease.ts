@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { InvocationId, NodeId } from "../../../domain/ids.js";
+import { InvocationId, NodeId } from "../../domain/ids.js";
 
 /** reserved → running (commit) → released; expired once its deadline passed without release. */
 export type LeaseStatus = "reserved" | "running" | "expired" | "released";

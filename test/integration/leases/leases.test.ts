@@ -1,7 +1,7 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { ActiveLease } from "../../../services/scheduler/leases/lease.js";
-import { LeaseStore } from "../../../services/scheduler/leases/lease-store.js";
+import type { ActiveLease } from "../../../services/leases/lease.js";
+import { LeaseStore } from "../../../services/leases/lease-store.js";
 import { useServers } from "../../support/servers.js";
 import { rejectsWith, sleep } from "./lease-support.js";
 

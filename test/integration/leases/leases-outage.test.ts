@@ -1,6 +1,6 @@
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LeaseStore } from "../../../services/scheduler/leases/lease-store.js";
+import { LeaseStore } from "../../../services/leases/lease-store.js";
 import { eventually } from "../../support/nats.js";
 import { useServers } from "../../support/servers.js";
 import { rejectsWith } from "./lease-support.js";
