@@ -35,6 +35,8 @@ export const errorCatalog = {
   instance_terminated: { http: 500, text: "A call was made on a runtime instance after it was terminated." },
   // process and container runtimes
   instance_busy: { http: 500, text: "A warm instance was given a call while it was still running another (one call at a time)." },
+  // spearlet agent
+  node_draining: { http: 503, text: "The spearlet is draining: it handed the assignment back for another node instead of running it." },
   // control plane (SMS): nodes, functions, pools, sessions and its NATS API
   node_not_found: { http: 404, text: "No node registered under that id." },
   node_deregistered: { http: 410, text: "The node was deregistered; register it again to bring it back." },
@@ -56,6 +58,23 @@ export const errorCatalog = {
   lease_not_found: { http: 410, text: "The slot lease is gone (released or never granted): the call must not run." },
   lease_expired: { http: 410, text: "The slot lease expired before it was committed: the call must not run." },
   lease_state_lost: { http: 503, text: "Redis lost the lease state (flush or restart); the scheduler rebuilds it from the log." },
+  // HTTP gateway
+  unauthorized: { http: 401, text: "The request carries no bearer token the gateway accepts (it was started with tokens)." },
+  route_not_found: { http: 404, text: "No HTTP route of the gateway matches the method and path." },
+  unsupported_media_type: { http: 415, text: "The request's Content-Type is not one the route accepts (application/json; multipart/form-data for a deploy with upload)." },
+  invocation_not_found: { http: 404, text: "No result is recorded for that invocation id: it is still running, was never submitted, or its result aged out (the result TTL)." },
+  // invoking
+  cancelled: { http: 499, text: "The caller gave up waiting (AbortSignal); the invocation itself goes on." },
+  // invocation results: codes a final result's `error` carries (besides timeout and the scheduler's refusals)
+  invalid_request: { http: 400, text: "The invocation request in the stream was not valid (body not JSON or not an InvokeRequest); it was rejected." },
+  function_error: { http: 502, text: "The function failed: it answered with an error, exited non-zero or trapped." },
+  invalid_output: { http: 502, text: "The function's output was not one JSON value, was too large, or broke the worker protocol." },
+  memory_limit_exceeded: { http: 502, text: "The function went past its memory limit." },
+  permission_denied: { http: 502, text: "The function failed after the sandbox refused it a capability it was not granted (a file, a socket, the environment)." },
+  instance_crashed: { http: 502, text: "The function's instance died during the call." },
+  runtime_unavailable: { http: 503, text: "The node's runtime for the function (the container engine, say) could not be used." },
+  attempts_exhausted: { http: 503, text: "Every attempt the invocation was allowed failed on a node; the request went to the dead-letter stream." },
+  request_lost: { http: 500, text: "An attempt expired and the invocation's request was no longer in the stream to retry it." },
 } as const satisfies Record<string, { http: number; text: string }>;
 
 export type ErrorCode = keyof typeof errorCatalog;

@@ -16,6 +16,8 @@ export const subjects = {
   dlq: (source: string, key: string) => `spear.dlq.${source}.${key}`,
   allDlq: "spear.dlq.>",
   api: (area: string, verb: string) => `spear.api.${area}.${verb}`,
+  /** A verb one spearlet answers for itself (stats, health): `spear.api.nodes.<nodeId>.<verb>`. */
+  nodeApi: (nodeId: string, verb: string) => `spear.api.nodes.${nodeId}.${verb}`,
 } as const;
 
 /** The last token of a subject, i.e. the aggregate id of `spear.evt.<type>.<id>`. */

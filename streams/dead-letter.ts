@@ -1,6 +1,5 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
 import { headers as natsHeaders } from "@nats-io/transport-node";
-import type { ErrorBody } from "../domain/errors.js";
 import { H } from "../domain/headers.js";
 import { subjects } from "../domain/subjects.js";
 import type { RawStoredMessage } from "./codec.js";
@@ -10,7 +9,8 @@ export interface DeadLetter {
   readonly source: string;
   /** Narrows the source: a projection name, a function name. */
   readonly key: string;
-  readonly reason: Pick<ErrorBody, "code" | "message">;
+  /** A catalog code, or an invocation's own error code (`attempts_exhausted`, a function's). */
+  readonly reason: { readonly code: string; readonly message: string };
   readonly original: RawStoredMessage & { readonly stream: string };
 }
 

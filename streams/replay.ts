@@ -165,7 +165,7 @@ function matches(r: ReplayRecord, q: ReplayQuery): boolean {
 }
 
 /** Interleaves live feeds in arrival order. */
-async function* merge<T>(feeds: AsyncGenerator<T>[]): AsyncGenerator<T> {
+export async function* merge<T>(feeds: AsyncGenerator<T>[]): AsyncGenerator<T> {
   const next = (i: number) => feeds[i]!.next().then((r) => ({ i, r }));
   const inFlight = new Map(feeds.map((_, i) => [i, next(i)]));
   while (inFlight.size > 0) {

@@ -11,6 +11,8 @@ export const InvokeRequest = z.object({
   priority: z.number().int().min(0).max(9).default(0),
   timeoutMs: z.number().int().min(1).max(3_600_000).optional(),
   langPair: LanguagePair.optional(),
+  /** Prefer a node other than the one the session's previous call ran on. */
+  spread: z.boolean().optional(),
 });
 export type InvokeRequest = z.infer<typeof InvokeRequest>;
 

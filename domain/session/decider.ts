@@ -29,6 +29,17 @@ function decide(command: SessionCommand, state: SessionDeciderState): DomainEven
         ...(state.langPair ? { langPair: state.langPair } : {}),
       });
     }
+    case "RebindSession": {
+      if (state.status !== "bound" || state.poolId !== command.previousPoolId) {
+        throw new SpearError("session_already_bound", `session '${command.sessionId}' is not bound to pool '${command.previousPoolId}' any more`, {
+          sessionId: command.sessionId,
+          ...(state.poolId ? { poolId: state.poolId } : {}),
+        });
+      }
+      if (command.poolId === state.poolId) return [];
+      const langPair = command.langPair ?? state.langPair;
+      return [{ type: "SessionRebound", data: { poolId: command.poolId, previousPoolId: command.previousPoolId, ...(langPair ? { langPair } : {}) } }];
+    }
     case "EndSession":
       if (state.status === "new") throw new SpearError("session_not_found", `no session '${command.sessionId}'`, { sessionId: command.sessionId });
       if (state.status === "ended") throw new SpearError("session_ended", `session '${command.sessionId}' has ended`, { sessionId: command.sessionId });

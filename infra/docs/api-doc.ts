@@ -4,6 +4,9 @@ import { commonErrors } from "../../domain/api/endpoint.js";
 import { api, apiEndpoints } from "../../domain/api/registry.js";
 import { errorCatalog, type ErrorCode } from "../../domain/errors.js";
 import { H } from "../../domain/headers.js";
+import { gatewayDocSections } from "./gateway-doc.js";
+import { invokeDocSections } from "./invoke-doc.js";
+import { spearletDocSections } from "./spearlet-doc.js";
 
 /**
  * One part of docs/api.md. Later parts of the API (the invoke contract, the HTTP routes)
@@ -123,7 +126,16 @@ const errors: ApiDocSection = {
   },
 };
 
-export const apiDocSections: ApiDocSection[] = [overview, envelope, consistency, endpoints, errors];
+export const apiDocSections: ApiDocSection[] = [
+  overview,
+  envelope,
+  consistency,
+  endpoints,
+  ...invokeDocSections({ endpoint: renderEndpoint, schema: schemaJson }),
+  ...gatewayDocSections(),
+  ...spearletDocSections({ endpoint: renderEndpoint, schema: schemaJson }),
+  errors,
+];
 
 /** docs/api.md, generated from the endpoint registry so that it cannot drift (a unit test compares). */
 export function renderApiDoc(sections: readonly ApiDocSection[] = apiDocSections): string {

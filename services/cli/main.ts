@@ -2,13 +2,19 @@ import { Command, CommanderError, Option } from "commander";
 import { isErrorCode, SpearError } from "../../domain/errors.js";
 import { devCommand } from "./commands/dev.js";
 import { functionsCommand } from "./commands/functions.js";
+import { invocationsCommand } from "./commands/invocations.js";
+import { invokeCommand } from "./commands/invoke.js";
+import { gatewayCommand } from "./commands/gateway.js";
 import { nodesCommand } from "./commands/nodes.js";
 import { poolsCommand } from "./commands/pools.js";
 import { projectionsCommand } from "./commands/projections.js";
 import { replayCommand } from "./commands/replay.js";
+import { schedulerCommand } from "./commands/scheduler.js";
 import { sessionsCommand } from "./commands/sessions.js";
 import { smsCommand } from "./commands/sms.js";
+import { spearletCommand } from "./commands/spearlet.js";
 import { streamsCommand } from "./commands/streams.js";
+import { tailCommand } from "./commands/tail.js";
 
 export function buildProgram(): Command {
   const program = new Command("spear")
@@ -31,10 +37,16 @@ export function buildProgram(): Command {
   program.addCommand(replayCommand());
   program.addCommand(projectionsCommand());
   program.addCommand(smsCommand());
+  program.addCommand(gatewayCommand());
+  program.addCommand(schedulerCommand());
   program.addCommand(nodesCommand());
   program.addCommand(functionsCommand());
   program.addCommand(poolsCommand());
   program.addCommand(sessionsCommand());
+  program.addCommand(spearletCommand());
+  program.addCommand(invokeCommand());
+  program.addCommand(invocationsCommand());
+  program.addCommand(tailCommand());
   return program;
 }
 

@@ -120,7 +120,7 @@ export class LeaseStore {
   async reserve(nodeId: string, maxSlots: number, request: ReserveRequest): Promise<ReserveResult> {
     const node = valid(NodeId, nodeId, "node id");
     const r = valid(ReserveRequest, request, "reservation");
-    const out = (await this.run("spearLeaseReserve", node, count(maxSlots, "maxSlots"), r.invocationId, r.attempt, r.ttlMs)) as {
+    const out = (await this.run("spearLeaseReserve", node, count(maxSlots, "maxSlots"), r.invocationId, r.attempt, r.ttlMs, r.requestSeq)) as {
       result: "existing" | "created" | "full";
       lease?: unknown;
       live?: number;

@@ -10,6 +10,8 @@ export interface Lease {
   readonly nodeId: string;
   readonly invocationId: string;
   readonly attempt: number;
+  /** Sequence of the request in SPEAR_INVOKE, so a reaper can retry the call (0: unknown). */
+  readonly requestSeq: number;
   readonly status: LeaseStatus;
   /** Epoch ms (Redis clock) after which the lease no longer holds its slot. */
   readonly expiresAt: number;
@@ -31,8 +33,9 @@ export const ReserveRequest = z.object({
   invocationId: InvocationId,
   attempt: z.number().int().min(1),
   ttlMs: z.number().int().min(1),
+  requestSeq: z.number().int().nonnegative().default(0),
 });
-export type ReserveRequest = z.infer<typeof ReserveRequest>;
+export type ReserveRequest = z.input<typeof ReserveRequest>;
 
 /** A lease the log says is active (an assignment without a result), for `rebuild`. */
 export const ActiveLease = z.object({
@@ -40,11 +43,12 @@ export const ActiveLease = z.object({
   nodeId: NodeId,
   invocationId: InvocationId,
   attempt: z.number().int().min(1),
+  requestSeq: z.number().int().nonnegative().default(0),
   state: z.enum(["reserved", "running"]),
   expiresAt: z.number().int().nonnegative(),
   createdAt: z.number().int().nonnegative().optional(),
 });
-export type ActiveLease = z.infer<typeof ActiveLease>;
+export type ActiveLease = z.input<typeof ActiveLease>;
 
 export interface NodeCounters {
   readonly reserved: number;
@@ -57,6 +61,7 @@ const ScriptLease = z.object({
   node: z.string(),
   invocationId: z.string(),
   attempt: z.number(),
+  requestSeq: z.number(),
   status: z.enum(["reserved", "running", "expired", "released"]),
   expiresAt: z.number(),
   createdAt: z.number(),
@@ -65,7 +70,16 @@ const ScriptLease = z.object({
 
 export const toLease = (raw: unknown): Lease => {
   const l = ScriptLease.parse(raw);
-  return { token: l.token, nodeId: l.node, invocationId: l.invocationId, attempt: l.attempt, status: l.status, expiresAt: l.expiresAt, createdAt: l.createdAt };
+  return {
+    token: l.token,
+    nodeId: l.node,
+    invocationId: l.invocationId,
+    attempt: l.attempt,
+    requestSeq: l.requestSeq,
+    status: l.status,
+    expiresAt: l.expiresAt,
+    createdAt: l.createdAt,
+  };
 };
 
 export const toClaimedLease = (raw: unknown): ClaimedLease => {

@@ -7,7 +7,7 @@
  *   P epoch                 sentinel written by rebuild; its absence means the state was lost
  *   P seq                   fencing counter (INCR); seeded from the clock in µs, so tokens keep
  *                           growing across a loss of Redis
- *   P t:<token>             hash: node, invocationId, attempt, state, expiresAt, createdAt
+ *   P t:<token>             hash: node, invocationId, attempt, requestSeq, state, expiresAt, createdAt
  *   P a:<invocation>:<n>    the token of attempt n (idempotent reserve)
  *   P n:<node>:reserved     zset token → expiresAt of the node's reserved leases
  *   P n:<node>:running      zset token → expiresAt of the node's committed leases
@@ -40,6 +40,7 @@ local function read_lease(token, now)
   l.expiresAt = tonumber(l.expiresAt)
   l.createdAt = tonumber(l.createdAt)
   l.attempt = tonumber(l.attempt)
+  l.requestSeq = tonumber(l.requestSeq or '0')
   if l.state ~= 'released' and l.expiresAt <= now then l.status = 'expired' else l.status = l.state end
   return l
 end
@@ -51,10 +52,10 @@ end
 
 const script = (body: string) => `${prelude}\n${body}`;
 
-/** ARGV: P, node, maxSlots, invocationId, attempt, ttlMs → {result: existing|created, lease} | {result: full, live} */
+/** ARGV: P, node, maxSlots, invocationId, attempt, ttlMs, requestSeq → {result: existing|created, lease} | {result: full, live} */
 export const reserveLua = script(`
 local e = lost() if e then return e end
-local node, max, inv, attempt, ttl = ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5], tonumber(ARGV[6])
+local node, max, inv, attempt, ttl, rseq = ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5], tonumber(ARGV[6]), ARGV[7]
 local now = now_ms()
 local ak = attempt_key(inv, attempt)
 local existing = redis.call('GET', ak)
@@ -70,8 +71,8 @@ local live = redis.call('ZCARD', rk) + redis.call('ZCARD', rn)
 if live >= max then return cjson.encode({ result = 'full', live = live }) end
 local token = num(redis.call('INCR', P .. 'seq'))
 local exp = now + ttl
-redis.call('HSET', lease_key(token), 'node', node, 'invocationId', inv, 'attempt', attempt, 'state', 'reserved',
-  'expiresAt', num(exp), 'createdAt', num(now))
+redis.call('HSET', lease_key(token), 'node', node, 'invocationId', inv, 'attempt', attempt, 'requestSeq', rseq,
+  'state', 'reserved', 'expiresAt', num(exp), 'createdAt', num(now))
 redis.call('ZADD', rk, num(exp), token)
 redis.call('ZADD', P .. 'all', num(exp), token)
 redis.call('SADD', P .. 'nodes', node)
@@ -213,7 +214,7 @@ for _, l in ipairs(leases) do
   local n = tonumber(token)
   if n and n > seq then seq = n end
   redis.call('HSET', P .. 't:' .. token, 'node', l.nodeId, 'invocationId', l.invocationId, 'attempt', num(l.attempt),
-    'state', l.state, 'expiresAt', num(l.expiresAt), 'createdAt', num(l.createdAt or now))
+    'requestSeq', num(l.requestSeq or 0), 'state', l.state, 'expiresAt', num(l.expiresAt), 'createdAt', num(l.createdAt or now))
   redis.call('SET', P .. 'a:' .. l.invocationId .. ':' .. num(l.attempt), token)
   redis.call('ZADD', P .. 'all', num(l.expiresAt), token)
   redis.call('SADD', P .. 'nodes', l.nodeId)

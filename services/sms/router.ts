@@ -11,6 +11,8 @@ import { issuesOf } from "./client.js";
 export interface RequestContext {
   /** From the request's `Spear-Correlation-Id` header, or new; carried into the events it causes. */
   readonly correlationId: string;
+  /** The subject the request came on: a route on a wildcard subject reads its parameter here. */
+  readonly subject: string;
   readonly log: Logger;
 }
 
@@ -47,7 +49,7 @@ async function answer(route: Route, msg: Msg, log: Logger): Promise<unknown> {
     throw new SpearError("invalid_argument", `${endpoint.subject}: ${z.prettifyError(request.error)}`, { issues: issuesOf(request.error) });
   }
   const correlationId = msg.headers?.get(H.correlationId) || randomUUID();
-  const result = await route.handle(request.data, { correlationId, log: log.child({ correlationId }) });
+  const result = await route.handle(request.data, { correlationId, subject: msg.subject, log: log.child({ correlationId }) });
   const checked = endpoint.result.safeParse(result);
   if (!checked.success) {
     log.error({ subject: endpoint.subject, problem: z.prettifyError(checked.error) }, "a handler produced a reply that fails its schema");

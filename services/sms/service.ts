@@ -11,6 +11,7 @@ import type { SmsContext } from "./context.js";
 import { artifactsHandlers } from "./handlers/artifacts.js";
 import { clusterHandlers } from "./handlers/cluster.js";
 import { functionsHandlers } from "./handlers/functions.js";
+import { invokeRoute } from "./handlers/invoke.js";
 import { nodesHandlers } from "./handlers/nodes.js";
 import { poolsHandlers } from "./handlers/pools.js";
 import { sessionsHandlers } from "./handlers/sessions.js";
@@ -20,7 +21,7 @@ import { routesOf, serveRoutes, type Route } from "./router.js";
 import { SessionExpiry } from "./session-expiry.js";
 
 export interface SmsService {
-  /** Stops answering, then stops liveness, expiry and the read models. */
+  /** Stops answering (sync invokes still waiting get `service_unavailable`), then liveness, expiry and the read models. */
   stop(): Promise<void>;
 }
 
@@ -46,7 +47,9 @@ export async function startSms(nats: Nats, config: SmsConfig, streams: StreamSet
   const models = new ReadModels(nats.js, nats.jsm, log, config.settleTimeout);
   await models.start();
   const sms: SmsContext = { store, models, artifacts, config, log };
-  const subscriptions: Subscription[] = serveRoutes(nats.nc, smsRoutes(sms), { queue: config.queueGroup, log });
+  const stopping = new AbortController();
+  const routes = [...smsRoutes(sms), invokeRoute(nats, stopping.signal)];
+  const subscriptions: Subscription[] = serveRoutes(nats.nc, routes, { queue: config.queueGroup, log });
   const liveness = new Liveness(store, models, log.child({ part: "liveness" }), {
     heartbeatIntervalMs: config.heartbeatInterval,
     timeoutMs: config.heartbeatTimeout,
@@ -58,6 +61,7 @@ export async function startSms(nats: Nats, config: SmsConfig, streams: StreamSet
   return {
     async stop() {
       await Promise.all(subscriptions.map((s) => s.drain().catch(() => s.unsubscribe())));
+      stopping.abort();
       await Promise.all([liveness.stop(), expiry.stop()]);
       await models.stop();
     },

@@ -9,10 +9,10 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs `spear <args>` to completion, as a user would from a shell. */
-export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000): Promise<CliResult> {
+/** Runs `spear <args>` to completion, as a user would from a shell; `stdin` is piped in (and stdin closed either way). */
+export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000, stdin = ""): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       [bin, ...args],
       { env: { ...process.env, SPEAR_LOG_LEVEL: "warn", ...env }, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
@@ -21,6 +21,7 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, tim
         resolve({ code, stdout, stderr });
       },
     );
+    child.stdin?.end(stdin);
   });
 }
 

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
 import { locateBinary } from "../../infra/local/binaries.js";
+import type { LocalServer } from "../../infra/local/local-server.js";
 import { NatsServer } from "../../infra/local/nats-server.js";
 import { RedisServer } from "../../infra/local/redis-server.js";
 import { startNatsContainer, startRedisContainer } from "./containers.js";
@@ -17,10 +18,10 @@ export interface TestServer {
 
 const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), `spear-${prefix}-`));
 
-export async function startNats(): Promise<TestServer> {
-  if (!locateBinary("nats-server")) return startNatsContainer();
-  const dir = tempDir("nats");
-  const server = await new NatsServer({ dataDir: dir }).start();
+/** A local server in a temp folder of its own, removed when the server is stopped. */
+async function startLocal(kind: "nats" | "redis", make: (dataDir: string) => LocalServer): Promise<TestServer> {
+  const dir = tempDir(kind);
+  const server = await make(dir).start();
   return {
     get url() {
       return server.url;
@@ -37,25 +38,11 @@ export async function startNats(): Promise<TestServer> {
   };
 }
 
-export async function startRedis(): Promise<TestServer> {
-  if (!locateBinary("redis-server")) return startRedisContainer();
-  const dir = tempDir("redis");
-  const server = await new RedisServer({ dataDir: dir }).start();
-  return {
-    get url() {
-      return server.url;
-    },
-    kill: () => server.kill(),
-    restart: async () => {
-      await server.kill();
-      await server.start();
-    },
-    stop: async () => {
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
+export const startNats = (): Promise<TestServer> =>
+  locateBinary("nats-server") ? startLocal("nats", (dataDir) => new NatsServer({ dataDir })) : startNatsContainer();
+
+export const startRedis = (): Promise<TestServer> =>
+  locateBinary("redis-server") ? startLocal("redis", (dataDir) => new RedisServer({ dataDir })) : startRedisContainer();
 
 /** Starts the servers a suite asks for in beforeAll and stops them in afterAll. */
 export function useServers(want: { nats?: boolean; redis?: boolean } = { nats: true }) {

@@ -58,7 +58,7 @@ export const replayCommand = () =>
       process.off("SIGINT", onSignal);
     });
 
-function readable(r: ReplayRecord, wide: boolean): string {
+export function readable(r: ReplayRecord, wide: boolean): string {
   const body = JSON.stringify(r.data) ?? "";
   const shown = wide || body.length <= 160 ? body : `${body.slice(0, 159)}…`;
   const agg = r.aggregate ? `${r.aggregate.type}/${r.aggregate.id}` : r.subject;

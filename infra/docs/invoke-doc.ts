@@ -1,0 +1,113 @@
+import { DEFAULT_INVOKE_WAIT_MS, invocationOutcomes, invokeEndpoint, MAX_INVOKE_WAIT_MS, retryCodes } from "../../domain/api/invoke.js";
+import { errorCatalog, type ErrorCode } from "../../domain/errors.js";
+import { InvocationFinished, InvocationStatus, InvokeRequest } from "../../domain/events/invocation.js";
+import { H } from "../../domain/headers.js";
+import { defaultStreamSettings, streamNames } from "../../streams/catalog.js";
+import type { DocRenderers } from "./spearlet-doc.js";
+
+interface Section {
+  readonly title: string;
+  readonly render: () => readonly string[];
+}
+
+const s = (ms: number) => `${ms / 1000} s`;
+const codeRow = (c: ErrorCode, where: string) => `| \`${c}\` | ${where} | ${errorCatalog[c].http} | ${errorCatalog[c].text} |`;
+
+/** docs/api.md's sections about invoking: the stream contract any NATS client can use, and the sync verb. */
+export function invokeDocSections(r: DocRenderers): Section[] {
+  const contract: Section = {
+    title: "Invoking functions",
+    render: () => [
+      "Every way of invoking (the SDK in [sdk.md](sdk.md), `spear invoke`, the HTTP gateway, the sync verb below)",
+      "comes down to one contract on JetStream, which any NATS client can use directly.",
+      "",
+      "### The request: `spear.invoke.<function>`",
+      "",
+      `Publish the JSON body below on \`spear.invoke.<function>\` (stream \`${streamNames.invoke}\`, kept ${defaultStreamSettings.invokeMaxAgeMs / 3_600_000} h),`,
+      "preferably as a JetStream publish, whose acknowledgement says the request is stored: from then on nothing is lost,",
+      "whatever happens to the caller.",
+      "",
+      "| header | | meaning |",
+      "|---|---|---|",
+      `| \`${H.msgId}\` | recommended | the invocation id (letters, digits, \`_\`, \`-\`; at most 128). The same id again within the duplicate window (${s(defaultStreamSettings.dedupeWindowMs)}) is stored once: one invocation, one result. Without it the invocation is named \`seq-<stream sequence>\`. |`,
+      `| \`${H.replyTo}\` | optional | a subject the final result is published to, once: an inbox the client subscribed to before publishing. |`,
+      "",
+      "The body is an `InvokeRequest`: `input` is any JSON value (`null` when there is none); `version` picks a version",
+      "(the active one otherwise); `sessionId`, `routingKey`, `tenant`, `langPair` and `spread` steer placement;",
+      "`priority` (0–9) orders calls waiting for capacity; `timeoutMs` lowers the function's own per-call limit. A body",
+      "that is not JSON or not an `InvokeRequest` is stored all the same and answered with the status `rejected`, code",
+      "`invalid_request`.",
+      "",
+      "```json",
+      r.schema(InvokeRequest, "input"),
+      "```",
+      "",
+      "### The result: `spear.result.<invocationId>`",
+      "",
+      `The one final result, an \`InvocationFinished\`, is written once on \`spear.result.<invocationId>\` (stream`,
+      `\`${streamNames.results}\`, with expected last subject sequence 0, so of two writers exactly one records) and kept`,
+      `for the result TTL (${defaultStreamSettings.resultMaxAgeMs / 3_600_000} h by default, \`SPEAR_RESULT_TTL\`): that stream is the invocations' read`,
+      `model. The writer then publishes it once to the request's \`${H.replyTo}\`. To read it later, ask for the last`,
+      `message of the subject (a direct get: \`$JS.API.DIRECT.GET.${streamNames.results}\` with`,
+      '`{"last_by_subj":"spear.result.<id>"}`, or `spear invocations get <id>`); to wait for it, subscribe to the',
+      "subject first, then read it once (it may have been written before the subscription).",
+      "",
+      "```json",
+      r.schema(InvocationFinished, "output"),
+      "```",
+      "",
+      "`timings`: `submittedAt` (the first submit; retries keep it), `assignedAt`, `startedAt`, `finishedAt`, and",
+      "`queueMs`, `runMs`, `totalMs`. `attempts` counts the attempts made (0 when none was placed).",
+      "",
+      "### Statuses and codes",
+      "",
+      "| status | meaning | `error.code` |",
+      "|---|---|---|",
+      ...InvocationStatus.options.map((st) => {
+        const o = invocationOutcomes[st];
+        return `| \`${st}\` | ${o.meaning} | ${o.codes.length > 0 ? o.codes.map((c) => `\`${c}\``).join(", ") : "none"} |`;
+      }),
+      "",
+      `A node that cannot run an attempt hands it back for another node instead of finishing the invocation: the next`,
+      `attempt (same body, \`${H.attempt}\` + 1, the node in \`${H.excludeNodes}\`) carries the reason in \`${H.retryReason}\`, one of`,
+      `${retryCodes.map((c) => `\`${c}\``).join(", ")}. When the attempts run out the invocation is \`dead_lettered\`.`,
+      "`spear replay --invocation <id>` (or the SDK's `watch`) shows every step.",
+      "",
+      "Every code a caller can meet when invoking, with the HTTP status the gateway gives it:",
+      "",
+      "| code | where | http | meaning |",
+      "|---|---|---|---|",
+      ...InvocationStatus.options.flatMap((st) => invocationOutcomes[st].codes.map((c) => codeRow(c, `result, \`${st}\``))),
+      ...retryCodes.map((c) => codeRow(c, `\`${H.retryReason}\` of a retry`)),
+      codeRow("invalid_argument", "sync verb, SDK: the request is refused before it is stored"),
+      codeRow("timeout", "sync verb, SDK: no result within the wait (`details.invocationId`; the invocation goes on)"),
+      codeRow("cancelled", "SDK: the caller's AbortSignal ended the wait (the invocation goes on)"),
+      codeRow("service_unavailable", "sync verb: no replica answers, or the one waiting stopped (`details.invocationId`)"),
+      codeRow("nats_unreachable", "SDK: no connection to NATS"),
+    ],
+  };
+
+  const sync: Section = {
+    title: "Invoking by request/reply: `spear.api.invoke.<function>`",
+    render: () => [
+      "For clients that know core NATS only: one request, one reply with the final result. Every control-plane",
+      "replica serves the subject (`spear.api.invoke.*`, queue group `spear-sms`), publishes the request to",
+      "`spear.invoke.<function>` as above, and answers when the result comes:",
+      "",
+      "```",
+      `nats req --timeout ${s(DEFAULT_INVOKE_WAIT_MS + 5_000).replace(" ", "")} spear.api.invoke.echo '{"input":{"hello":"world"}}'`,
+      "```",
+      "",
+      `The body is an \`InvokeRequest\` plus \`invocationId\` (chosen by the client: sending the same request again, after a`,
+      `lost reply say, is the same invocation and gets the same result) and \`waitMs\` (default ${s(DEFAULT_INVOKE_WAIT_MS)}, at most`,
+      `${MAX_INVOKE_WAIT_MS / 60_000} min; the client's own request timeout should be longer). The reply is the usual envelope, \`ok: true\``,
+      "with the `InvocationFinished` as `result` whatever its status (branch on `result.status`), or `ok: false` with",
+      "`invalid_argument` (a malformed body or function name), `timeout` (no result within `waitMs`; `details.invocationId`",
+      "names the invocation, which goes on), `service_unavailable` (the replica stopped while waiting) or `internal`.",
+      "The request is stored in the stream before the replica waits, so a lost reply or replica loses nothing.",
+      ...r.endpoint(invokeEndpoint),
+    ],
+  };
+
+  return [contract, sync];
+}

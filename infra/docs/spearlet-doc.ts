@@ -1,0 +1,88 @@
+import type { z } from "zod";
+import type { AnyEndpoint } from "../../domain/api/endpoint.js";
+import { nodeAgentEndpoints } from "../../domain/api/node-agent.js";
+import { InvocationAssigned } from "../../domain/events/invocation.js";
+import { NodeStatusReported } from "../../domain/events/status.js";
+import { H } from "../../domain/headers.js";
+
+/** What docs/api.md's renderer lends these sections, so they render the way the SMS verbs do. */
+export interface DocRenderers {
+  readonly endpoint: (e: AnyEndpoint) => string[];
+  readonly schema: (schema: z.ZodType, io: "input" | "output") => string;
+}
+
+interface Section {
+  readonly title: string;
+  readonly render: () => readonly string[];
+}
+
+/** docs/api.md's sections about spearlets: the scheduler ↔ spearlet contract and each node's own verbs. */
+export function spearletDocSections(r: DocRenderers): Section[] {
+  const contract: Section = {
+    title: "Assignments, results and status reports (scheduler ↔ spearlet)",
+    render: () => [
+      "A scheduler reserves a slot lease for the attempt in Redis (TTL = the pickup window) and publishes the",
+      "placement as `InvocationAssigned` on `spear.assign.<nodeId>` (stream `SPEAR_ASSIGN`). The headers carry the",
+      `event envelope (\`${H.eventType}\`, \`${H.occurredAt}\` = when it was assigned, …), \`${H.invocationId}\`, \`${H.attempt}\`, and`,
+      `\`${H.msgId}\` = \`<invocationId>.<attempt>\`, so placing the same attempt twice stores one assignment. \`deadline\` is the`,
+      "lease's pickup deadline; `requestSeq` the sequence of the request in `SPEAR_INVOKE` that this attempt answers.",
+      "",
+      "```json",
+      r.schema(InvocationAssigned, "output"),
+      "```",
+      "",
+      "Each spearlet reads its subject with the durable consumer `spearlet_<nodeId>` (explicit acks, at most `slots`",
+      "unacknowledged, in-progress acks during long calls) and takes every assignment through these steps:",
+      "",
+      "1. deadline passed: acknowledged and dropped (the lease expired; the scheduler's reaper retries the invocation);",
+      "2. the lease is committed for `timeoutMs` + a grace period (and renewed while the call waits or runs). A lease",
+      "   that expired or was released (`lease_expired`, `lease_not_found`) fences the attempt off: acknowledged, not run.",
+      "   Redis away or rebuilding (`redis_unreachable`, `lease_state_lost`): redelivered after a delay;",
+      "3. the version's spec comes from the node's TaskRef cache, waiting briefly for a deploy that the assignment overtook;",
+      "4. admission control (slots, per-binary and per-function limits, adaptive limit, rate);",
+      "5. the call runs in the version's instance pool;",
+      "6. success, or a failure another node would repeat (`function_error`, `invalid_output`, `permission_denied`,",
+      "   `memory_limit_exceeded` → status `failed`; `timeout` → `timed_out`): the one final `InvocationFinished` is",
+      "   written on `spear.result.<invocationId>` with expected last subject sequence 0 (of two writers racing, one",
+      "   records) and event id `<invocationId>.result.a<attempt>.<nodeId>`; only the writer that recorded it publishes it",
+      "   to the request's reply subject. `attempts` is the attempt; `timings` has `submittedAt`, `assignedAt`",
+      "   (the assignment's occurred-at), `startedAt`, `finishedAt`, `queueMs`, `runMs`, `totalMs`;",
+      "7. a failure of this node rather than of the function (`instance_crashed`, `runtime_unavailable`,",
+      "   `instance_start_failed`, `saturated`, `rate_limited`, a version unknown here, `node_draining`): first the next",
+      `   attempt is published on \`spear.invoke.<function>\` (the original body, \`${H.attempt}\` + 1, this node added to`,
+      `   \`${H.excludeNodes}\`, \`${H.retryReason}\`, \`${H.msgId}\` = \`<invocationId>.a<attempt>\`), then the lease is released;`,
+      "8. the lease is released, the outcome goes into the next status report, the assignment is acknowledged.",
+      "",
+      "A crash at any step is covered: before the commit the lease expires and the reaper retries; after the result",
+      "the reaper finds it and only forgets the lease; a late result of a lost node loses the expected-sequence race.",
+      "",
+      "**Status reports.** A spearlet publishes one `NodeStatusReported` per message on `spear.status.<nodeId>`",
+      "(stream `SPEAR_STATUS`): a heartbeat every interval even when idle (usage: `cpuPercent` over the interval,",
+      "`memoryMb`, `memoryPercent`, `load1`, `running`, `slots`; `instances` per function version: ready, busy, total),",
+      "plus the instance state transitions and invocation outcomes since the last report, flushed 250 ms after the",
+      "first one waits or at 256 items (both configurable; a report never holds more). `draining` is true from the",
+      "moment the node starts a graceful stop. The control plane's liveness declares a node lost when its reports stop;",
+      "the scheduler reads load and warm instances from them.",
+      "",
+      "```json",
+      r.schema(NodeStatusReported, "output"),
+      "```",
+    ],
+  };
+
+  const verbs: Section = {
+    title: "Spearlet nodes",
+    render: () => [
+      "Each spearlet answers for itself on `spear.api.nodes.<nodeId>.<verb>` (core NATS request/reply, the reply",
+      "envelope above): `nats req spear.api.nodes.n1.stats '{}'`. No SMS replica serves these subjects; a node that is",
+      "not running leaves them without responders (`service_unavailable` from the typed client).",
+      "",
+      "| subject | kind | what it does |",
+      "|---|---|---|",
+      ...nodeAgentEndpoints.map((e) => `| \`${e.subject}\` | ${e.kind} | ${e.description.split(": ")[0]!.replace(/\.$/, "")} |`),
+      ...nodeAgentEndpoints.flatMap((e) => r.endpoint(e)),
+    ],
+  };
+
+  return [contract, verbs];
+}

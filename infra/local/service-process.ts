@@ -1,0 +1,88 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { closeSync, createWriteStream, mkdirSync, openSync, type WriteStream } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { packageRoot } from "./paths.js";
+
+export interface ServiceSpec {
+  /** Also the name of its log file. */
+  readonly name: string;
+  /** `spear` subcommand and flags. */
+  readonly args: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
+  readonly logDir: string;
+  /** Outlive this process (`spear dev --detach`): output goes to the log file only. */
+  readonly detached: boolean;
+  /** Each output line, for a launcher that shows its services' logs. */
+  readonly onLine?: (line: string) => void;
+}
+
+/**
+ * One Spear service (`spear sms`, `spear spearlet`, ...) as a child process of the launcher.
+ * It runs in a process group of its own, so a Ctrl-C in the terminal reaches only the
+ * launcher, which then stops each service once, in order (a spearlet drains on SIGTERM).
+ */
+export class ServiceProcess {
+  private child?: ChildProcess;
+  private exited?: Promise<number | null>;
+  private log?: WriteStream;
+
+  constructor(readonly spec: ServiceSpec) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get logFile(): string {
+    return join(this.spec.logDir, `${this.spec.name}.log`);
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  start(): void {
+    const { spec } = this;
+    mkdirSync(spec.logDir, { recursive: true });
+    const argv = [join(packageRoot(), "bin", "spear.js"), ...spec.args];
+    if (spec.detached) {
+      const fd = openSync(this.logFile, "a");
+      try {
+        this.child = spawn(process.execPath, argv, { env: spec.env, stdio: ["ignore", fd, fd], detached: true });
+      } finally {
+        closeSync(fd);
+      }
+      this.child.unref();
+    } else {
+      this.child = spawn(process.execPath, argv, { env: spec.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+      this.log = createWriteStream(this.logFile, { flags: "a" });
+      for (const out of [this.child.stdout!, this.child.stderr!]) {
+        createInterface({ input: out }).on("line", (line) => {
+          this.log?.write(`${line}\n`);
+          spec.onLine?.(line);
+        });
+      }
+    }
+    const child = this.child;
+    this.exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+    child.once("error", () => undefined);
+  }
+
+  /** SIGTERM once, then SIGKILL if it has not exited within `graceMs`. */
+  async stop(graceMs: number): Promise<void> {
+    if (this.running) {
+      this.child!.kill("SIGTERM");
+      const timer = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), graceMs).unref());
+      if ((await Promise.race([this.exited, timer])) === "timeout") {
+        this.child!.kill("SIGKILL");
+        await this.exited;
+      }
+    }
+    this.log?.end();
+  }
+
+  /** Resolves with the exit code when the process ends on its own. */
+  whenExited(): Promise<number | null> {
+    return this.exited ?? Promise.resolve(null);
+  }
+}

@@ -1,0 +1,74 @@
+import { Command, Option } from "commander";
+import { parseConfig } from "../../config.js";
+import { startSpearlet } from "../../spearlet/agent/agent.js";
+import { SpearletConfig } from "../../spearlet/agent/config.js";
+import { cliContext, withNats } from "../context.js";
+
+interface SpearletOptions {
+  name?: string;
+  nodeId?: string;
+  slots?: string;
+  services?: string;
+  languages?: string;
+  labels?: string;
+  runtimes?: string;
+  baseDir?: string;
+  heartbeat?: string;
+  reportFlush?: string;
+  reportMax?: string;
+  drainTimeout?: string;
+  commitGrace?: string;
+  versionWait?: string;
+  ackWait?: string;
+  containerCpus?: string;
+  dockerSocket?: string;
+}
+
+export const spearletCommand = () =>
+  new Command("spearlet")
+    .description("run an execution node: registers, takes its assignments, runs functions in warm pools, reports its status (SIGTERM drains it)")
+    .addOption(new Option("--name <name>", "the node's name (and id, unless --node-id)").env("SPEAR_NODE_NAME"))
+    .addOption(new Option("--node-id <id>", "the node's id (default: the name)").env("SPEAR_NODE_ID"))
+    .addOption(new Option("--slots <n>", "calls the node runs at once").env("SPEAR_SLOTS"))
+    .addOption(new Option("--services <a,b>", "services the node offers").env("SPEAR_SERVICES"))
+    .addOption(new Option("--languages <en,zh>", "languages the node handles").env("SPEAR_LANGUAGES"))
+    .addOption(new Option("--labels <k=v,...>", "labels functions may require").env("SPEAR_LABELS"))
+    .addOption(new Option("--runtimes <wasm,process,container>", "runtimes to offer; the available ones are advertised (default all)").env("SPEAR_RUNTIMES"))
+    .addOption(new Option("--base-dir <dir>", "where relative programs of process functions are found (default: the working folder)").env("SPEAR_BASE_DIR"))
+    .addOption(new Option("--heartbeat <duration>", "a status report at least this often (default 5s)").env("SPEAR_HEARTBEAT_INTERVAL"))
+    .addOption(new Option("--report-flush <duration>", "instance transitions and outcomes wait at most this long (default 250ms)").env("SPEAR_REPORT_FLUSH"))
+    .addOption(new Option("--report-max <n>", "...or until this many wait (default 256)").env("SPEAR_REPORT_MAX"))
+    .addOption(new Option("--drain-timeout <duration>", "how long SIGTERM lets running calls finish (default 30s)").env("SPEAR_DRAIN_TIMEOUT"))
+    .addOption(new Option("--commit-grace <duration>", "added to a call's timeout when its lease is committed (default 5s)").env("SPEAR_COMMIT_GRACE"))
+    .addOption(new Option("--version-wait <duration>", "how long an assignment waits for its function version to be known here (default 2s)").env("SPEAR_VERSION_WAIT"))
+    .addOption(new Option("--ack-wait <duration>", "the assignment consumer's ack wait (default 30s)").env("SPEAR_ACK_WAIT"))
+    .addOption(new Option("--container-cpus <n>", "CPUs each container may use (default 1)").env("SPEAR_CONTAINER_CPUS"))
+    .addOption(new Option("--docker-socket <path>", "the Docker Engine's unix socket (default DOCKER_HOST or /var/run/docker.sock)").env("SPEAR_DOCKER_SOCKET"))
+    .action(async (o: SpearletOptions, cmd: Command) => {
+      const ctx = cliContext(cmd, "spear-spearlet");
+      const globals = cmd.optsWithGlobals<{ logLevel?: string; dataDir?: string }>();
+      const log = globals.logLevel ? ctx.log : ctx.log.child({}, { level: "info" });
+      const given = Object.fromEntries(Object.entries({ ...o, dataDir: globals.dataDir }).filter(([, v]) => v !== undefined));
+      const config = parseConfig(SpearletConfig, given, "spearlet settings");
+      await withNats(
+        ctx,
+        `spear-spearlet-${config.nodeId ?? config.name}`,
+        async (nats) => {
+          // After the first signal neither is handled any more, so a second one ends the process at once.
+          const stopping = new Promise<NodeJS.Signals>((resolve) => {
+            const on = (signal: NodeJS.Signals) => {
+              process.off("SIGINT", on);
+              process.off("SIGTERM", on);
+              resolve(signal);
+            };
+            process.on("SIGINT", on);
+            process.on("SIGTERM", on);
+          });
+          const spearlet = await startSpearlet({ nats, redisUrl: ctx.connection.redisUrl, config, streams: ctx.streams, log });
+          const signal = await stopping;
+          log.info({ signal }, "stopping gracefully (a second signal ends at once)");
+          await spearlet.drain();
+        },
+        true,
+      );
+    });

@@ -1,0 +1,115 @@
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import type { Logger } from "pino";
+import { z } from "zod";
+import type { AnyEndpoint, RequestOf } from "../../domain/api/endpoint.js";
+import { H } from "../../domain/headers.js";
+import type { Nats } from "../../streams/connection.js";
+import type { SpearClient } from "../sdk/index.js";
+import { smsRequest } from "../sms/client.js";
+import type { GatewayConfig } from "./config.js";
+import { ErrorResponse } from "./errors.js";
+
+export type GatewayApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
+
+export interface GatewayDeps {
+  readonly nats: Nats;
+  readonly config: GatewayConfig;
+  readonly log: Logger;
+}
+
+/** What a route gets: the connection (for the control plane's verbs) and the SDK client on it (for invoking). */
+export interface RouteContext extends GatewayDeps {
+  readonly client: SpearClient;
+}
+
+/**
+ * One HTTP route: what the docs list (method, path, what it does, what it calls) and how it
+ * registers itself. `path` is written the OpenAPI way (`/v1/nodes/{nodeId}:drain`) and is the
+ * only spelling of the path; Fastify's is derived from it.
+ */
+export interface GatewayRoute {
+  readonly method: "GET" | "POST" | "DELETE";
+  readonly path: string;
+  readonly summary: string;
+  /** What the route calls, in order: NATS subjects (`spear.…`) or a few words. */
+  readonly calls: readonly string[];
+  /** The statuses of a successful answer. */
+  readonly success: readonly number[];
+  readonly register: (app: GatewayApp, ctx: RouteContext) => void;
+}
+
+/**
+ * `/v1/functions/{name}:invoke` → `/v1/functions/:name(^[^:/]+)::invoke`: find-my-way reads a
+ * parameter up to the next `/` unless a pattern stops it, and a literal `:` is written `::`.
+ */
+export function fastifyPath(openApiPath: string): string {
+  return openApiPath
+    .replace(/:(?=[a-z])/g, "::")
+    .replace(/\{(\w+)\}(?=::)/g, ":$1(^[^:/]+)")
+    .replace(/\{(\w+)\}/g, ":$1");
+}
+
+/** The caller's correlation id, passed on to what the route calls so that its events carry it. */
+export const correlationOf = (request: FastifyRequest): string | undefined => {
+  const v = request.headers[H.correlationId.toLowerCase()];
+  return typeof v === "string" && v.length > 0 ? v : undefined;
+};
+
+/** The documented answers of every route besides its success. */
+export const errorResponses = {
+  "4XX": { description: "The request was refused", content: { "application/json": { schema: ErrorResponse } } },
+  "5XX": { description: "The platform could not answer", content: { "application/json": { schema: ErrorResponse } } },
+};
+
+export const ok = (description: string, schema: z.ZodType) => ({ description, content: { "application/json": { schema } } });
+
+type AnyObject = z.ZodObject<z.ZodRawShape>;
+type Parts<P extends AnyObject, Q extends AnyObject, B extends z.ZodType> = { params: z.output<P>; query: z.output<Q>; body: z.output<B> };
+
+/**
+ * A route that is one verb of the control plane's API: the verb's request is assembled from
+ * the path, query and body (merged, unless `request` says otherwise) and its result is the
+ * answer. The SMS validates the request again; errors keep the SMS's code.
+ */
+export function smsRoute<E extends AnyEndpoint, P extends AnyObject, Q extends AnyObject, B extends z.ZodType = z.ZodUndefined>(def: {
+  readonly method: GatewayRoute["method"];
+  readonly path: string;
+  readonly endpoint: E;
+  readonly params: P;
+  readonly query?: Q;
+  readonly body?: B;
+  readonly request?: (parts: Parts<P, Q, B>) => RequestOf<E>;
+}): GatewayRoute {
+  const e = def.endpoint;
+  const summary = e.description.split(". ")[0]!.replace(/\.$/, "");
+  return {
+    method: def.method,
+    path: def.path,
+    summary,
+    calls: [e.subject],
+    success: [200],
+    register: (app, { nats }) => {
+      app.route({
+        method: def.method,
+        url: fastifyPath(def.path),
+        schema: {
+          operationId: `${e.area}_${e.verb}`,
+          tags: [e.area],
+          summary,
+          description: `${e.description}\n\nCalls \`${e.subject}\` (${e.kind}).`,
+          params: def.params,
+          ...(def.query ? { querystring: def.query } : {}),
+          ...(def.body ? { body: def.body } : {}),
+          response: { 200: ok("The verb's result", e.result), ...errorResponses },
+        },
+        handler: async (request) => {
+          const parts = { params: request.params, query: request.query ?? {}, body: request.body } as Parts<P, Q, B>;
+          const req = def.request ? def.request(parts) : ({ ...(parts.query as object), ...(parts.body as object | undefined), ...(parts.params as object) } as RequestOf<E>);
+          const correlationId = correlationOf(request);
+          return smsRequest(nats.nc, e, req, correlationId ? { correlationId } : {});
+        },
+      });
+    },
+  };
+}

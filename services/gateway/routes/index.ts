@@ -1,0 +1,13 @@
+import type { GatewayRoute } from "../route.js";
+import { functionRoutes } from "./functions.js";
+import { healthRoutes } from "./health.js";
+import { invocationRoutes } from "./invocations.js";
+import { nodeRoutes } from "./nodes.js";
+import { poolRoutes } from "./pools.js";
+import { sessionRoutes } from "./sessions.js";
+
+/** The routes under /v1, behind the bearer token when tokens are configured. */
+export const apiRoutes: readonly GatewayRoute[] = [...invocationRoutes, ...functionRoutes, ...nodeRoutes, ...poolRoutes, ...sessionRoutes];
+
+/** Probes: never behind a token. */
+export const probeRoutes: readonly GatewayRoute[] = healthRoutes;

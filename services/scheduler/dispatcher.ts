@@ -1,0 +1,388 @@
+import { AckPolicy, DeliverPolicy, type JsMsg } from "@nats-io/jetstream";
+import type { Logger } from "pino";
+import { isSpearError, SpearError } from "../../domain/errors.js";
+import type { InvocationAssigned } from "../../domain/events/invocation.js";
+import { resolveVersion } from "../../domain/function/view.js";
+import { place, type PolicyState, type Rng } from "../../domain/scheduling/index.js";
+import type { SessionBinding } from "../../domain/scheduling/session-binding.js";
+import type { SessionCommand } from "../../domain/session/commands.js";
+import { sessionDecider } from "../../domain/session/decider.js";
+import { H } from "../../domain/headers.js";
+import { subjects } from "../../domain/subjects.js";
+import { streamNames } from "../../streams/catalog.js";
+import { rawOf } from "../../streams/codec.js";
+import { handleCommand } from "../../streams/command-handler.js";
+import type { Nats } from "../../streams/connection.js";
+import type { EventStore } from "../../streams/event-store.js";
+import { publishAssignment } from "../../streams/invocations/assignments.js";
+import { parseRequest, type ParsedRequest } from "../../streams/invocations/request.js";
+import { getResult } from "../../streams/invocations/results.js";
+import { isNotFound } from "../../streams/nats-errors.js";
+import { lastMatchingSeq } from "../../streams/reader.js";
+import type { Lease } from "../leases/lease.js";
+import type { LeaseStore } from "../leases/lease-store.js";
+import type { SchedulerConfig } from "./config.js";
+import type { SchedulerOutcomes } from "./outcomes.js";
+import type { SnapshotSource } from "./snapshot-source.js";
+import { WaitQueue, type QueueKey } from "./wait-queue.js";
+
+export const SCHEDULER_CONSUMER = "spear_scheduler";
+/** Requests older than this when first delivered are checked for a result first (a backlog or a replayed stream). */
+const STALE_MS = 5_000;
+const ACK_WAIT_MS = 30_000;
+
+interface Pending extends QueueKey {
+  readonly msg: JsMsg;
+  readonly request: ParsedRequest;
+  /** When the request runs out of queue time (epoch ms). */
+  readonly deadline: number;
+  nextTry: number;
+  tries: number;
+  busy: boolean;
+}
+
+type Attempt = "done" | "wait";
+
+export interface DispatcherDeps {
+  readonly nats: Nats;
+  readonly store: EventStore;
+  readonly leases: LeaseStore;
+  readonly source: SnapshotSource;
+  readonly outcomes: SchedulerOutcomes;
+  readonly config: SchedulerConfig;
+  readonly policy: PolicyState;
+  readonly rng: Rng;
+  readonly log: Logger;
+  /** Called when a reservation found the lease state lost, so it is rebuilt from the log. */
+  readonly onLeaseStateLost: () => void;
+}
+
+export interface DispatcherStats {
+  readonly queued: number;
+  readonly placed: number;
+  readonly rejected: number;
+  readonly deadLettered: number;
+  readonly redelivered: number;
+}
+
+/**
+ * Takes invocation requests from the shared durable consumer and places them: the decision
+ * reads the snapshot only; then a slot lease is reserved, the session bound on first use, the
+ * assignment published, and only then the request acknowledged. A request that finds no
+ * capacity waits here (its message kept alive) in priority order, and is rejected with
+ * `no_capacity` once its queue time is over; beyond `maxQueued` it is redelivered later.
+ */
+export class Dispatcher {
+  private readonly queue = new WaitQueue<Pending>();
+  private readonly abort = new AbortController();
+  private running = 0;
+  private passScheduled = false;
+  private timer?: NodeJS.Timeout;
+  private keepAlive?: NodeJS.Timeout;
+  private consuming?: Promise<void>;
+  private counts = { placed: 0, rejected: 0, deadLettered: 0, redelivered: 0 };
+
+  constructor(private readonly d: DispatcherDeps) {}
+
+  get stats(): DispatcherStats {
+    return { queued: this.queue.size, ...this.counts };
+  }
+
+  async start(): Promise<void> {
+    await this.ensureConsumer();
+    const consumer = await this.d.nats.js.consumers.get(streamNames.invoke, SCHEDULER_CONSUMER);
+    const messages = await consumer.consume({ max_messages: 256 });
+    this.abort.signal.addEventListener("abort", () => messages.stop(), { once: true });
+    if (this.abort.signal.aborted) messages.stop();
+    this.d.source.onChange(() => this.capacityMayHaveChanged());
+    this.keepAlive = setInterval(() => this.touchWaiting(), ACK_WAIT_MS / 3);
+    this.consuming = (async () => {
+      for await (const m of messages) this.admit(m);
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    clearInterval(this.keepAlive);
+    clearTimeout(this.timer);
+    await this.consuming;
+    // Waiting requests go back to the stream at once for another replica.
+    for (const p of this.queue.ordered()) if (!p.busy) p.msg.nak();
+    const deadline = Date.now() + 5_000;
+    while (this.running > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  private async ensureConsumer(): Promise<void> {
+    const { jsm } = this.d.nats;
+    const config = {
+      durable_name: SCHEDULER_CONSUMER,
+      filter_subject: subjects.allInvokes,
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: ACK_WAIT_MS * 1_000_000,
+      max_deliver: -1,
+      // Every replica may hold maxQueued waiting requests; leave room for several replicas.
+      max_ack_pending: Math.max(this.d.config.maxQueued * 8, 1_000),
+      deliver_policy: DeliverPolicy.All,
+    };
+    try {
+      const info = await jsm.consumers.info(streamNames.invoke, SCHEDULER_CONSUMER);
+      if (info.config.max_ack_pending !== config.max_ack_pending) {
+        await jsm.consumers.update(streamNames.invoke, SCHEDULER_CONSUMER, { max_ack_pending: config.max_ack_pending });
+      }
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+      await jsm.consumers.add(streamNames.invoke, config);
+    }
+  }
+
+  /** A delivered request: parsed, then queued (or redelivered later when the queue is full). */
+  private admit(msg: JsMsg): void {
+    const parsed = parseRequest(rawOf(msg));
+    if (!parsed.ok) {
+      this.finishWith(msg, () => this.d.outcomes.reject(parsed, parsed.error, 0), "rejected");
+      return;
+    }
+    const request = parsed.request;
+    const deadline = Date.parse(request.submittedAt) + this.d.config.queueTimeout;
+    if (this.queue.size >= this.d.config.maxQueued) {
+      if (Date.now() > deadline) {
+        this.finishWith(msg, () => this.rejectNoCapacity(request), "rejected");
+        return;
+      }
+      this.counts.redelivered++;
+      msg.nak(Math.min(10_000, 250 * 2 ** Math.min(msg.info.deliveryCount, 6)));
+      return;
+    }
+    this.queue.add({ msg, request, deadline, priority: request.body.priority, submittedAt: request.submittedAt, seq: request.requestSeq, nextTry: 0, tries: 0, busy: false });
+    this.schedulePass();
+  }
+
+  /**
+   * A new snapshot (a status report, a node joining) may mean free slots: the head of the
+   * queue tries again at once instead of waiting out its backoff. Only the head, so a busy
+   * cluster's stream of reports does not turn into a stream of reservations.
+   */
+  private capacityMayHaveChanged(): void {
+    let n = 0;
+    for (const p of this.queue.ordered()) {
+      if (n++ >= this.d.config.concurrency) break;
+      p.nextTry = 0;
+    }
+    this.schedulePass();
+  }
+
+  private schedulePass(): void {
+    if (this.passScheduled || this.abort.signal.aborted) return;
+    this.passScheduled = true;
+    setImmediate(() => {
+      this.passScheduled = false;
+      this.pass();
+    });
+  }
+
+  /** Starts placements in queue order, as many as the concurrency allows; expires what waited too long. */
+  private pass(): void {
+    const now = Date.now();
+    let nextWake = Infinity;
+    for (const p of this.queue.ordered()) {
+      if (p.busy) continue;
+      if (now > p.deadline) {
+        this.queue.remove(p);
+        this.finishWith(p.msg, () => this.rejectNoCapacity(p.request), "rejected");
+        continue;
+      }
+      if (p.nextTry > now) {
+        nextWake = Math.min(nextWake, p.nextTry, p.deadline + 1);
+        continue;
+      }
+      if (this.running >= this.d.config.concurrency) break;
+      this.run(p);
+    }
+    clearTimeout(this.timer);
+    if (nextWake !== Infinity) this.timer = setTimeout(() => this.schedulePass(), Math.max(1, nextWake - now));
+  }
+
+  private run(p: Pending): void {
+    p.busy = true;
+    this.running++;
+    void this.attempt(p)
+      .catch((e: unknown) => this.onAttemptError(p, e))
+      .then((outcome) => {
+        p.busy = false;
+        this.running--;
+        if (outcome === "done") this.queue.remove(p);
+        else {
+          p.tries++;
+          // Capacity frees when a call ends; status reports bring that within ~250 ms, the backoff covers the rest.
+          p.nextTry = Date.now() + Math.min(500, 10 * 2 ** Math.min(p.tries, 6));
+        }
+        this.schedulePass();
+      });
+  }
+
+  private onAttemptError(p: Pending, e: unknown): Attempt {
+    if (isSpearError(e, "lease_state_lost")) this.d.onLeaseStateLost();
+    else if (!isSpearError(e, "redis_unreachable")) {
+      this.d.log.error({ err: e, invocationId: p.request.invocationId }, "placement failed; will try again");
+    }
+    return "wait";
+  }
+
+  private async attempt(p: Pending): Promise<Attempt> {
+    const { request: r, msg } = p;
+    const { config } = this.d;
+    if (r.attempt > config.maxAttempts) {
+      await this.d.outcomes.deadLetter(unplaced(r), { stream: streamNames.invoke, ...rawOf(msg) }, retryReason(msg, config.maxAttempts), r.attempt - 1);
+      this.counts.deadLettered++;
+      msg.ack();
+      return "done";
+    }
+    if (p.tries === 0 && (msg.info.redelivered || Date.now() - msg.time.getTime() > STALE_MS)) {
+      if (await getResult(this.d.nats.jsm, r.invocationId)) {
+        msg.ack();
+        return "done";
+      }
+    }
+    const resolved = resolveVersion(this.d.source.functionView(r.function), r.body.version, r.function);
+    if (!resolved.ok) {
+      // A function deployed a moment before the call may not be folded in yet: wait for the catalog, then decide.
+      return (await this.catalogCaughtUp()) ? this.rejectWith(p, resolved.error) : "wait";
+    }
+    const decision = place(
+      this.d.source.snapshot,
+      {
+        function: r.function,
+        version: resolved.version,
+        sessionId: r.body.sessionId,
+        tenant: r.body.tenant,
+        routingKey: r.body.routingKey,
+        langPair: r.body.langPair,
+        exclude: r.excludeNodes,
+        spread: r.body.spread,
+      },
+      { state: this.d.policy, rng: this.d.rng, options: config.place },
+    );
+    if (!decision.ok) {
+      // Capacity (or a capable node) may appear while the request waits; anything else is final.
+      if (decision.code === "no_capacity" || decision.code === "function_requirements_unmet") return "wait";
+      return this.rejectWith(p, new SpearError(decision.code, decision.message, decision.details));
+    }
+    let lease: Lease | undefined;
+    for (const c of decision.candidates) {
+      const res = await this.d.leases.reserve(c.nodeId, c.slots, {
+        invocationId: r.invocationId,
+        attempt: r.attempt,
+        ttlMs: config.pickupTimeout,
+        requestSeq: r.requestSeq,
+      });
+      if (!res.ok) continue;
+      if (!res.created) return this.resume(p, res.lease, resolved.version, resolved.spec.limits.timeoutMs);
+      lease = res.lease;
+      break;
+    }
+    if (!lease) return "wait";
+    if (decision.binding) {
+      try {
+        await this.bind(decision.binding, r);
+      } catch (e) {
+        await this.d.leases.release(lease.token);
+        // Another replica bound the session differently: place again once the snapshot shows it.
+        if (isSpearError(e, "session_already_bound")) return "wait";
+        throw e;
+      }
+    }
+    const published = await this.assign(r, lease, resolved.version, resolved.spec.limits.timeoutMs);
+    if (published.duplicate) await this.d.leases.release(lease.token);
+    this.counts.placed++;
+    msg.ack();
+    return "done";
+  }
+
+  private async catalogCaughtUp(): Promise<boolean> {
+    const { seq } = await lastMatchingSeq(this.d.nats.jsm, streamNames.events, subjects.eventsOf("function"));
+    return this.d.source.functions.lastSeq >= seq;
+  }
+
+  /** The same attempt was reserved before (a redelivery): finish what that delivery began. */
+  private async resume(p: Pending, lease: Lease, version: number, specTimeoutMs: number): Promise<Attempt> {
+    if (lease.status === "reserved" || lease.status === "running") await this.assign(p.request, lease, version, specTimeoutMs);
+    p.msg.ack();
+    return "done";
+  }
+
+  private assign(r: ParsedRequest, lease: Lease, version: number, specTimeoutMs: number) {
+    const assignment: InvocationAssigned = {
+      invocationId: r.invocationId,
+      function: r.function,
+      version,
+      attempt: r.attempt,
+      nodeId: lease.nodeId,
+      leaseToken: lease.token,
+      deadline: new Date(lease.expiresAt).toISOString(),
+      timeoutMs: r.body.timeoutMs !== undefined ? Math.min(r.body.timeoutMs, specTimeoutMs) : specTimeoutMs,
+      requestSeq: r.requestSeq,
+      submittedAt: r.submittedAt,
+      input: r.body.input,
+      ...(r.replyTo ? { replyTo: r.replyTo } : {}),
+      ...(r.body.sessionId ? { sessionId: r.body.sessionId } : {}),
+    };
+    return publishAssignment(this.d.nats.js, assignment);
+  }
+
+  private async bind(b: SessionBinding, r: ParsedRequest): Promise<void> {
+    const command: SessionCommand =
+      b.kind === "rebind" && b.reason === "pool_ineligible"
+        ? { type: "RebindSession", sessionId: b.sessionId, poolId: b.poolId, previousPoolId: b.previousPoolId, ...(b.langPair ? { langPair: b.langPair } : {}) }
+        : {
+            type: "BindSession",
+            sessionId: b.sessionId,
+            poolId: b.poolId,
+            ...(b.langPair ? { langPair: b.langPair } : {}),
+            ...(b.kind === "bind" && b.tenant ? { tenant: b.tenant } : {}),
+          };
+    await handleCommand(this.d.store, { type: "session", id: b.sessionId }, sessionDecider, command, { correlationId: r.invocationId });
+  }
+
+  private async rejectWith(p: Pending, error: SpearError): Promise<Attempt> {
+    await this.d.outcomes.reject(unplaced(p.request), { code: error.code, message: error.message }, p.request.attempt - 1);
+    this.counts.rejected++;
+    p.msg.ack();
+    return "done";
+  }
+
+  private rejectNoCapacity(r: ParsedRequest): Promise<void> {
+    const waited = Math.round((Date.now() - Date.parse(r.submittedAt)) / 1000);
+    return this.d.outcomes.reject(unplaced(r), { code: "no_capacity", message: `no node could take the call within ${waited} s of queueing` }, r.attempt - 1);
+  }
+
+  /** Records a final outcome for a request that never entered the queue, then acknowledges it. */
+  private finishWith(msg: JsMsg, record: () => Promise<void>, kind: "rejected"): void {
+    record().then(
+      () => {
+        this.counts[kind]++;
+        msg.ack();
+      },
+      (e: unknown) => {
+        this.d.log.error({ err: e }, "could not record a rejection; the request will be redelivered");
+        msg.nak(1_000);
+      },
+    );
+  }
+
+  private touchWaiting(): void {
+    for (const p of this.queue.ordered()) p.msg.working();
+  }
+}
+
+const unplaced = (r: ParsedRequest) => ({
+  invocationId: r.invocationId,
+  function: r.function,
+  replyTo: r.replyTo,
+  submittedAt: r.submittedAt,
+  version: r.body.version,
+});
+
+const retryReason = (msg: JsMsg, maxAttempts: number) => {
+  const last = msg.headers?.get(H.retryReason);
+  return { code: "attempts_exhausted", message: `${maxAttempts} attempts failed${last ? `; the last: ${last}` : ""}` };
+};

@@ -1,0 +1,92 @@
+import type { Logger } from "pino";
+import { isSpearError } from "../../domain/errors.js";
+import type { InvocationAssigned } from "../../domain/events/invocation.js";
+import { streamNames } from "../../streams/catalog.js";
+import { decodeRecorded, rawOf } from "../../streams/codec.js";
+import type { Nats } from "../../streams/connection.js";
+import { getResult } from "../../streams/invocations/results.js";
+import { readStream } from "../../streams/reader.js";
+import type { ActiveLease } from "../leases/lease.js";
+import type { LeaseStore } from "../leases/lease-store.js";
+
+/** Extra time a committed lease may run past its function's timeout (the spearlet's reporting). */
+const RUN_GRACE_MS = 5_000;
+const CHECK_MS = 1_000;
+const RESULT_LOOKUPS = 32;
+
+/**
+ * Redis holds no fact the log lacks. When its lease state is gone (flushed, restarted), the
+ * active leases are those assignments of the recent log whose invocation has no result yet:
+ * they are put back with their original tokens, so spearlets can still commit and release
+ * them and no slot is leaked or double-booked. Replicas noticing the same loss rebuild once.
+ */
+export class LeaseRecovery {
+  private running?: Promise<void>;
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly nats: Nats,
+    private readonly leases: LeaseStore,
+    private readonly windowMs: number,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.trigger(), CHECK_MS);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Rebuilds if the state is lost; concurrent calls share one rebuild. */
+  trigger(): Promise<void> {
+    this.running ??= this.recoverIfLost().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async recoverIfLost(): Promise<void> {
+    try {
+      if ((await this.leases.epoch()) !== null) return;
+      const active = await activeLeasesFromLog(this.nats, new Date(Date.now() - this.windowMs));
+      const r = await this.leases.rebuild(active, { expectEpoch: null });
+      if (r.applied) this.log.warn({ leases: r.leases, epoch: r.epoch }, "Redis had lost the lease state; rebuilt it from the assignment log");
+    } catch (e) {
+      if (!isSpearError(e, "redis_unreachable")) this.log.error({ err: e }, "could not rebuild the lease state; will try again");
+    }
+  }
+}
+
+/** The latest attempt of every invocation assigned since `since` that has no result. */
+export async function activeLeasesFromLog(nats: Nats, since: Date): Promise<ActiveLease[]> {
+  const latest = new Map<string, { a: InvocationAssigned; at: string }>();
+  for await (const m of readStream(nats.js, streamNames.assign, { startTime: since })) {
+    const e = decodeRecorded(rawOf(m), streamNames.assign);
+    if (e.type !== "InvocationAssigned") continue;
+    const prev = latest.get(e.data.invocationId);
+    if (!prev || prev.a.attempt < e.data.attempt) latest.set(e.data.invocationId, { a: e.data, at: e.meta.occurredAt });
+  }
+  const entries = [...latest.values()];
+  const active: ActiveLease[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(RESULT_LOOKUPS, entries.length) }, async () => {
+      while (next < entries.length) {
+        const { a, at } = entries[next++]!;
+        if (await getResult(nats.jsm, a.invocationId)) continue;
+        active.push({
+          token: a.leaseToken,
+          nodeId: a.nodeId,
+          invocationId: a.invocationId,
+          attempt: a.attempt,
+          requestSeq: a.requestSeq,
+          // Whether it was committed is not in the log; counting it as running holds its slot either way.
+          state: "running",
+          expiresAt: Date.parse(a.deadline) + a.timeoutMs + RUN_GRACE_MS,
+          createdAt: Date.parse(at),
+        });
+      }
+    }),
+  );
+  return active;
+}

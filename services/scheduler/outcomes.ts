@@ -1,0 +1,59 @@
+import type { JetStreamClient } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { Logger } from "pino";
+import type { InvocationError, InvocationFinished } from "../../domain/events/invocation.js";
+import { deadLetter } from "../../streams/dead-letter.js";
+import { recordResult } from "../../streams/invocations/results.js";
+import type { StoredRequest } from "../../streams/invocations/request.js";
+
+export interface Unplaced {
+  readonly invocationId: string;
+  readonly function: string;
+  readonly replyTo?: string | undefined;
+  readonly submittedAt: string;
+  readonly version?: number | undefined;
+}
+
+/**
+ * The results the scheduler itself gives: `rejected` (bad request, unknown function, no
+ * capacity in time) and `dead_lettered` (out of attempts). Each is the invocation's one final
+ * result, recorded with the scheduler process as writer.
+ */
+export class SchedulerOutcomes {
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
+    private readonly writer: string,
+    private readonly log: Logger,
+  ) {}
+
+  async reject(u: Unplaced, error: InvocationError, attempts: number): Promise<void> {
+    await this.finish(u, "rejected", error, attempts);
+    this.log.info({ invocationId: u.invocationId, function: u.function, code: error.code }, "invocation rejected");
+  }
+
+  /** Keeps the request in the dead-letter stream, then records the `dead_lettered` result. */
+  async deadLetter(u: Unplaced, original: StoredRequest & { stream: string }, reason: InvocationError, attempts: number): Promise<void> {
+    await deadLetter(this.js, { source: "invocation", key: u.function, reason, original });
+    await this.finish(u, "dead_lettered", reason, attempts);
+    this.log.warn({ invocationId: u.invocationId, function: u.function, code: reason.code, attempts }, "invocation dead-lettered");
+  }
+
+  private async finish(u: Unplaced, status: "rejected" | "dead_lettered", error: InvocationError, attempts: number): Promise<void> {
+    const finishedAt = new Date();
+    const result: InvocationFinished = {
+      invocationId: u.invocationId,
+      function: u.function,
+      ...(u.version !== undefined ? { version: u.version } : {}),
+      status,
+      error,
+      attempts,
+      timings: {
+        submittedAt: u.submittedAt,
+        finishedAt: finishedAt.toISOString(),
+        totalMs: Math.max(0, finishedAt.getTime() - Date.parse(u.submittedAt)),
+      },
+    };
+    await recordResult(this.nc, this.js, result, { replyTo: u.replyTo, writer: this.writer });
+  }
+}

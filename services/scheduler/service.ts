@@ -1,0 +1,96 @@
+import { randomUUID } from "node:crypto";
+import type { Logger } from "pino";
+import type { NodeView } from "../../domain/node/view.js";
+import { PolicyState } from "../../domain/scheduling/index.js";
+import type { StreamSettings } from "../../streams/catalog.js";
+import type { Nats } from "../../streams/connection.js";
+import { ensureStreams } from "../../streams/ensure.js";
+import { EventStore } from "../../streams/event-store.js";
+import { LeaseStore } from "../leases/lease-store.js";
+import type { SchedulerConfig } from "./config.js";
+import { Dispatcher, type DispatcherStats } from "./dispatcher.js";
+import { LeaseRecovery } from "./lease-recovery.js";
+import { SchedulerOutcomes } from "./outcomes.js";
+import { Reaper } from "./reaper.js";
+import { SnapshotSource } from "./snapshot-source.js";
+
+export interface SchedulerOptions {
+  /** A long-lived connection the caller owns (one per replica). */
+  readonly nats: Nats;
+  readonly redisUrl: string;
+  readonly streams: StreamSettings;
+  readonly config: SchedulerConfig;
+  readonly log: Logger;
+}
+
+export interface RunningScheduler {
+  readonly id: string;
+  stats(): DispatcherStats & { readonly retried: number; readonly snapshots: number };
+  stop(): Promise<void>;
+}
+
+/**
+ * One scheduler replica: any number share the request consumer. Start-up order matters: the
+ * snapshot is built from the log and the lease state checked (rebuilt if Redis lost it) before
+ * the first request is taken.
+ */
+export async function startScheduler(o: SchedulerOptions): Promise<RunningScheduler> {
+  const id = `scheduler-${randomUUID().slice(0, 8)}`;
+  const log = o.log.child({ scheduler: id });
+  const { nats } = o;
+  await ensureStreams(nats.jsm, o.streams);
+  const leases = new LeaseStore({ url: o.redisUrl, log, name: id });
+  const source = new SnapshotSource(nats.js, log);
+  const outcomes = new SchedulerOutcomes(nats.nc, nats.js, id, log);
+  const recovery = new LeaseRecovery(nats, leases, o.config.recoveryWindow, log);
+  const reaper = new Reaper(nats, leases, outcomes, o.config.reaperInterval, log, () => void recovery.trigger());
+  const dispatcher = new Dispatcher({
+    nats,
+    store: new EventStore(nats.js, nats.jsm),
+    leases,
+    source,
+    outcomes,
+    config: o.config,
+    policy: new PolicyState(),
+    rng: Math.random,
+    log,
+    onLeaseStateLost: () => void recovery.trigger(),
+  });
+
+  await source.start();
+  await recovery.trigger();
+  const stopWatching = watchLostNodes(source, leases, log);
+  recovery.start();
+  reaper.start();
+  await dispatcher.start();
+  log.info({ nodes: source.snapshot.table.nodes.length }, "scheduler ready");
+
+  return {
+    id,
+    stats: () => ({ ...dispatcher.stats, retried: reaper.retried, snapshots: source.buildCount }),
+    stop: async () => {
+      stopWatching();
+      reaper.stop();
+      recovery.stop();
+      await dispatcher.stop();
+      await source.stop();
+      await leases.close();
+    },
+  };
+}
+
+/** A node declared lost gives its leases up at once, so its calls are retried elsewhere without waiting for their TTL. */
+function watchLostNodes(source: SnapshotSource, leases: LeaseStore, log: Logger): () => void {
+  let before: ReadonlyMap<string, NodeView> = new Map();
+  const expire = (id: string) =>
+    leases.expireNode(id).then(
+      (n) => n > 0 && log.warn({ nodeId: id, leases: n }, "node lost; its leases expired for retry"),
+      (e: unknown) => log.warn({ err: e, nodeId: id }, "could not expire the leases of a lost node"),
+    );
+  const check = (state: ReadonlyMap<string, NodeView>) => {
+    for (const [id, n] of state) if (n.state === "lost" && before.get(id)?.state !== "lost") void expire(id);
+    before = state;
+  };
+  check(source.nodes.state);
+  return source.nodes.subscribe((state) => check(state));
+}

@@ -1,0 +1,34 @@
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import { atFunction, type InvokeEndpoint } from "../../../domain/api/invoke.js";
+import { isSpearError, SpearError } from "../../../domain/errors.js";
+import { FunctionName } from "../../../domain/ids.js";
+import { lastToken } from "../../../domain/subjects.js";
+import type { Nats } from "../../../streams/connection.js";
+import { invokeAndWait } from "../../../streams/invocations/invoke-and-wait.js";
+import type { Handler, Route } from "../router.js";
+
+/**
+ * `spear.api.invoke.<function>` for clients that know only core NATS: submit to the durable
+ * request stream, wait for the final result, answer with it. `stopping` ends the waits of a
+ * replica that shuts down, each answered with the invocation id to ask for later.
+ */
+export function invokeRoute(nats: Nats, stopping: AbortSignal): Route {
+  const handle: Handler<InvokeEndpoint> = async (req, ctx) => {
+    const fn = lastToken(ctx.subject);
+    const name = FunctionName.safeParse(fn);
+    if (!name.success) throw new SpearError("invalid_argument", `'${fn}' is not a function name: ${z.prettifyError(name.error)}`, { function: fn });
+    const { invocationId = randomUUID(), waitMs, ...body } = req;
+    try {
+      return await invokeAndWait(nats, fn, body, { invocationId, waitMs, signal: stopping, correlationId: ctx.correlationId });
+    } catch (e) {
+      if (!isSpearError(e, "cancelled")) throw e;
+      throw new SpearError(
+        "service_unavailable",
+        `the control-plane replica stopped while waiting for invocation ${invocationId}; it goes on: send the same request with this invocationId, or read its result later`,
+        { invocationId },
+      );
+    }
+  };
+  return { endpoint: atFunction("*"), handle: handle as Route["handle"] };
+}

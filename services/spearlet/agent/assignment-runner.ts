@@ -1,0 +1,352 @@
+import type { JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { Logger } from "pino";
+import { isSpearError, type ErrorCode } from "../../../domain/errors.js";
+import type { InvocationAssigned, InvocationOutcome } from "../../../domain/events/invocation.js";
+import { streamNames } from "../../../streams/catalog.js";
+import { decodeRecorded, rawOf } from "../../../streams/codec.js";
+import { deadLetter } from "../../../streams/dead-letter.js";
+import { loadRequest } from "../../../streams/invocations/load-request.js";
+import { getResult, recordResult } from "../../../streams/invocations/results.js";
+import { requestRetry } from "../../../streams/invocations/submit.js";
+import type { LeaseStore } from "../../leases/lease-store.js";
+import type { ConcurrencyController } from "../concurrency/controller.js";
+import type { PoolManager } from "../pool/pool-manager.js";
+import type { NodeCounters } from "./node-counters.js";
+import type { PoolSync } from "./pool-sync.js";
+import type { StatusReporter } from "./status-reporter.js";
+import type { TaskRefCache } from "./task-refs.js";
+import { finishedEvent, verdictOfCall, verdictOfError, type CallError, type Verdict } from "./verdict.js";
+
+export interface RunnerOptions {
+  readonly nodeId: string;
+  readonly nc: NatsConnection;
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  readonly leases: LeaseStore;
+  readonly taskRefs: TaskRefCache;
+  readonly manager: PoolManager;
+  readonly controller: ConcurrencyController;
+  readonly pools: PoolSync;
+  readonly reporter: StatusReporter;
+  readonly counters: NodeCounters;
+  readonly commitGraceMs: number;
+  readonly versionWaitMs: number;
+  readonly ackWaitMs: number;
+  readonly retryDelayMs: number;
+  readonly log: Logger;
+}
+
+/** An assignment whose lease this node committed: it runs here unless the drain deadline hands it back. */
+interface Task {
+  readonly a: InvocationAssigned;
+  readonly m: JsMsg;
+  /** Handed back by the drain deadline; whatever the call does afterwards is ignored. */
+  abandoned: boolean;
+  /** Recording its result or asking for its retry: too late to hand it back. */
+  finishing: boolean;
+  readonly settled: Promise<void>;
+}
+
+/** A lease the node may not run on any more: another attempt owns the invocation. */
+const fencedCodes = new Set<ErrorCode>(["lease_expired", "lease_not_found"]);
+
+/** Tries a publish a few times before giving up (the lease then expires and the reaper takes over). */
+async function persist<T>(op: () => Promise<T>, tries = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await op();
+    } catch (e) {
+      if (i >= tries) throw e;
+      await new Promise((r) => setTimeout(r, 100 * 2 ** i));
+    }
+  }
+}
+
+/**
+ * Takes each assignment from the node's consumer through the contract with the scheduler:
+ * deadline → lease commit (fencing) → function version from the TaskRef cache → admission →
+ * the pool → one final result (recordResult), or a retry on another node (requestRetry, then
+ * the lease released) → outcome reported → ack. A crash at any step is covered by the lease
+ * (it expires and the scheduler's reaper retries) and by the result being recordable once.
+ */
+export class AssignmentRunner {
+  readonly #o: RunnerOptions;
+  readonly #log: Logger;
+  /** Stream sequences being handled here (a redelivery of one of them is ignored). */
+  readonly #handling = new Set<number>();
+  readonly #tasks = new Set<Task>();
+  #draining = false;
+
+  constructor(options: RunnerOptions) {
+    this.#o = options;
+    this.#log = options.log.child({ part: "assignments" });
+  }
+
+  /** Assignments committed here and not finished. */
+  get running(): number {
+    return this.#tasks.size;
+  }
+
+  /** From now on assignments are handed back without running. */
+  startDraining(): void {
+    this.#draining = true;
+  }
+
+  /** Resolves when every running task has settled, or at `deadline` (epoch ms); true when none is left. */
+  async settle(deadline: number): Promise<boolean> {
+    while (this.#tasks.size > 0) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled([...this.#tasks].map((t) => t.settled)), new Promise((r) => (timer = setTimeout(r, left)))]);
+      clearTimeout(timer);
+    }
+    return true;
+  }
+
+  /** The drain deadline passed: every task not already finishing is handed back to run elsewhere. */
+  async abandonRunning(): Promise<number> {
+    const victims = [...this.#tasks].filter((t) => !t.finishing && !t.abandoned);
+    await Promise.all(
+      victims.map(async (t) => {
+        t.abandoned = true;
+        await this.#handBack(t.a, { code: "node_draining", message: `node ${this.#o.nodeId} stopped before the call finished (drain deadline)` }, "failed");
+        t.m.ack();
+      }),
+    );
+    return victims.length;
+  }
+
+  /** Handles one delivered assignment to its ack (or nak); never throws. */
+  async handle(m: JsMsg): Promise<void> {
+    if (this.#handling.has(m.seq)) return;
+    this.#handling.add(m.seq);
+    const working = setInterval(() => m.working(), Math.max(1_000, Math.floor(this.#o.ackWaitMs / 3)));
+    try {
+      await this.#handle(m);
+    } catch (e) {
+      this.#log.error({ err: e, seq: m.seq }, "an assignment failed unexpectedly; it will be delivered again");
+      m.nak(this.#o.retryDelayMs);
+    } finally {
+      clearInterval(working);
+      this.#handling.delete(m.seq);
+    }
+  }
+
+  async #handle(m: JsMsg): Promise<void> {
+    const decoded = await this.#decode(m);
+    if (!decoded) return;
+    const { a, assignedAt } = decoded;
+    const log = this.#log.child({ invocationId: a.invocationId, attempt: a.attempt, function: a.function });
+    if (Date.parse(a.deadline) <= Date.now()) {
+      // The lease expired before pickup; the scheduler's reaper retries the invocation elsewhere.
+      this.#fenced(a, "lease_expired");
+      m.ack();
+      return;
+    }
+    if (this.#draining) return this.#drainingHandBack(a, m);
+    if (m.info.redelivered && (await getResult(this.#o.jsm, a.invocationId))) {
+      await this.#release(a);
+      m.ack();
+      return;
+    }
+    try {
+      await this.#o.leases.commit(a.leaseToken, a.timeoutMs + this.#o.commitGraceMs);
+    } catch (e) {
+      if (isSpearError(e) && fencedCodes.has(e.code)) {
+        log.debug({ code: e.code }, "assignment fenced off: not run");
+        this.#fenced(a, e.code);
+        m.ack();
+      } else {
+        log.warn({ err: e }, "cannot check the assignment's lease; it will be delivered again");
+        m.nak(this.#o.retryDelayMs);
+      }
+      return;
+    }
+    // The drain may have begun while the lease was committed: the call must not start now.
+    if (this.#draining) return this.#drainingHandBack(a, m);
+    await this.#run(a, m, assignedAt, log);
+  }
+
+  async #drainingHandBack(a: InvocationAssigned, m: JsMsg): Promise<void> {
+    await this.#handBack(a, { code: "node_draining", message: `node ${this.#o.nodeId} is draining` }, "refused");
+    m.ack();
+  }
+
+  async #run(a: InvocationAssigned, m: JsMsg, assignedAt: string, log: Logger): Promise<void> {
+    let settle!: () => void;
+    const task: Task = { a, m, abandoned: false, finishing: false, settled: new Promise((r) => (settle = r)) };
+    this.#tasks.add(task);
+    const renew = this.#renewLease(a, log);
+    try {
+      const startedAt = Date.now();
+      const verdict = await this.#execute(a);
+      const finishedAt = Date.now();
+      if (task.abandoned) return;
+      task.finishing = true;
+      if (verdict.kind === "final") await this.#final(a, verdict, { assignedAt, startedAt, finishedAt }, log);
+      else await this.#handBack(a, verdict.error, verdict.call ? "failed" : "refused", verdict);
+      m.ack();
+    } finally {
+      clearInterval(renew);
+      this.#tasks.delete(task);
+      settle();
+    }
+  }
+
+  /** Steps 3-5: the version's spec, admission, the call. */
+  async #execute(a: InvocationAssigned): Promise<Verdict> {
+    const resolved = await this.#o.taskRefs.waitFor(a.function, a.version, this.#o.versionWaitMs);
+    if (!resolved.ok) return verdictOfError(resolved.error);
+    const spec = resolved.spec;
+    let permit;
+    try {
+      permit = this.#o.controller.admit({
+        function: a.function,
+        maxConcurrency: spec.limits.maxConcurrency,
+        ...(spec.artifact ? { binary: spec.artifact.sha256 } : {}),
+      });
+    } catch (e) {
+      return verdictOfError(e);
+    }
+    const started = performance.now();
+    this.#o.pools.begin(a.function, a.version);
+    let sample: { latencyMs: number } | undefined;
+    try {
+      const call = await this.#o.manager.invoke(a.function, a.version, spec, a.input, { invocationId: a.invocationId, timeoutMs: a.timeoutMs });
+      const responseMs = performance.now() - started;
+      sample = { latencyMs: responseMs };
+      this.#o.counters.executed(call.outcome.ok, responseMs);
+      return verdictOfCall(call);
+    } catch (e) {
+      return verdictOfError(e);
+    } finally {
+      permit.release(sample);
+      this.#o.pools.end(a.function, a.version);
+    }
+  }
+
+  /** Step 6: the result, then the slot. */
+  async #final(a: InvocationAssigned, v: Verdict & { kind: "final" }, times: { assignedAt: string; startedAt: number; finishedAt: number }, log: Logger): Promise<void> {
+    const result = finishedEvent(a, this.#o.nodeId, v, times);
+    try {
+      const out = await persist(() => recordResult(this.#o.nc, this.#o.js, result, { replyTo: a.replyTo, writer: `a${a.attempt}.${this.#o.nodeId}` }));
+      if (!out.recorded) log.info("another attempt recorded the result first; this one is dropped");
+    } catch (e) {
+      // Left to the lease: it expires, and the reaper retries or finds a result.
+      log.error({ err: e }, "could not record the result; the lease is left to expire");
+      this.#outcome(a, v.status, v.call, v.status === "succeeded" ? undefined : v.error.code);
+      return;
+    }
+    await this.#release(a);
+    this.#outcome(a, v.status, v.call, v.status === "succeeded" ? undefined : v.error.code);
+  }
+
+  /**
+   * Step 7: the next attempt on another node, THEN the slot (a crash in between leaves an
+   * expiring lease whose reaper retry is the same attempt, deduplicated by its message id).
+   */
+  async #handBack(a: InvocationAssigned, error: CallError, status: "refused" | "failed", verdict?: Verdict): Promise<void> {
+    const log = this.#log.child({ invocationId: a.invocationId, attempt: a.attempt, function: a.function });
+    this.#o.counters.handedBack += 1;
+    try {
+      const loaded = await persist(() => loadRequest(this.#o.jsm, a.requestSeq));
+      if (loaded?.ok) {
+        await persist(() => requestRetry(this.#o.js, loaded.request, error, this.#o.nodeId));
+        log.info({ code: error.code }, "handed back for another node");
+      } else {
+        // The request aged out of SPEAR_INVOKE: nothing to retry from, so this attempt ends it.
+        const now = Date.now();
+        await persist(() =>
+          recordResult(
+            this.#o.nc,
+            this.#o.js,
+            {
+              invocationId: a.invocationId,
+              function: a.function,
+              version: a.version,
+              status: "failed",
+              error: { code: error.code, message: `${error.message} (not retried: the request is no longer in ${streamNames.invoke})` },
+              nodeId: this.#o.nodeId,
+              attempts: a.attempt,
+              timings: { submittedAt: a.submittedAt, finishedAt: new Date(now).toISOString(), totalMs: Math.max(0, now - Date.parse(a.submittedAt)) },
+            },
+            { replyTo: a.replyTo, writer: `a${a.attempt}.${this.#o.nodeId}` },
+          ),
+        );
+      }
+    } catch (e) {
+      log.error({ err: e }, "could not hand the assignment back; the lease is left to expire for the reaper");
+      this.#outcome(a, status, verdict?.call, error.code);
+      return;
+    }
+    await this.#release(a);
+    this.#outcome(a, status, verdict?.call, error.code);
+  }
+
+  async #release(a: InvocationAssigned): Promise<void> {
+    try {
+      await this.#o.leases.release(a.leaseToken);
+    } catch (e) {
+      this.#log.warn({ err: e, invocationId: a.invocationId }, "could not release the lease; it expires on its own");
+    }
+  }
+
+  #fenced(a: InvocationAssigned, code: string): void {
+    this.#o.counters.fenced += 1;
+    this.#outcome(a, "refused", undefined, code);
+  }
+
+  #outcome(a: InvocationAssigned, status: InvocationOutcome["status"], call: Verdict["call"], errorCode?: string): void {
+    this.#o.reporter.addOutcome({
+      invocationId: a.invocationId,
+      function: a.function,
+      version: a.version,
+      attempt: a.attempt,
+      status,
+      ...(errorCode ? { errorCode: errorCode.slice(0, 64) } : {}),
+      ...(call ? { instanceId: call.instanceId } : {}),
+      coldStart: call?.coldStart ?? false,
+      durationMs: call?.outcome.durationMs ?? 0,
+      at: new Date().toISOString(),
+    });
+  }
+
+  /** Keeps a committed lease running while a call waits for a cold start or runs long. */
+  #renewLease(a: InvocationAssigned, log: Logger): NodeJS.Timeout {
+    const ttl = a.timeoutMs + this.#o.commitGraceMs;
+    const timer = setInterval(() => {
+      this.#o.leases.commit(a.leaseToken, ttl).catch((e: unknown) => {
+        log.debug({ err: e }, "lease renewal failed");
+        if (isSpearError(e) && fencedCodes.has(e.code)) clearInterval(timer);
+      });
+    }, Math.max(500, Math.floor(ttl / 2)));
+    return timer;
+  }
+
+  /**
+   * The assignment in the message and when the scheduler made it (its occurred-at header), or
+   * undefined after dead-lettering a message that is not an assignment for this node.
+   */
+  async #decode(m: JsMsg): Promise<{ a: InvocationAssigned; assignedAt: string } | undefined> {
+    const raw = rawOf(m);
+    let problem: string;
+    try {
+      const event = decodeRecorded(raw, streamNames.assign);
+      if (event.type === "InvocationAssigned" && event.data.nodeId === this.#o.nodeId) return { a: event.data, assignedAt: event.meta.occurredAt };
+      problem = event.type === "InvocationAssigned" ? `it names node ${event.data.nodeId}` : `it is a ${event.type}`;
+    } catch (e) {
+      problem = e instanceof Error ? e.message : String(e);
+    }
+    this.#log.error({ seq: m.seq, problem }, "not an assignment for this node; dead-lettered");
+    await deadLetter(this.#o.js, {
+      source: "assign",
+      key: this.#o.nodeId,
+      reason: { code: "invalid_event", message: `not an assignment for node ${this.#o.nodeId}: ${problem}` },
+      original: { stream: streamNames.assign, ...raw },
+    });
+    m.term();
+    return undefined;
+  }
+}

@@ -1,0 +1,66 @@
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import type { Logger } from "pino";
+import type { FunctionSpec } from "../../../domain/events/function.js";
+import type { NodeCapabilities } from "../../../domain/events/node.js";
+import type { RuntimeKind } from "../../../domain/ids.js";
+import { nodeHandlesPair } from "../../../domain/pools/languages.js";
+import { ContainerRuntime } from "../runtime/container/container-runtime.js";
+import { ProcessRuntime } from "../runtime/process/process-runtime.js";
+import type { Runtime } from "../runtime/runtime.js";
+import { WasmRuntime } from "../runtime/wasm/wasm-runtime.js";
+
+export interface RuntimeSetup {
+  readonly nodeId: string;
+  readonly wanted: readonly RuntimeKind[];
+  /** The node's own folder; process instances get working folders under it. */
+  readonly nodeDir: string;
+  readonly baseDir: string;
+  readonly containerCpus: number;
+  readonly dockerSocket?: string | undefined;
+  readonly log: Logger;
+}
+
+/**
+ * Builds the runtimes asked for and keeps those this machine can run (`available()`), logging
+ * why the others are left out. A container runtime first removes the containers an earlier
+ * run of this node left behind.
+ */
+export async function availableRuntimes(s: RuntimeSetup): Promise<Partial<Record<RuntimeKind, Runtime>>> {
+  const out: Partial<Record<RuntimeKind, Runtime>> = {};
+  for (const kind of new Set(s.wanted)) {
+    const runtime = build(kind, s);
+    const ready = await runtime.available();
+    if (!ready.ok) {
+      s.log.warn({ runtime: kind, reason: ready.reason }, "runtime not available on this node; not advertised");
+      continue;
+    }
+    if (runtime instanceof ContainerRuntime) await runtime.removeLeftovers();
+    out[kind] = runtime;
+  }
+  return out;
+}
+
+function build(kind: RuntimeKind, s: RuntimeSetup): Runtime {
+  switch (kind) {
+    case "wasm":
+      return new WasmRuntime();
+    case "process": {
+      // Working folders a killed run of this node left behind; nothing else writes here.
+      const workRoot = join(s.nodeDir, "work");
+      rmSync(workRoot, { recursive: true, force: true });
+      return new ProcessRuntime({ workRoot, baseDir: s.baseDir }, s.log);
+    }
+    case "container":
+      return new ContainerRuntime({ ownerId: s.nodeId, cpus: s.containerCpus, ...(s.dockerSocket ? { socketPath: s.dockerSocket } : {}) }, s.log);
+  }
+}
+
+/** Whether the scheduler could place this version here: runtime, services, labels and language pair. */
+export function canRun(caps: NodeCapabilities, spec: FunctionSpec): boolean {
+  if (!caps.runtimes.includes(spec.runtime)) return false;
+  const req = spec.requirements;
+  if (!req.services.every((s) => caps.services.includes(s))) return false;
+  if (!Object.entries(req.labels).every(([k, v]) => caps.labels[k] === v)) return false;
+  return req.langPair === undefined || nodeHandlesPair(caps.languages, req.langPair);
+}

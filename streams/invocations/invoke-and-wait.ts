@@ -1,0 +1,62 @@
+import { createInbox } from "@nats-io/transport-node";
+import { SpearError } from "../../domain/errors.js";
+import type { InvocationFinished, InvokeRequest } from "../../domain/events/invocation.js";
+import type { Nats } from "../connection.js";
+import { awaitResult, cancelledWait } from "./await-result.js";
+import { getResult, parseResult } from "./results.js";
+import { submitInvocation } from "./submit.js";
+
+export interface InvokeAndWaitOptions {
+  readonly invocationId: string;
+  /** How long to wait for the final result; the invocation itself goes on when the wait ends. */
+  readonly waitMs: number;
+  readonly signal?: AbortSignal;
+  readonly correlationId?: string;
+}
+
+/**
+ * Submits an invocation and waits for its one final result. The reply inbox is subscribed
+ * before the request is published, so the result cannot slip past; when the wait ends without
+ * a reply (the node that recorded the result died before replying, say), the result stream is
+ * read once before giving up. Nothing is lost when the caller goes away: the request is in the
+ * stream and its result will be recorded there.
+ */
+export async function invokeAndWait(
+  nats: Nats,
+  fn: string,
+  body: Partial<InvokeRequest> & { input: unknown },
+  o: InvokeAndWaitOptions,
+): Promise<InvocationFinished> {
+  if (o.signal?.aborted) throw cancelledWait(o.invocationId);
+  const inbox = createInbox();
+  const sub = nats.nc.subscribe(inbox, { max: 1, timeout: o.waitMs });
+  const onAbort = () => sub.unsubscribe();
+  o.signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    const ack = await submitInvocation(nats.js, fn, body, { invocationId: o.invocationId, replyTo: inbox, ...(o.correlationId ? { correlationId: o.correlationId } : {}) });
+    if (ack.duplicate) {
+      // The stream kept an earlier submit of this id, whose reply subject is not our inbox.
+      sub.unsubscribe();
+      const earlier = await awaitResult(nats, o.invocationId, o);
+      if (earlier) return earlier;
+      throw notYet(o);
+    }
+    try {
+      for await (const m of sub) return parseResult(m.data);
+    } catch {
+      // The subscription's timeout: look in the result stream below.
+    }
+    if (o.signal?.aborted) throw cancelledWait(o.invocationId);
+    const recorded = await getResult(nats.jsm, o.invocationId);
+    if (recorded) return recorded;
+    throw notYet(o);
+  } finally {
+    o.signal?.removeEventListener("abort", onAbort);
+    sub.unsubscribe();
+  }
+}
+
+const notYet = (o: InvokeAndWaitOptions) =>
+  new SpearError("timeout", `invocation ${o.invocationId} has no result after ${o.waitMs} ms; it goes on, ask for it later`, {
+    invocationId: o.invocationId,
+  });

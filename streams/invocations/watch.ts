@@ -1,0 +1,94 @@
+import { SpearError } from "../../domain/errors.js";
+import { lastToken, subjects } from "../../domain/subjects.js";
+import { streamNames } from "../catalog.js";
+import type { Nats } from "../connection.js";
+import { lastMatchingSeq } from "../reader.js";
+import { merge, replay, resolveSources, type ReplayRecord } from "../replay.js";
+import { cancelledWait } from "./await-result.js";
+
+export interface WatchOptions {
+  /** Stops the watch with `cancelled`; the invocation goes on. */
+  readonly signal?: AbortSignal | undefined;
+  /** Gives up with `timeout` when the final result has not come by then. */
+  readonly timeoutMs?: number | undefined;
+  /**
+   * The invocation was submitted after this time: narrows the read of the request stream,
+   * which is otherwise read over its whole max age to find the invocation's first events.
+   */
+  readonly since?: Date | undefined;
+}
+
+export const isFinalRecord = (r: ReplayRecord): boolean => r.stream === streamNames.results && r.type === "InvocationFinished";
+
+/**
+ * The events of one invocation (requested, assigned, retried, dead-lettered, finished) as
+ * `spear replay --invocation` shows them, then live, ending with the final result. Each
+ * stream's position is taken before the history is read and the live read starts after it, so
+ * nothing falls in between; when the result arrives, what the other streams hold before it is
+ * read to the end first, so the result is always the last event.
+ */
+export async function* watchInvocation(nats: Nats, invocationId: string, o: WatchOptions = {}): AsyncGenerator<ReplayRecord> {
+  if (o.signal?.aborted) throw cancelledWait(invocationId);
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  o.signal?.addEventListener("abort", onAbort, { once: true });
+  let timedOut = false;
+  const timer =
+    o.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          stop.abort();
+        }, o.timeoutMs);
+  const seen = new Set<string>();
+  const fresh = (r: ReplayRecord) => {
+    const key = `${r.stream}#${r.seq}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  };
+  const query = { invocation: invocationId, signal: stop.signal, ...(o.since ? { since: o.since } : {}) };
+  try {
+    const sources = await resolveSources(nats.jsm, query);
+    const positions = await Promise.all(sources.map((s) => lastMatchingSeq(nats.jsm, s.stream, s.filter)));
+    // Once the request is known, its function narrows what is read of the shared streams.
+    let fn: string | undefined;
+    const narrowed = (s: { stream: string; filter?: string }) => {
+      if (fn && s.stream === streamNames.invoke) return subjects.invoke(fn);
+      if (fn && s.stream === streamNames.dlq) return subjects.dlq("invocation", fn);
+      return s.filter;
+    };
+    const after = (follow: boolean) =>
+      sources.map((s, i) => {
+        const subject = narrowed(s);
+        return replay(nats, { ...query, stream: s.stream, ...(subject ? { subject } : {}), fromSeq: positions[i]!.seq + 1, follow });
+      });
+
+    let final: ReplayRecord | undefined;
+    for await (const r of replay(nats, query)) {
+      if (!fresh(r)) continue;
+      if (r.stream === streamNames.invoke) fn ??= lastToken(r.subject);
+      if (isFinalRecord(r)) final = r;
+      else yield r;
+    }
+    if (!final) {
+      for await (const r of merge(after(true))) {
+        if (!fresh(r)) continue;
+        if (isFinalRecord(r)) {
+          final = r;
+          break;
+        }
+        yield r;
+      }
+    }
+    if (!final) throw timedOut ? new SpearError("timeout", `invocation ${invocationId} has no result after ${o.timeoutMs} ms; it goes on`, { invocationId }) : cancelledWait(invocationId);
+    const rest: ReplayRecord[] = [];
+    for (const feed of after(false)) for await (const r of feed) if (fresh(r) && !isFinalRecord(r)) rest.push(r);
+    yield* rest.sort((a, b) => a.time.localeCompare(b.time) || a.seq - b.seq);
+    yield final;
+  } finally {
+    clearTimeout(timer);
+    o.signal?.removeEventListener("abort", onAbort);
+    stop.abort();
+  }
+}
