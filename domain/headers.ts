@@ -13,6 +13,8 @@ export const H = {
   replyTo: "Spear-Reply-To",
   invocationId: "Spear-Invocation-Id",
   attempt: "Spear-Attempt",
+  /** How many of the attempts so far were refusals (saturated, draining) rather than failures. */
+  refusals: "Spear-Refusals",
   excludeNodes: "Spear-Exclude-Nodes",
   submittedAt: "Spear-Submitted-At",
   retryReason: "Spear-Retry-Reason",

@@ -14,6 +14,8 @@ export interface ReadOptions {
   readonly onPending?: (pending: number) => void;
   /** Called once when every message that matched at the start has been read (at once if none). */
   readonly onCaughtUp?: () => void;
+  /** How long without a message before the reader checks whether it is stuck (ms). */
+  readonly stallCheckMs?: number;
 }
 
 /**
@@ -31,9 +33,13 @@ export async function lastMatchingSeq(jsm: JetStreamManager, stream: string, fil
 }
 
 /**
- * Reads a stream in order through an ordered consumer (recreated by the client after gaps or
- * reconnects). Without `follow` it stops at the last matching message that existed when it
- * started, and returns at once when there is none.
+ * Reads a stream in order through an ordered consumer. Without `follow` it stops at the last
+ * matching message that existed when it started, and returns at once when there is none.
+ *
+ * An ordered consumer lives only on the server it was made on: after that server restarts,
+ * the client may fail to remake it and wait forever. So when no message has come for a while
+ * although the stream holds newer matching messages, the reader drops the consumer and goes
+ * on from the next sequence with a new one.
  */
 export async function* readStream(js: JetStreamClient, stream: string, opts: ReadOptions = {}): AsyncGenerator<JsMsg> {
   const jsm = await js.jetstreamManager(false);
@@ -48,33 +54,71 @@ export async function* readStream(js: JetStreamClient, stream: string, opts: Rea
     opts.onCaughtUp?.();
     if (!opts.follow) return;
   }
-  const copts: Partial<OrderedConsumerOptions> = {};
-  if (opts.filter) copts.filter_subjects = opts.filter;
-  if (opts.fromSeq && opts.fromSeq > 1) {
-    copts.deliver_policy = DeliverPolicy.StartSequence;
-    copts.opt_start_seq = opts.fromSeq;
-  } else if (opts.startTime) {
-    copts.deliver_policy = DeliverPolicy.StartTime;
-    copts.opt_start_time = opts.startTime.toISOString();
-  }
-  const consumer = await js.consumers.get(stream, copts);
-  const messages = await consumer.consume({ max_messages: 1024 });
-  const stop = () => messages.stop();
-  opts.signal?.addEventListener("abort", stop, { once: true });
-  if (opts.signal?.aborted) stop();
-  try {
-    opts.onPending?.((await consumer.info()).num_pending);
-    for await (const m of messages) {
-      if (opts.toSeq !== undefined && m.seq > opts.toSeq) return;
-      yield m;
-      if (endSeq > 0 && m.seq >= endSeq) {
-        endSeq = 0;
-        opts.onCaughtUp?.();
-        if (!opts.follow) return;
-      }
+  let lastSeq = 0;
+  let reportPending = true;
+  while (!opts.signal?.aborted) {
+    const copts: Partial<OrderedConsumerOptions> = {};
+    if (opts.filter) copts.filter_subjects = opts.filter;
+    const from = lastSeq > 0 ? lastSeq + 1 : opts.fromSeq;
+    if (from && from > 1) {
+      copts.deliver_policy = DeliverPolicy.StartSequence;
+      copts.opt_start_seq = from;
+    } else if (opts.startTime) {
+      copts.deliver_policy = DeliverPolicy.StartTime;
+      copts.opt_start_time = opts.startTime.toISOString();
     }
-  } finally {
-    opts.signal?.removeEventListener("abort", stop);
-    stop();
+    const consumer = await js.consumers.get(stream, copts);
+    const messages = await consumer.consume({ max_messages: 1024 });
+    const stop = () => messages.stop();
+    opts.signal?.addEventListener("abort", stop, { once: true });
+    if (opts.signal?.aborted) stop();
+    const watchdog = stallWatchdog(opts.stallCheckMs ?? 1_000, () => lastSeq, async () => (await lastMatchingSeq(jsm, stream, opts.filter)).seq, stop);
+    try {
+      if (reportPending) opts.onPending?.((await consumer.info()).num_pending);
+      reportPending = false;
+      for await (const m of messages) {
+        watchdog.saw();
+        if (opts.toSeq !== undefined && m.seq > opts.toSeq) return;
+        lastSeq = m.seq;
+        yield m;
+        if (endSeq > 0 && m.seq >= endSeq) {
+          endSeq = 0;
+          opts.onCaughtUp?.();
+          if (!opts.follow) return;
+        }
+      }
+      if (!watchdog.fired) return;
+    } finally {
+      watchdog.cancel();
+      opts.signal?.removeEventListener("abort", stop);
+      stop();
+    }
   }
+}
+
+/** Stops a quiet consumer whose stream has moved past what it delivered. */
+function stallWatchdog(everyMs: number, delivered: () => number, newest: () => Promise<number>, stop: () => void) {
+  let quietSince = Date.now();
+  let fired = false;
+  const timer = setInterval(() => {
+    if (Date.now() - quietSince < everyMs) return;
+    quietSince = Date.now();
+    newest().then(
+      (seq) => {
+        if (seq > delivered()) {
+          fired = true;
+          stop();
+        }
+      },
+      () => undefined,
+    );
+  }, everyMs);
+  timer.unref();
+  return {
+    saw: () => (quietSince = Date.now()),
+    cancel: () => clearInterval(timer),
+    get fired() {
+      return fired;
+    },
+  };
 }

@@ -139,7 +139,7 @@ export class DevStack {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (exited) throw new SpearError("server_start_failed", `${name} exited during start-up; see ${proc.logFile}`, { log: proc.logFile });
-      if (await ready().catch(() => false)) {
+      if (await checkWithin(ready, 2_000)) {
         this.opts.log.info({ service: name, pid: proc.pid }, `${name} ready`);
         return;
       }
@@ -148,12 +148,25 @@ export class DevStack {
     throw new SpearError("server_start_failed", `${name} did not become ready within ${timeoutMs} ms; see ${proc.logFile}`, { log: proc.logFile });
   }
 
-  /** Stops the services in reverse order (spearlets drain), then the servers. */
+  /** Stops the services in waves (see stopWaves), then the servers. */
   async stop(): Promise<void> {
-    for (const s of [...this.services].reverse()) await s.stop(15_000);
+    for (const wave of stopWaves(this.services.map((s) => s.spec.name))) {
+      await Promise.all(this.services.filter((s) => wave.includes(s.spec.name)).map((s) => s.stop(15_000)));
+    }
     await this.redis?.stop();
     await this.nats?.stop();
     rmSync(devStateFile(this.opts.dataDir), { force: true });
+  }
+}
+
+/** A readiness check that neither throws nor hangs: a check that does not answer in time is a no. */
+async function checkWithin(check: () => Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([check().catch(() => false), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -183,3 +196,13 @@ const nodeOnline = async (nats: Nats, nodeId: string) => {
 };
 
 const gatewayReady = async (url: string) => (await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1_000) })).ok;
+
+/**
+ * The order services stop in: the gateway first (no new calls), then the spearlets together
+ * (they drain, and need the control plane to mark themselves drained), then the scheduler and
+ * the projection workers, the control plane last.
+ */
+export function stopWaves(names: readonly string[]): string[][] {
+  const waves = [["gateway"], names.filter((n) => n.startsWith("spearlet-")), ["scheduler", "projections"], ["sms"]];
+  return waves.map((w) => w.filter((n) => names.includes(n))).filter((w) => w.length > 0);
+}

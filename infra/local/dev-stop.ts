@@ -1,13 +1,19 @@
 import { readFileSync, rmSync } from "node:fs";
 import { SpearError } from "../../domain/errors.js";
 import { devStateFile, readDevState } from "../../services/config.js";
+import { stopWaves } from "./dev-stack.js";
 
-const alive = (pid: number) => {
+/** Running, and not a zombie waiting for whatever adopted it to reap it. */
+export const isRunning = (pid: number) => {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0] !== "Z";
+  } catch {
+    return true;
   }
 };
 
@@ -17,15 +23,15 @@ const isOurs = (pid: number, name: string) => {
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
     return name === "nats-server" || name === "redis-server" ? cmdline.includes(name) : cmdline.includes("spear.js");
   } catch {
-    return alive(pid);
+    return isRunning(pid);
   }
 };
 
 async function end(pid: number, graceMs: number): Promise<void> {
   process.kill(pid, "SIGTERM");
   const deadline = Date.now() + graceMs;
-  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  if (alive(pid)) process.kill(pid, "SIGKILL");
+  while (isRunning(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  if (isRunning(pid)) process.kill(pid, "SIGKILL");
 }
 
 /**
@@ -35,14 +41,14 @@ async function end(pid: number, graceMs: number): Promise<void> {
 export async function stopDetached(dataDir: string): Promise<string[]> {
   const state = readDevState(dataDir);
   if (!state) throw new SpearError("invalid_argument", `no ${devStateFile(dataDir)}: is a detached 'spear dev' running with this --data-dir?`);
-  const servers = new Set(["nats-server", "redis-server"]);
-  const order = [...Object.entries(state.pids).filter(([n]) => !servers.has(n)).reverse(), ["redis-server", state.pids["redis-server"]], ["nats-server", state.pids["nats-server"]]] as const;
   const stopped: string[] = [];
-  for (const [name, pid] of order) {
-    if (pid === undefined || !alive(pid) || !isOurs(pid, name)) continue;
+  const stop = async (name: string) => {
+    const pid = state.pids[name];
+    if (pid === undefined || !isRunning(pid) || !isOurs(pid, name)) return;
     await end(pid, 15_000);
     stopped.push(name);
-  }
+  };
+  for (const wave of [...stopWaves(Object.keys(state.pids)), ["redis-server"], ["nats-server"]]) await Promise.all(wave.map(stop));
   rmSync(devStateFile(dataDir), { force: true });
   return stopped;
 }

@@ -6,6 +6,8 @@ import { Duration } from "../config.js";
 export const SchedulerConfig = z.object({
   /** Attempts an invocation gets before it is dead-lettered. */
   maxAttempts: z.coerce.number().int().min(1).max(20).default(3),
+  /** Refusals (a node saturated or draining) an invocation may meet before it is dead-lettered. */
+  maxRefusals: z.coerce.number().int().min(0).max(1_000).default(10),
   /** How long a reserved slot waits for its spearlet to start the call (the lease TTL before commit). */
   pickupTimeout: Duration.default(10_000),
   /** How long a request may wait for capacity, from its first submission, before `no_capacity`. */

@@ -143,12 +143,13 @@ export class Dispatcher {
       return;
     }
     const request = parsed.request;
-    const deadline = Date.parse(request.submittedAt) + this.d.config.queueTimeout;
+    // Each attempt waits at most the queue timeout from when it was requested (the first from the client's submit).
+    const deadline = msg.time.getTime() + this.d.config.queueTimeout;
+    if (Date.now() > deadline) {
+      this.finishWith(msg, () => this.rejectNoCapacity(request), "rejected");
+      return;
+    }
     if (this.queue.size >= this.d.config.maxQueued) {
-      if (Date.now() > deadline) {
-        this.finishWith(msg, () => this.rejectNoCapacity(request), "rejected");
-        return;
-      }
       this.counts.redelivered++;
       msg.nak(Math.min(10_000, 250 * 2 ** Math.min(msg.info.deliveryCount, 6)));
       return;
@@ -231,8 +232,8 @@ export class Dispatcher {
   private async attempt(p: Pending): Promise<Attempt> {
     const { request: r, msg } = p;
     const { config } = this.d;
-    if (r.attempt > config.maxAttempts) {
-      await this.d.outcomes.deadLetter(unplaced(r), { stream: streamNames.invoke, ...rawOf(msg) }, retryReason(msg, config.maxAttempts), r.attempt - 1);
+    if (r.attempt - r.refusals > config.maxAttempts || r.refusals > config.maxRefusals) {
+      await this.d.outcomes.deadLetter(unplaced(r), { stream: streamNames.invoke, ...rawOf(msg) }, retryReason(msg, r), r.attempt - 1);
       this.counts.deadLettered++;
       msg.ack();
       return "done";
@@ -382,7 +383,9 @@ const unplaced = (r: ParsedRequest) => ({
   version: r.body.version,
 });
 
-const retryReason = (msg: JsMsg, maxAttempts: number) => {
+const retryReason = (msg: JsMsg, r: ParsedRequest) => {
   const last = msg.headers?.get(H.retryReason);
-  return { code: "attempts_exhausted", message: `${maxAttempts} attempts failed${last ? `; the last: ${last}` : ""}` };
+  const failed = r.attempt - 1 - r.refusals;
+  const tried = `${failed} attempt(s) failed${r.refusals ? ` and ${r.refusals} were refused` : ""}`;
+  return { code: "attempts_exhausted", message: `${tried}${last ? `; the last: ${last}` : ""}` };
 };

@@ -75,7 +75,7 @@ export class Reaper {
     const loaded = lease.requestSeq > 0 ? await loadRequest(this.nats.jsm, lease.requestSeq) : undefined;
     const reason = { code: "lease_expired", message: `node ${lease.nodeId} did not finish attempt ${lease.attempt} in time` };
     if (loaded?.ok) {
-      await requestRetry(this.nats.js, loaded.request, reason, lease.nodeId);
+      await requestRetry(this.nats.js, loaded.request, reason, { excludeNode: lease.nodeId });
       this.retried++;
       this.log.info({ invocationId: lease.invocationId, attempt: lease.attempt, nodeId: lease.nodeId }, "lease expired; next attempt requested");
       return;

@@ -11,6 +11,8 @@ export interface ParsedRequest {
   readonly invocationId: string;
   readonly function: string;
   readonly attempt: number;
+  /** Attempts that ended in a node's refusal rather than a failure: they do not count against the limit. */
+  readonly refusals: number;
   readonly excludeNodes: readonly string[];
   readonly replyTo?: string;
   /** When the client first submitted it (a retry keeps the first attempt's time). */
@@ -66,12 +68,15 @@ export function parseRequest(msg: StoredRequest): ParseOutcome {
   if (!body.success) return reject(`the body is invalid: ${z.prettifyError(body.error)}`);
   const attempt = Number(h(H.attempt) ?? 1);
   if (!Number.isInteger(attempt) || attempt < 1) return reject(`${H.attempt} must be a positive integer`);
+  const refusals = Number(h(H.refusals) ?? 0);
+  if (!Number.isInteger(refusals) || refusals < 0 || refusals >= attempt) return reject(`${H.refusals} must be an integer below the attempt`);
   const excludeNodes = (h(H.excludeNodes) ?? "").split(",").filter(Boolean);
   return {
     ok: true,
     request: {
       ...base,
       attempt,
+      refusals,
       excludeNodes,
       requestSeq: msg.seq,
       body: body.data,

@@ -23,6 +23,17 @@ export function submitInvocation(
   return js.publish(subjects.invoke(fn), encodeJson(body), { msgID: opts.invocationId, headers: h });
 }
 
+/** Why the attempt ended, as far as the next one cares. */
+export interface RetryCause {
+  /** The node to avoid from now on (it failed the call, or is going away). */
+  readonly excludeNode?: string;
+  /**
+   * The node refused the call before running it (saturated, rate limited, draining): not a
+   * failure of the call, so it does not use up an attempt; the queue timeout bounds it instead.
+   */
+  readonly refusal?: boolean;
+}
+
 /**
  * Publishes the next attempt of an invocation with its original body, the nodes to avoid, and
  * the first submission time (so the queue timeout counts from the client's submit).
@@ -32,16 +43,19 @@ export function requestRetry(
   js: JetStreamClient,
   request: ParsedRequest,
   reason: { code: string; message: string },
-  failedNode?: string,
+  cause: RetryCause = {},
 ): Promise<PubAck> {
   const attempt = request.attempt + 1;
-  const exclude = failedNode && !request.excludeNodes.includes(failedNode) ? [...request.excludeNodes, failedNode] : request.excludeNodes;
+  const { excludeNode } = cause;
+  const exclude = excludeNode && !request.excludeNodes.includes(excludeNode) ? [...request.excludeNodes, excludeNode] : request.excludeNodes;
+  const refusals = request.refusals + (cause.refusal ? 1 : 0);
   const h = natsHeaders();
   h.set(H.eventType, "InvocationRetryRequested");
   h.set(H.invocationId, request.invocationId);
   h.set(H.attempt, String(attempt));
   h.set(H.submittedAt, request.submittedAt);
   h.set(H.retryReason, `${reason.code}: ${reason.message}`.replace(/[\r\n]+/g, " ").slice(0, 512));
+  if (refusals > 0) h.set(H.refusals, String(refusals));
   if (exclude.length > 0) h.set(H.excludeNodes, exclude.join(","));
   if (request.replyTo) h.set(H.replyTo, request.replyTo);
   return js.publish(subjects.invoke(request.function), request.raw, { msgID: `${request.invocationId}.a${attempt}`, headers: h });

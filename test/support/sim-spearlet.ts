@@ -22,6 +22,8 @@ export interface SimBehaviour {
   readonly hang?: boolean;
   /** Report as alive but never consume assignments (a stuck agent). */
   readonly noPickup?: boolean;
+  /** Refuse this many calls as saturated before taking any (a refusal costs no attempt). */
+  readonly refuseTimes?: number;
 }
 
 /**
@@ -34,6 +36,7 @@ export class SimSpearlet {
   readonly finished: string[] = [];
   running = 0;
   maxRunning = 0;
+  refused = 0;
   private stopped = false;
   private reportTimer?: NodeJS.Timeout;
   private reportSeq = 0;
@@ -117,9 +120,14 @@ export class SimSpearlet {
     try {
       await new Promise((r) => setTimeout(r, this.behaviour.runMs ?? 20));
       if (this.behaviour.hang || this.stopped) return new Promise(() => undefined);
-      if (this.behaviour.failRetryably) {
+      const refuse = this.refused < (this.behaviour.refuseTimes ?? 0);
+      if (this.behaviour.failRetryably || refuse) {
         const loaded = await loadRequest(this.nats.jsm, a.requestSeq);
-        if (loaded?.ok) await requestRetry(this.nats.js, loaded.request, { code: "instance_crashed", message: "simulated" }, this.nodeId);
+        if (refuse) this.refused++;
+        const [reason, cause] = refuse
+          ? [{ code: "saturated", message: "simulated" }, { refusal: true }]
+          : [{ code: "instance_crashed", message: "simulated" }, { excludeNode: this.nodeId }];
+        if (loaded?.ok) await requestRetry(this.nats.js, loaded.request, reason, cause);
         await this.leases.release(a.leaseToken);
         return;
       }

@@ -16,7 +16,7 @@ import type { NodeCounters } from "./node-counters.js";
 import type { PoolSync } from "./pool-sync.js";
 import type { StatusReporter } from "./status-reporter.js";
 import type { TaskRefCache } from "./task-refs.js";
-import { finishedEvent, verdictOfCall, verdictOfError, type CallError, type Verdict } from "./verdict.js";
+import { finishedEvent, verdictOfCall, verdictOfError, type CallError, type Verdict, retryCause } from "./verdict.js";
 
 export interface RunnerOptions {
   readonly nodeId: string;
@@ -253,7 +253,7 @@ export class AssignmentRunner {
     try {
       const loaded = await persist(() => loadRequest(this.#o.jsm, a.requestSeq));
       if (loaded?.ok) {
-        await persist(() => requestRetry(this.#o.js, loaded.request, error, this.#o.nodeId));
+        await persist(() => requestRetry(this.#o.js, loaded.request, error, retryCause(error.code, this.#o.nodeId)));
         log.info({ code: error.code }, "handed back for another node");
       } else {
         // The request aged out of SPEAR_INVOKE: nothing to retry from, so this attempt ends it.

@@ -2,6 +2,7 @@ import { isSpearError } from "../../../domain/errors.js";
 import type { InvocationAssigned, InvocationFinished } from "../../../domain/events/invocation.js";
 import type { PoolCall } from "../pool/instance-pool.js";
 import type { InvokeOutcome } from "../runtime/runtime.js";
+import type { RetryCause } from "../../../streams/invocations/submit.js";
 
 export interface CallError {
   readonly code: string;
@@ -30,6 +31,17 @@ export function verdictOfCall(call: PoolCall): Verdict {
   const error = { code: o.error.code, message: clip(o.error.message) };
   if (retryableRuntimeCodes.has(o.error.code)) return { kind: "retry", error, call };
   return { kind: "final", status: o.error.code === "timeout" ? "timed_out" : "failed", error, call };
+}
+
+/**
+ * How the next attempt treats this node: a refusal before running (saturated, rate limited)
+ * costs no attempt and keeps the node in play, as it may have room a moment later; a draining
+ * node refuses without blame but is left out; any other failure is the node's, so it is left out.
+ */
+export function retryCause(code: string, nodeId: string): RetryCause {
+  if (code === "saturated" || code === "rate_limited") return { refusal: true };
+  if (code === "node_draining") return { refusal: true, excludeNode: nodeId };
+  return { excludeNode: nodeId };
 }
 
 /**

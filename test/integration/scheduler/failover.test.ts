@@ -30,6 +30,14 @@ describe("scheduler: failover", () => {
     for (const a of good.assignments.filter((x) => x.attempt > 1)) expect(bad.assignments.some((b) => b.invocationId === a.invocationId)).toBe(true);
   });
 
+  it("does not count a node's refusals (saturated) against the attempts", async () => {
+    await cluster.deploy("f-busy", { requirements: { services: ["busy"], labels: {} } });
+    const busy = await cluster.spearlet("f-busy-node", 1, { refuseTimes: 4 }, { services: ["busy"] });
+    const r = await cluster.invoke("f-busy", { input: 1 }, "f-inv-busy", 30_000);
+    expect(r).toMatchObject({ status: "succeeded", nodeId: "f-busy-node", attempts: 5 });
+    expect(busy.refused).toBe(4);
+  });
+
   it("dead-letters an invocation when every attempt fails, with the reason and the request", async () => {
     await cluster.deploy("f-doom", { requirements: { services: ["doom"], labels: {} } });
     await cluster.spearlet("f-fail-1", 1, { failRetryably: true }, { services: ["doom"] });

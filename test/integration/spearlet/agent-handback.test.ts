@@ -125,7 +125,9 @@ describe("spearlet agent: handing back", () => {
     await eventually(async () => ((await node.leases.counters(["fence1"])).get("fence1")?.running === 1 ? true : undefined));
     const second = await node.assign("slow", { ms: 1 }, { version });
     const retry = await retryOf("slow", second.invocationId, 2);
-    expect(retry.excludeNodes).toEqual(["fence1"]);
+    // A refusal keeps the node in play (it may have room a moment later) and costs no attempt.
+    expect(retry.excludeNodes).toEqual([]);
+    expect(retry.headers[H.refusals]).toBe("1");
     expect(retry.headers[H.retryReason]).toMatch(/^saturated: function slow is at its concurrency limit/);
     expect(await node.outcomeOf(second.invocationId)).toMatchObject({ status: "refused", errorCode: "saturated" });
     expect(await first.result()).toMatchObject({ status: "succeeded", output: { ms: 1_500 } });
@@ -141,6 +143,7 @@ describe("spearlet agent: handing back", () => {
     expect(summary).toMatchObject({ finished: false, abandoned: 1, caughtUp: true });
     const retry = await retryOf("slow", long.invocationId, 2);
     expect(retry.excludeNodes).toEqual(["fence1"]);
+    expect(retry.headers[H.refusals]).toBe("1");
     expect(retry.headers[H.retryReason]).toMatch(/^node_draining: .*drain deadline/);
     expect(await node.leases.release(long.leaseToken)).toMatchObject({ released: false, lease: { status: "released" } });
     expect(node.outcomes().find((o) => o.invocationId === long.invocationId)).toMatchObject({ status: "failed", errorCode: "node_draining" });
