@@ -6,6 +6,7 @@ import { invocationStats } from "./definitions/invocation-stats.js";
 import { nodeRegistry } from "./definitions/node-registry.js";
 import { nodeUsage } from "./definitions/node-usage.js";
 import { poolIndex } from "./definitions/pool-index.js";
+import { sessionLastNode } from "./definitions/session-last-node.js";
 import { sessionTable } from "./definitions/session-table.js";
 import type { AnyProjection } from "./projection.js";
 
@@ -20,6 +21,8 @@ export const projectionRegistry: readonly AnyProjection[] = [
   poolIndex,
   sessionTable,
   invocationStats,
+  // the scheduler's: where each session's latest call went (for spread)
+  sessionLastNode,
 ];
 
 export function findProjections(names: readonly string[]): AnyProjection[] {

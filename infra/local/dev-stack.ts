@@ -32,6 +32,12 @@ export interface DevStackOptions {
   /** Each output line of the services (foreground only). */
   readonly onServiceLine?: (line: string) => void;
   readonly readyTimeoutMs?: number;
+  /** Use these running servers instead of starting nats-server and redis-server (they are left running at stop). */
+  readonly servers?: { readonly natsUrl: string; readonly redisUrl: string };
+  /** Deploy the example functions once everything is ready (default true). */
+  readonly examples?: boolean;
+  /** Added to every service's environment (settings such as SPEAR_HEARTBEAT_INTERVAL, or NODE_OPTIONS for profiling). */
+  readonly serviceEnv?: NodeJS.ProcessEnv;
 }
 
 export interface DevStatus extends DevState {
@@ -68,14 +74,25 @@ export class DevStack {
     const detached = this.opts.detached ?? false;
     const free = (port: number | undefined, preferred: number) => port ?? getPort({ host: "127.0.0.1", port: preferred });
 
-    this.nats = new NatsServer({ dataDir: join(dataDir, "nats"), port: await free(this.opts.natsPort, 4222), name: "spear-dev", detached });
-    await this.nats.start();
-    log.info({ url: this.nats.url, pid: this.nats.pid }, "nats-server ready");
-    this.redis = new RedisServer({ dataDir: join(dataDir, "redis"), port: await free(this.opts.redisPort, 6379), detached });
-    await this.redis.start();
-    log.info({ url: this.redis.url, pid: this.redis.pid }, "redis-server ready");
+    let natsUrl: string;
+    let redisUrl: string;
+    const servers: Record<string, number> = {};
+    if (this.opts.servers) {
+      ({ natsUrl, redisUrl } = this.opts.servers);
+    } else {
+      this.nats = new NatsServer({ dataDir: join(dataDir, "nats"), port: await free(this.opts.natsPort, 4222), name: "spear-dev", detached });
+      await this.nats.start();
+      log.info({ url: this.nats.url, pid: this.nats.pid }, "nats-server ready");
+      this.redis = new RedisServer({ dataDir: join(dataDir, "redis"), port: await free(this.opts.redisPort, 6379), detached });
+      await this.redis.start();
+      log.info({ url: this.redis.url, pid: this.redis.pid }, "redis-server ready");
+      natsUrl = this.nats.url;
+      redisUrl = this.redis.url;
+      servers["nats-server"] = this.nats.pid!;
+      servers["redis-server"] = this.redis.pid!;
+    }
 
-    const nats = await connectNats({ url: this.nats.url, name: "spear-dev", longLived: true });
+    const nats = await connectNats({ url: natsUrl, name: "spear-dev", longLived: true });
     try {
       await ensureStreams(nats.jsm, this.opts.streams);
       const gatewayPort = await free(this.opts.gatewayPort, 8080);
@@ -83,11 +100,12 @@ export class DevStack {
       const spearlets = Array.from({ length: this.opts.spearlets ?? 2 }, (_, i) => `dev-${i + 1}`);
       const env: NodeJS.ProcessEnv = {
         ...process.env,
-        SPEAR_NATS_URL: this.nats.url,
-        SPEAR_REDIS_URL: this.redis.url,
+        SPEAR_NATS_URL: natsUrl,
+        SPEAR_REDIS_URL: redisUrl,
         SPEAR_DATA_DIR: dataDir,
         SPEAR_LOG_LEVEL: process.env.SPEAR_LOG_LEVEL ?? "info",
         SPEAR_REPLICAS: String(this.opts.streams.replicas),
+        ...this.opts.serviceEnv,
       };
       const timeout = this.opts.readyTimeoutMs ?? 60_000;
 
@@ -100,15 +118,14 @@ export class DevStack {
       }
       await this.service("gateway", ["gateway", "--port", String(gatewayPort)], env, () => gatewayReady(gatewayUrl), timeout);
 
-      const deployed = await deployExamples(nats, log);
+      const deployed = (this.opts.examples ?? true) ? await deployExamples(nats, log) : [];
       const status: DevStatus = {
-        natsUrl: this.nats.url,
-        redisUrl: this.redis.url,
+        natsUrl,
+        redisUrl,
         gatewayUrl,
         dataDir,
         pids: {
-          "nats-server": this.nats.pid!,
-          "redis-server": this.redis.pid!,
+          ...servers,
           ...Object.fromEntries(this.services.map((s) => [s.spec.name, s.pid!])),
         },
         logs: Object.fromEntries(this.services.map((s) => [s.spec.name, s.logFile])),

@@ -1,6 +1,7 @@
 import type { PoolDefinition } from "../../domain/events/pool.js";
 import { POOL_SETTINGS_ID } from "../../domain/events/pool.js";
 import { defaultPoolSettings, type PoolSettings } from "../../domain/pool/commands.js";
+import type { ComputedPool } from "../../domain/pool/compute.js";
 import {
   byCodeUnit,
   generatedDefinition,
@@ -16,14 +17,8 @@ import { subjects } from "../../domain/subjects.js";
 import { streamNames } from "../../streams/catalog.js";
 import type { DocWriter, Projection } from "../projection.js";
 
-export interface PoolDoc {
+export interface PoolDoc extends ComputedPool {
   readonly kind: "pool";
-  readonly id: string;
-  readonly definition: PoolDefinition;
-  readonly generated: boolean;
-  readonly languages: readonly string[] | null;
-  /** Sorted node ids. */
-  readonly members: readonly string[];
 }
 /** A node's membership facts, for nodes that are not deregistered. */
 export interface PoolNodeDoc {

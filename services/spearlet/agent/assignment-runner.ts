@@ -287,7 +287,8 @@ export class AssignmentRunner {
 
   async #release(a: InvocationAssigned): Promise<void> {
     try {
-      await this.#o.leases.release(a.leaseToken);
+      // A few tries ride out a lease state being rebuilt after a Redis loss (about a second).
+      await persist(() => this.#o.leases.release(a.leaseToken));
     } catch (e) {
       this.#log.warn({ err: e, invocationId: a.invocationId }, "could not release the lease; it expires on its own");
     }
