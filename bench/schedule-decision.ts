@@ -1,6 +1,6 @@
 import * as hdr from "hdr-histogram-js";
 import { performance } from "node:perf_hooks";
-import { pathToFileURL } from "node:url";
+import { z } from "zod";
 import { PlacementPolicy } from "../domain/events/function.js";
 import type { LanguagePair } from "../domain/ids.js";
 import { nodeHandlesPair } from "../domain/pools/languages.js";
@@ -17,23 +17,18 @@ import {
   type SnapshotNode,
 } from "../domain/scheduling/index.js";
 import { randomIndex } from "../domain/scheduling/random.js";
-import { printJson, printTable } from "../services/cli/output.js";
+import { defineScenario, round, type ScenarioOutcome } from "./support/scenario.js";
 
-export interface ScheduleDecisionBenchOptions {
-  readonly nodes?: readonly number[];
-  readonly pools?: readonly number[];
+const Params = z.strictObject({
+  nodes: z.array(z.number().int().min(1)).min(1).default([100, 1_000, 10_000]),
+  pools: z.array(z.number().int().min(1)).min(1).default([16, 256]),
   /** Measured decisions per case and side, unless the time budget runs out first. */
-  readonly iterations?: number;
+  iterations: z.number().int().min(1).default(5_000),
   /** Time budget per case and side, in ms; keeps the whole run well under a minute. */
-  readonly budgetMs?: number;
-  readonly seed?: number;
-}
-
-export interface BenchResult {
-  readonly figures: Record<string, { value: number; unit: string }>;
-  readonly ratios: Record<string, number>;
-  readonly parameters: Record<string, unknown>;
-}
+  budgetMs: z.number().int().min(1).default(1_500),
+  seed: z.number().int().default(42),
+});
+export type ScheduleDecisionParams = z.input<typeof Params>;
 
 const LANGS = ["en", "zh", "ja", "ko", "de", "fr", "es", "pt"];
 const PAIRS: readonly LanguagePair[] = LANGS.slice(1).map((source) => ({ source, target: "en" }));
@@ -138,17 +133,14 @@ function measure(run: (i: number) => void, iterations: number, budgetMs: number)
 }
 
 /** The placement decision alone, next to the naive full scan, at several cluster sizes. */
-export function runScheduleDecisionBench(opts: ScheduleDecisionBenchOptions = {}): BenchResult {
-  const nodeSizes = opts.nodes ?? [100, 1_000, 10_000];
-  const poolSizes = opts.pools ?? [16, 256];
-  const iterations = opts.iterations ?? 5_000;
-  const budgetMs = opts.budgetMs ?? 1_500;
-  const seed = opts.seed ?? 42;
+export function runScheduleDecisionBench(params: ScheduleDecisionParams = {}): ScenarioOutcome {
+  const p = Params.parse(params);
+  const { iterations, budgetMs, seed } = p;
   const options = defaultPlaceOptions;
-  const figures: BenchResult["figures"] = {};
-  const ratios: BenchResult["ratios"] = {};
-  for (const nodes of nodeSizes) {
-    for (const pools of poolSizes) {
+  const figures: ScenarioOutcome["figures"] = {};
+  const ratios: ScenarioOutcome["ratios"] = {};
+  for (const nodes of p.nodes) {
+    for (const pools of p.pools) {
       const rng = seededRng(seed);
       const snapshot = syntheticCluster(nodes, pools, rng);
       const reqs = requests(1_024, rng);
@@ -157,33 +149,24 @@ export function runScheduleDecisionBench(opts: ScheduleDecisionBenchOptions = {}
       const indexed = measure((i) => void (place(snapshot, reqs[i % reqs.length]!, ctx).ok || refused++), iterations, budgetMs);
       const naive = measure((i) => void naiveDecision(snapshot, reqs[i % reqs.length]!, options), iterations, budgetMs);
       const name = `n${nodes}.p${pools}`;
-      figures[`place.${name}.p50`] = { value: round(indexed.p50), unit: "us" };
-      figures[`place.${name}.p99`] = { value: round(indexed.p99), unit: "us" };
-      figures[`naive.${name}.p50`] = { value: round(naive.p50), unit: "us" };
-      figures[`naive.${name}.p99`] = { value: round(naive.p99), unit: "us" };
-      figures[`place.${name}.refused`] = { value: round((100 * refused) / Math.max(1, indexed.samples + Math.min(200, iterations))), unit: "%" };
-      ratios[`speedup.${name}.p50`] = round(naive.p50 / indexed.p50);
-      ratios[`speedup.${name}.p99`] = round(naive.p99 / indexed.p99);
+      figures[`place.${name}.p50`] = { value: round(indexed.p50, 2), unit: "us" };
+      figures[`place.${name}.p99`] = { value: round(indexed.p99, 2), unit: "us" };
+      figures[`naive.${name}.p50`] = { value: round(naive.p50, 2), unit: "us" };
+      figures[`naive.${name}.p99`] = { value: round(naive.p99, 2), unit: "us" };
+      figures[`place.${name}.samples`] = { value: indexed.samples, unit: "decisions" };
+      figures[`place.${name}.refused`] = { value: round((100 * refused) / Math.max(1, indexed.samples + Math.min(200, iterations)), 2), unit: "%" };
+      ratios[`naive_over_place.${name}.p50`] = round(naive.p50 / indexed.p50, 2);
+      ratios[`naive_over_place.${name}.p99`] = round(naive.p99 / indexed.p99, 2);
     }
   }
-  return {
-    figures,
-    ratios,
-    parameters: { nodes: nodeSizes, pools: poolSizes, iterations, budgetMs, seed, maxCandidates: options.maxCandidates, node: process.version },
-  };
+  return { figures, ratios, parameters: { ...p, maxCandidates: options.maxCandidates } };
 }
 
-const round = (v: number) => Math.round(v * 100) / 100;
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const result = runScheduleDecisionBench();
-  const p = result.parameters as { nodes: number[]; pools: number[] };
-  const rows = p.nodes.flatMap((n) =>
-    p.pools.map((pl) => {
-      const get = (side: string, q: string) => result.figures[`${side}.n${n}.p${pl}.${q}`]?.value;
-      return [n, pl, get("place", "p50"), get("place", "p99"), get("naive", "p50"), get("naive", "p99"), result.ratios[`speedup.n${n}.p${pl}.p50`], get("place", "refused")];
-    }),
-  );
-  printTable(["nodes", "pools", "place p50 µs", "place p99 µs", "naive p50 µs", "naive p99 µs", "speedup p50", "refused %"], rows);
-  printJson(result);
-}
+/** The decision is pure and synchronous: measured in this process, no servers. */
+export const scheduleDecision = defineScenario({
+  name: "schedule-decision",
+  summary: "the placement decision alone at 100 / 1,000 / 10,000 nodes and 16 / 256 pools (p50 / p99) vs a naive scan of every node",
+  params: Params,
+  timeLimitMs: 120_000,
+  run: (_ctx, p) => Promise.resolve(runScheduleDecisionBench(p)),
+});

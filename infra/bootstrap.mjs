@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// What `npm start` and `npm test` run first on a fresh clone: install npm
+// What `npm start`, `npm test` and `npm run bench` run first on a fresh clone: install npm
 // packages when missing, make sure nats-server and redis-server exist (installing the Debian
 // packages when root), compile, then hand over. Plain JavaScript: nothing is installed yet.
 import { spawnSync } from "node:child_process";
@@ -76,6 +76,7 @@ function build() {
 const tasks = {
   start: () => run(process.execPath, [join(root, "bin", "spear.js"), "dev", ...rest]),
   test: () => run(process.execPath, [join(root, "node_modules", "vitest", "vitest.mjs"), "run", ...rest]),
+  bench: () => run(process.execPath, [join(root, "dist", "bench", "run.js"), ...rest]),
 };
 
 if (!tasks[task]) {

@@ -1,3 +1,5 @@
+import type { OrderedMap } from "immutable";
+import { PersistentDocs } from "./persistent-docs.js";
 import type { DocWriter } from "./projection.js";
 
 const DELETED = Symbol("deleted");
@@ -5,17 +7,19 @@ type Change<D> = D | typeof DELETED;
 
 /**
  * The working copy a host folds a batch into. Writes of the event being applied sit in an
- * overlay until `commit`, so an event whose `evolve` throws halfway leaves no trace.
+ * overlay until `commit`, so an event whose `evolve` throws halfway leaves no trace. The base
+ * is a transient of a persistent map: starting from a state costs nothing, and the state it
+ * started from never changes.
  */
 export class DocStore<D> implements DocWriter<D> {
-  private readonly base: Map<string, D>;
+  private base: OrderedMap<string, D>;
   private readonly overlay = new Map<string, Change<D>>();
   /** Keys changed by committed events since the last `takeDirty`. */
   private dirty = new Set<string>();
   private sealed = false;
 
   constructor(base: ReadonlyMap<string, D>) {
-    this.base = new Map(base);
+    this.base = PersistentDocs.from(base).map.asMutable();
   }
 
   get(key: string): D | undefined {
@@ -45,8 +49,7 @@ export class DocStore<D> implements DocWriter<D> {
 
   commit(): void {
     for (const [k, v] of this.overlay) {
-      if (v === DELETED) this.base.delete(k);
-      else this.base.set(k, v);
+      this.base = v === DELETED ? this.base.delete(k) : this.base.set(k, v);
       this.dirty.add(k);
     }
     this.overlay.clear();
@@ -70,6 +73,6 @@ export class DocStore<D> implements DocWriter<D> {
    */
   seal(): ReadonlyMap<string, D> {
     this.sealed = true;
-    return this.base;
+    return PersistentDocs.of(this.base.asImmutable());
   }
 }

@@ -15,15 +15,26 @@ export interface MemoryHostOptions {
   readonly fromSeq?: number;
 }
 
-type Listener<D> = (state: ReadonlyMap<string, D>, lastSeq: number) => void;
+/** `changed`: the keys whose document this swap replaced or deleted. */
+type Listener<D> = (state: ReadonlyMap<string, D>, lastSeq: number, changed: ReadonlySet<string>) => void;
+
+/** How far the host has read its stream. */
+export interface FeedPosition {
+  /** When the last folded message was stored (the server's clock); undefined before the first. */
+  readonly lastTime?: Date;
+  /** Messages of the stream after the last folded one, as the server counted at its delivery. */
+  readonly pending: number;
+}
 
 /**
  * Runs a projection in this process, fed live by an ordered consumer. Each batch is folded
- * into a fresh copy and swapped in whole, so a reader holding `state` never sees it change.
+ * into a new version of the state (persistent, sharing what did not change) and swapped in
+ * whole, so a reader holding `state` never sees it change.
  */
 export class MemoryHost<D> {
   private current: ReadonlyMap<string, D>;
   private seq = 0;
+  private position: FeedPosition = { pending: 0 };
   private readonly listeners = new Set<Listener<D>>();
   private readonly abort = new AbortController();
   private caughtUp!: () => void;
@@ -48,6 +59,11 @@ export class MemoryHost<D> {
   /** The stream sequence of the last event folded into `state`. */
   get lastSeq(): number {
     return this.seq;
+  }
+
+  /** Where the feed stands: a host with messages pending is behind the log. */
+  get feed(): FeedPosition {
+    return this.position;
   }
 
   subscribe(listener: Listener<D>): () => void {
@@ -101,18 +117,20 @@ export class MemoryHost<D> {
           this.log.warn({ projection: projection.name, seq: m.seq, code: outcome.error.code, reason: outcome.error.message }, "skipped an event");
         }
       }
-      const last = batch.at(-1)!.seq;
-      this.swap(store.seal(), last);
-      if (last >= endSeq) this.caughtUp();
+      const last = batch.at(-1)!;
+      const changed = new Set(store.takeDirty().keys());
+      this.position = { lastTime: last.time, pending: last.info.pending };
+      this.swap(store.seal(), last.seq, changed);
+      if (last.seq >= endSeq) this.caughtUp();
     }
   }
 
-  private swap(next: ReadonlyMap<string, D>, seq: number): void {
+  private swap(next: ReadonlyMap<string, D>, seq: number, changed: ReadonlySet<string>): void {
     this.current = next;
     this.seq = seq;
     for (const l of this.listeners) {
       try {
-        l(next, this.seq);
+        l(next, this.seq, changed);
       } catch (e) {
         this.log.error({ err: e, projection: this.projection.name }, "state listener failed");
       }

@@ -44,3 +44,20 @@ export function nextLossAt(input: Omit<LivenessInput, "now">): number | null {
   }
   return next;
 }
+
+/** How far the liveness projector has read the status reports. */
+export interface ReportFeed {
+  /** When the last report read was stored; undefined before the first. */
+  readonly lastTime?: number;
+  /** Reports stored after it, not yet read. */
+  readonly pending: number;
+}
+
+/**
+ * The moment silence is judged at. Caught up, it is the clock; behind the log, a node's newer
+ * reports may be among those not read yet, so it is the storage time of the last report read:
+ * a slow control plane declares no node lost for its own lag.
+ */
+export function judgedAt(clock: number, feed: ReportFeed): number {
+  return feed.pending > 0 && feed.lastTime !== undefined ? Math.min(clock, feed.lastTime) : clock;
+}

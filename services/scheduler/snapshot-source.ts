@@ -32,6 +32,8 @@ export class SnapshotSource {
   private current: RuntimeSnapshot;
   private seen = { nodes: new Map() as ReadonlyMap<string, unknown>, usage: new Map() as ReadonlyMap<string, unknown>, pools: new Map() as ReadonlyMap<string, unknown> };
   private dirty = false;
+  /** Nodes whose latest report changed since the last snapshot. */
+  private reported = new Set<string>();
   private readonly listeners = new Set<(s: RuntimeSnapshot) => void>();
   private readonly functionMemo = new WeakMap<FunctionView, { v: SnapshotFunction | undefined }>();
   private builds = 0;
@@ -46,6 +48,9 @@ export class SnapshotSource {
     this.lastNodes = host(sessionLastNode);
     this.current = createSnapshot({ nodes: [], pools: [], functions: new Map() });
     for (const h of this.hosts()) h.subscribe(() => this.markDirty());
+    this.usage.subscribe((_state, _seq, changed) => {
+      for (const id of changed) this.reported.add(id);
+    });
   }
 
   get snapshot(): RuntimeSnapshot {
@@ -103,11 +108,12 @@ export class SnapshotSource {
     if (nodes !== this.seen.nodes || pools !== this.seen.pools || this.builds === 0) {
       this.current = updateSnapshot(this.current, { ...change, nodes: this.allNodes(nodes, usage), pools: readPoolIndex(pools).pools() });
     } else if (usage !== this.seen.usage) {
-      this.current = updateSnapshot(this.current, { ...change, upsertNodes: this.changedUsage(nodes, usage) });
+      this.current = updateSnapshot(this.current, { ...change, upsertNodes: this.reportedNodes(nodes, usage) });
     } else {
       this.current = updateSnapshot(this.current, change);
     }
     this.seen = { nodes, usage, pools };
+    this.reported = new Set();
     this.builds++;
     for (const l of this.listeners) l(this.current);
   }
@@ -121,13 +127,12 @@ export class SnapshotSource {
     return out;
   }
 
-  /** Only the nodes whose latest report changed: report documents are replaced, never mutated. */
-  private changedUsage(nodes: ReadonlyMap<string, RegistryNode>, usage: ReadonlyMap<string, NodeUsageView>): NodeView[] {
+  /** Only the nodes whose latest report changed: the work follows the reports, not the fleet. */
+  private reportedNodes(nodes: ReadonlyMap<string, RegistryNode>, usage: ReadonlyMap<string, NodeUsageView>): NodeView[] {
     const out: NodeView[] = [];
-    for (const [id, u] of usage) {
-      if (this.seen.usage.get(id) === u) continue;
+    for (const id of this.reported) {
       const n = nodes.get(id);
-      const v = n && schedulingNode(n, u);
+      const v = n && schedulingNode(n, usage.get(id));
       if (v) out.push(v);
     }
     return out;

@@ -1,10 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { nodeDecider } from "../../domain/node/decider.js";
-import { livenessVerdicts, nextLossAt } from "../../domain/node/liveness.js";
+import { judgedAt, livenessVerdicts, nextLossAt } from "../../domain/node/liveness.js";
+import type { NodeView } from "../../domain/node/view.js";
 import { handleCommand } from "../../streams/command-handler.js";
 import type { EventStore } from "../../streams/event-store.js";
 import type { ReadModels } from "./read-models.js";
+
+const OVERDUE_RETRY_MS = 100;
 
 export interface LivenessOptions {
   readonly heartbeatIntervalMs: number;
@@ -14,17 +17,20 @@ export interface LivenessOptions {
 
 /**
  * The liveness projector: watches what the node registry and the latest status reports
- * say and appends NodeLost / NodeRecovered. It checks twice per heartbeat interval, at once
- * when a report arrives (recoveries) and at the moment the next node would time out (a
- * one-shot timer), so a loss is recorded just after the timeout. Every replica runs it;
- * the node decider and the expected version make sure one verdict is recorded once.
+ * say and appends NodeLost / NodeRecovered. Every node is examined twice per heartbeat
+ * interval and at the moment the next node would time out (a one-shot timer), so a loss is
+ * recorded just after the timeout; a report examines only the nodes it names (recoveries),
+ * so the work per report does not grow with the fleet. Every replica runs it; the node
+ * decider and the expected version make sure one verdict is recorded once.
  */
 export class Liveness {
   private timer?: NodeJS.Timeout;
   private deadline?: NodeJS.Timeout;
+  private deadlineAt: number | null = null;
   private unsubscribe?: () => void;
   private running?: Promise<void>;
-  private again = false;
+  /** What the next pass examines: every node, or the nodes reports named since the last pass. */
+  private queued: { all: boolean; nodes: Set<string> } = { all: false, nodes: new Set() };
   private stopped = false;
 
   constructor(
@@ -36,7 +42,7 @@ export class Liveness {
 
   start(): void {
     this.timer = setInterval(() => this.check(), Math.max(10, Math.floor(this.opts.heartbeatIntervalMs / 2)));
-    const unsubscribe = this.models.usage.subscribe(() => this.check());
+    const unsubscribe = this.models.usage.subscribe((_state, _seq, changed) => this.check(changed));
     this.unsubscribe = () => void unsubscribe();
     this.check();
   }
@@ -49,32 +55,36 @@ export class Liveness {
     await this.running;
   }
 
-  /** Runs one pass at a time; a request during a pass runs one more pass after it. */
-  private check(): void {
+  /** Queues every node (no argument) or the given ones for the next pass. */
+  private check(nodes?: ReadonlySet<string>): void {
     if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.pass()
+    if (nodes) for (const id of nodes) this.queued.nodes.add(id);
+    else this.queued.all = true;
+    this.kick();
+  }
+
+  /** One pass at a time; what was queued meanwhile runs in the next. */
+  private kick(): void {
+    if (this.running || this.stopped || (!this.queued.all && this.queued.nodes.size === 0)) return;
+    const work = this.queued;
+    this.queued = { all: false, nodes: new Set() };
+    this.running = this.pass(work)
       .catch((e: unknown) => this.log.warn({ err: e }, "liveness check failed; trying again at the next tick"))
       .finally(() => {
         this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          this.check();
-        }
+        this.kick();
       });
   }
 
-  private async pass(): Promise<void> {
-    const now = (this.opts.now ?? Date.now)();
-    const input = { nodes: [...this.models.nodes.state.values()], usage: this.models.usage.state, timeoutMs: this.opts.timeoutMs };
-    const next = nextLossAt(input);
-    clearTimeout(this.deadline);
-    if (next !== null && next > now) this.deadline = setTimeout(() => this.check(), next - now);
-    const verdicts = livenessVerdicts({ ...input, now });
-    for (const command of verdicts) {
+  private async pass(work: { all: boolean; nodes: ReadonlySet<string> }): Promise<void> {
+    const clock = (this.opts.now ?? Date.now)();
+    const feed = this.models.usage.feed;
+    const now = judgedAt(clock, { pending: feed.pending, ...(feed.lastTime ? { lastTime: feed.lastTime.getTime() } : {}) });
+    const registry = this.models.nodes.state;
+    const nodes: Iterable<NodeView> = work.all ? registry.values() : [...work.nodes].flatMap((id) => registry.get(id) ?? []);
+    const input = { nodes: [...nodes], usage: this.models.usage.state, timeoutMs: this.opts.timeoutMs };
+    this.schedule(nextLossAt(input), clock, work.all);
+    for (const command of livenessVerdicts({ ...input, now })) {
       if (this.stopped) return;
       const { events } = await handleCommand(this.store, { type: "node", id: command.nodeId }, nodeDecider, command, {
         correlationId: `liveness-${randomUUID()}`,
@@ -84,5 +94,25 @@ export class Liveness {
         if (e.type === "NodeRecovered") this.log.info({ nodeId: command.nodeId, seenAt: e.data.seenAt }, "node recovered");
       }
     }
+  }
+
+  /**
+   * Sets the one-shot timer for the next loss: a pass over every node knows it exactly; a pass
+   * over some nodes can only bring it forward (a report postpones its own node's loss).
+   */
+  private schedule(next: number | null, clock: number, everyNode: boolean): void {
+    const at = everyNode ? next : next === null ? this.deadlineAt : this.deadlineAt === null ? next : Math.min(next, this.deadlineAt);
+    if (at === this.deadlineAt && this.deadline) return;
+    clearTimeout(this.deadline);
+    this.deadline = undefined;
+    this.deadlineAt = at;
+    if (at === null) return;
+    // A loss already due may not show yet (its verdict still being appended and folded, or the
+    // reports still being read): look again shortly rather than at the next tick.
+    this.deadline = setTimeout(() => {
+      this.deadline = undefined;
+      this.deadlineAt = null;
+      this.check();
+    }, Math.max(at - clock, OVERDUE_RETRY_MS));
   }
 }

@@ -28,4 +28,26 @@ describe("DocStore", () => {
     expect(sealed.get("a")).toBe(5);
     expect(() => store.set("a", 6)).toThrow(/sealed/);
   });
+
+  it("folds each batch into a new version that shares the rest, leaving every earlier version as it was", () => {
+    const first = new DocStore(new Map([["a", 1], ["b", 2], ["c", 3]]));
+    first.set("b", 20);
+    first.commit();
+    const v1 = first.seal();
+    const second = new DocStore(v1);
+    second.delete("a");
+    second.set("d", 4);
+    second.commit();
+    const v2 = second.seal();
+    expect([...v1]).toEqual([["a", 1], ["b", 20], ["c", 3]]);
+    // Insertion order, as with a Map: a replaced document keeps its place, a new one comes last.
+    expect([...v2]).toEqual([["b", 20], ["c", 3], ["d", 4]]);
+    expect(v2.size).toBe(3);
+    expect(v2.has("a")).toBe(false);
+    expect([...v2.keys()]).toEqual(["b", "c", "d"]);
+    expect([...v2.values()]).toEqual([20, 3, 4]);
+    const seen: [string, number][] = [];
+    v2.forEach((v, k) => seen.push([k, v]));
+    expect(seen).toEqual([...v2.entries()]);
+  });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { DomainEvent } from "../../../../domain/events/catalog.js";
 import type { RecordedEvent } from "../../../../domain/events/envelope.js";
-import { livenessVerdicts, nextLossAt } from "../../../../domain/node/liveness.js";
+import { judgedAt, livenessVerdicts, nextLossAt } from "../../../../domain/node/liveness.js";
 import { evolveNodeUsage, lastHeardAt, withUsage, type NodeUsageView } from "../../../../domain/node/usage.js";
 import { evolveNodeView, type NodeView } from "../../../../domain/node/view.js";
 import { recorder } from "../../../support/recorded.js";
@@ -120,5 +120,27 @@ describe("next loss", () => {
     const lostA = evolveNodeView(a, r("a", { type: "NodeLost", data: { lastSeenAt: null, timeoutMs: 1_000 } }))!;
     expect(nextLossAt({ nodes: [lostA, b], usage: new Map(), timeoutMs: 1_000 })).toBe(t0 + 6_001);
     expect(nextLossAt({ nodes: [lostA], usage: new Map(), timeoutMs: 1_000 })).toBeNull();
+  });
+});
+
+describe("the moment silence is judged at", () => {
+  it("is the clock when every report has been read, and the last report read while behind the log", () => {
+    const clock = Date.parse("2030-01-01T00:01:00.000Z");
+    expect(judgedAt(clock, { pending: 0, lastTime: clock - 4_000 })).toBe(clock);
+    expect(judgedAt(clock, { pending: 0 })).toBe(clock);
+    // 20 s behind with reports unread: a node silent for 16 s by the clock is silent for 0 s as read.
+    expect(judgedAt(clock, { pending: 5_000, lastTime: clock - 20_000 })).toBe(clock - 20_000);
+    expect(judgedAt(clock, { pending: 3 })).toBe(clock);
+  });
+
+  it("keeps liveness from declaring lost a node whose reports the projector has not read yet", () => {
+    const r = recorder("node");
+    const t0 = Date.parse("2030-01-01T00:00:00.000Z");
+    const node = evolveNodeView(undefined, r("a", { type: "NodeRegistered", data: { name: "a", capabilities: caps, capacity: { slots: 1 } } }, "2030-01-01T00:00:00.000Z"))!;
+    const usage = new Map([["a", evolveNodeUsage(undefined, r("a", report("2030-01-01T00:00:01.000Z"), "2030-01-01T00:00:01.000Z"))!]]);
+    const clock = t0 + 30_000;
+    const behind = judgedAt(clock, { pending: 800, lastTime: t0 + 10_000 });
+    expect(livenessVerdicts({ nodes: [node], usage, now: behind, timeoutMs: 15_000 })).toEqual([]);
+    expect(livenessVerdicts({ nodes: [node], usage, now: judgedAt(clock, { pending: 0, lastTime: t0 + 10_000 }), timeoutMs: 15_000 })).toHaveLength(1);
   });
 });

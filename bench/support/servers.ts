@@ -1,0 +1,49 @@
+import { join } from "node:path";
+import { NatsServer } from "../../infra/local/nats-server.js";
+import { RedisServer } from "../../infra/local/redis-server.js";
+import { defaultStreamSettings } from "../../streams/catalog.js";
+import { connectNats, type Nats } from "../../streams/connection.js";
+import { ensureStreams } from "../../streams/ensure.js";
+
+export interface BenchServers {
+  readonly natsUrl: string;
+  readonly redisUrl: string;
+  readonly natsPid: number;
+  readonly redisPid: number | undefined;
+  /** Stops what was started, by pid (SIGTERM, then SIGKILL after a grace period). */
+  stop(): Promise<void>;
+}
+
+/**
+ * A nats-server (JetStream, file store) and, when asked, a redis-server of the scenario's own,
+ * on free loopback ports with their data under `dir`: never the servers that happen to run on
+ * this machine.
+ */
+export async function startServers(dir: string, want: { redis: boolean }): Promise<BenchServers> {
+  const nats = new NatsServer({ dataDir: join(dir, "nats"), name: "spear-bench" });
+  await nats.start();
+  let redis: RedisServer | undefined;
+  try {
+    if (want.redis) redis = await new RedisServer({ dataDir: join(dir, "redis") }).start();
+  } catch (e) {
+    await nats.stop();
+    throw e;
+  }
+  return {
+    natsUrl: nats.url,
+    redisUrl: redis?.url ?? "",
+    natsPid: nats.pid!,
+    redisPid: redis?.pid,
+    async stop() {
+      await redis?.stop();
+      await nats.stop();
+    },
+  };
+}
+
+/** A connection of the bench process itself, with Spear's streams in place. */
+export async function benchConnection(natsUrl: string, name: string): Promise<Nats> {
+  const nats = await connectNats({ url: natsUrl, name, timeoutMs: 30_000 });
+  await ensureStreams(nats.jsm, defaultStreamSettings);
+  return nats;
+}
