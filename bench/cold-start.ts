@@ -72,14 +72,11 @@ export const coldStart = defineScenario({
   params: Params,
   timeLimitMs: 240_000,
   async run(ctx, p) {
-    const servers = await startServers(ctx.tempDir, { redis: true });
-    ctx.defer(() => servers.stop());
-    ctx.labelProcess(servers.natsPid, "nats-server");
+    const servers = await startServers(ctx, { redis: true });
     // One node, so every first call lands where the artifact has never been.
     const stack = await startStack(ctx, { natsUrl: servers.natsUrl, redisUrl: servers.redisUrl, spearlets: 1, slots: p.slots });
     ctx.defer(() => stack.stop());
-    const nats = await benchConnection(servers.natsUrl, "spear-bench-cold-start");
-    ctx.defer(() => nats.nc.close());
+    const nats = await benchConnection(ctx, servers.natsUrl, "spear-bench-cold-start");
     const variant = await bigEcho(p.dataBytes);
     const node = stack.nodes[0]!;
 

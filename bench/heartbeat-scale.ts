@@ -179,11 +179,8 @@ interface FleetResult {
 
 /** One fleet size against a fresh nats-server and a fresh `spear sms`. */
 async function measureFleet(ctx: ScenarioContext, p: Params, nodes: number): Promise<FleetResult> {
-  const servers = await startServers(join(ctx.tempDir, `fleet-${nodes}`), { redis: false });
-  ctx.defer(() => servers.stop());
-  ctx.labelProcess(servers.natsPid, `nats-server (${nodes} nodes)`);
-  const nats = await benchConnection(servers.natsUrl, "spear-bench-heartbeats");
-  ctx.defer(() => nats.nc.close());
+  const servers = await startServers(ctx, { redis: false, dir: join(ctx.tempDir, `fleet-${nodes}`), label: `nats-server (${nodes} nodes)` });
+  const nats = await benchConnection(ctx, servers.natsUrl, "spear-bench-heartbeats");
 
   ctx.log.info({ nodes }, "registering the nodes");
   await registerNodes(nats, nodes, 256, ctx.signal);

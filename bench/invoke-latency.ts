@@ -31,13 +31,10 @@ export const invokeLatency = defineScenario({
   params: Params,
   timeLimitMs: 240_000,
   async run(ctx, p) {
-    const servers = await startServers(ctx.tempDir, { redis: true });
-    ctx.defer(() => servers.stop());
-    ctx.labelProcess(servers.natsPid, "nats-server");
+    const servers = await startServers(ctx, { redis: true });
     const stack = await startStack(ctx, { natsUrl: servers.natsUrl, redisUrl: servers.redisUrl, spearlets: p.spearlets, slots: p.slots });
     ctx.defer(() => stack.stop());
-    const nats = await benchConnection(servers.natsUrl, "spear-bench-baselines");
-    ctx.defer(() => nats.nc.close());
+    const nats = await benchConnection(ctx, servers.natsUrl, "spear-bench-baselines");
 
     ctx.log.info("deploying the no-op function and starting the baselines");
     const deployed = await stack.client.deploy("noop", { wasm: await noopWasm(), minWarm: 1 });

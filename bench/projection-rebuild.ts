@@ -47,11 +47,8 @@ export const projectionRebuild = defineScenario({
   params: Params,
   timeLimitMs: 300_000,
   async run(ctx, p) {
-    const servers = await startServers(ctx.tempDir, { redis: false });
-    ctx.defer(() => servers.stop());
-    ctx.labelProcess(servers.natsPid, "nats-server");
-    const nats = await benchConnection(servers.natsUrl, "spear-bench-rebuild");
-    ctx.defer(() => nats.nc.close());
+    const servers = await startServers(ctx, { redis: false });
+    const nats = await benchConnection(ctx, servers.natsUrl, "spear-bench-rebuild");
 
     const reports = p.events - p.nodes;
     if (reports < 0) throw new Error("events must be at least nodes (one registration each)");

@@ -1,6 +1,6 @@
 // `npm run bench [-- <scenario> ...]`: runs the benchmarks, prints their tables and writes
 // bench/results/<scenario>.json. See docs/performance.md.
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -14,7 +14,7 @@ import { heartbeatScale } from "./heartbeat-scale.js";
 import { invokeLatency } from "./invoke-latency.js";
 import { invokeThroughput } from "./invoke-throughput.js";
 import { projectionRebuild } from "./projection-rebuild.js";
-import { renderReport } from "./report.js";
+import { renderReport, withReport } from "./report.js";
 import { scheduleDecision } from "./schedule-decision.js";
 import { printProfile, profilesIn, summarizeProfile } from "./support/cpu-profile.js";
 import { describeMachine, packageVersions, type Machine } from "./support/machine.js";
@@ -37,7 +37,8 @@ scenarios: ${scenarios.map((s) => s.name).join(", ")} (all when none is named)
   --out <dir>      where the result files go (default bench/results)
   --profile        the services a scenario starts write V8 CPU profiles, summarised after it
   --list           list the scenarios and their default parameters
-  --report         print the result files (of --out) as Markdown, for docs/performance.md`;
+  --report         print the result files (of --out) as Markdown
+A run into the default folder also rewrites the tables of docs/performance.md from its results.`;
 
 interface RunOptions {
   readonly names: readonly string[];
@@ -116,6 +117,14 @@ function printOutcome(r: ResultFile): void {
   if (Object.keys(r.ratios).length > 0) printTable(["ratio", "value"], Object.entries(r.ratios).map(([k, v]) => [k, v]));
 }
 
+/** docs/performance.md carries the tables of the committed result files, rewritten after each run into them. */
+function updatePerformanceDoc(resultsDir: string, log: Logger): void {
+  const file = join(packageRoot(), "docs", "performance.md");
+  const doc = withReport(readFileSync(file, "utf8"), renderReport(resultsDir, scenarios.map((s) => s.name)));
+  writeFileSync(file, doc);
+  log.info({ file }, "tables rewritten from the results");
+}
+
 function writeResult(dir: string, r: ResultFile): string {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${r.scenario}.json`);
@@ -179,7 +188,8 @@ async function main(argv: string[]): Promise<number> {
     printTable(["scenario", "what", "default parameters"], scenarios.map((s) => [s.name, s.summary, JSON.stringify(s.params.parse({}))]));
     return 0;
   }
-  const outDir = values.out ?? join(packageRoot(), "bench", "results");
+  const defaultOut = join(packageRoot(), "bench", "results");
+  const outDir = values.out ?? defaultOut;
   if (values.report) {
     process.stdout.write(renderReport(outDir, scenarios.map((s) => s.name)));
     return 0;
@@ -200,6 +210,7 @@ async function main(argv: string[]): Promise<number> {
     profile: values.profile ?? false,
     log,
   });
+  if (outDir === defaultOut) updatePerformanceDoc(outDir, log);
   return failed.length === 0 ? 0 : 1;
 }
 

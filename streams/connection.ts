@@ -32,7 +32,8 @@ export async function connectNats(o: NatsConnectOptions): Promise<Nats> {
       ...(o.user ? { user: o.user, pass: o.password } : {}),
       ...(o.token ? { token: o.token } : {}),
       ...(o.longLived
-        ? { maxReconnectAttempts: -1, reconnectTimeWait: 500, waitOnFirstConnect: false }
+        ? // Services make a request per message; an Error captured for each one's stack costs more than the request.
+          { maxReconnectAttempts: -1, reconnectTimeWait: 500, waitOnFirstConnect: false, noAsyncTraces: true }
         : { maxReconnectAttempts: 0, reconnect: false }),
     });
   } catch (e) {

@@ -3,8 +3,12 @@ import { PlacementPolicy } from "../events/function.js";
 
 /** Tunables of the placement decision; the scheduler validates them at start-up. */
 export const PlaceOptions = z.object({
-  /** Nodes above these usage thresholds take no new work. */
-  maxCpuPercent: z.number().min(0).max(100_000).default(90),
+  /**
+   * Nodes above these usage thresholds take no new work. CPU is off by default (100): slots
+   * bound a node's work, and a node busy with the calls it was given is doing its job; gating
+   * on it makes the scheduler idle its own slots. Memory is on: running out of it kills calls.
+   */
+  maxCpuPercent: z.number().min(0).max(100_000).default(100),
   maxMemoryPercent: z.number().min(0).max(100).default(90),
   /** How many nodes one decision hands to the reservation step, best first. */
   maxCandidates: z.number().int().min(1).max(64).default(4),

@@ -75,6 +75,8 @@ export class LeaseStore {
     this.redis = new Redis(opts.url, {
       connectionName: opts.name ?? "spear-leases",
       enableOfflineQueue: false,
+      // Concurrent reservations and releases go out in one write per tick.
+      enableAutoPipelining: true,
       maxRetriesPerRequest: 0,
       autoResendUnfulfilledCommands: false,
       commandTimeout: opts.commandTimeoutMs ?? 2_000,

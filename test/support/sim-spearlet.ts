@@ -78,7 +78,10 @@ export class SimSpearlet {
       for await (const m of messages) {
         const e = decodeRecorded(rawOf(m), streamNames.assign);
         if (e.type !== "InvocationAssigned") continue;
-        void this.handle(e.data, e.meta.occurredAt).finally(() => m.ack());
+        // A call that fails halfway (Redis or NATS going away) is left to its lease, as on a real node.
+        void this.handle(e.data, e.meta.occurredAt)
+          .catch(() => undefined)
+          .finally(() => m.ack());
       }
     })();
     return this;

@@ -23,7 +23,7 @@ export const schedulerCommand = () =>
     .addOption(new Option("--queue-timeout <duration>", "how long a request may wait for capacity before no_capacity (default 30s)").env("SPEAR_QUEUE_TIMEOUT"))
     .addOption(new Option("--max-queued <n>", "requests one replica holds while they wait (default 1000)").env("SPEAR_MAX_QUEUED"))
     .addOption(new Option("--concurrency <n>", "placements one replica works on at once (default 64)").env("SPEAR_SCHEDULER_CONCURRENCY"))
-    .addOption(new Option("--max-cpu <percent>", "nodes above this cpu use take no new work (default 90)").env("SPEAR_MAX_CPU"))
+    .addOption(new Option("--max-cpu <percent>", "nodes above this cpu use take no new work (default 100: off)").env("SPEAR_MAX_CPU"))
     .addOption(new Option("--max-memory <percent>", "nodes above this memory use take no new work (default 90)").env("SPEAR_MAX_MEMORY"))
     .addOption(new Option("--default-policy <policy>", "placement policy of functions that name none (default warm-affinity)").env("SPEAR_DEFAULT_POLICY"))
     .action(async (f: SchedulerFlags, cmd: Command) => {

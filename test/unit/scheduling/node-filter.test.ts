@@ -27,9 +27,12 @@ describe("level 2: node filter", () => {
     g.when("f").thenCandidates(["free"]);
   });
 
-  it("applies the cpu and memory thresholds given as parameters, a node at the threshold still taking work", () => {
+  it("gates on memory by default and on cpu when asked, a node at the threshold still taking work", () => {
     const b = (s: ReturnType<typeof snapshotBuilder>) => s.node("hot", { cpu: 91 }).node("edge", { cpu: 90, memory: 90 }).node("swapping", { memory: 95 });
-    given(cluster(b, ["hot", "edge", "swapping"]), all).when("f").thenCandidates(["edge"]);
+    given(cluster(b, ["hot", "edge", "swapping"]), all).when("f").thenCandidates(["hot", "edge"]);
+    given(cluster(b, ["hot", "edge", "swapping"]), { options: { maxCandidates: 8, maxCpuPercent: 90 } })
+      .when("f")
+      .thenCandidates(["edge"]);
     given(cluster(b, ["hot", "edge", "swapping"]), { options: { maxCandidates: 8, maxCpuPercent: 95, maxMemoryPercent: 99 } })
       .when("f")
       .thenCandidates(["hot", "edge", "swapping"]);
