@@ -52,6 +52,11 @@ export function buildProgram(): Command {
 
 /** One line naming the problem and a non-zero exit; a stack trace only with SPEAR_DEBUG=1. */
 export async function main(argv: readonly string[]): Promise<number> {
+  // The reader of the output went away (`spear replay | head`): stop quietly, as Unix tools do.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(0);
+    throw e;
+  });
   try {
     await buildProgram().parseAsync([...argv], { from: "user" });
     return 0;

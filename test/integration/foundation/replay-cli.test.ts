@@ -82,6 +82,19 @@ describe("spear replay", () => {
     }
   });
 
+  it("stops quietly when the reader of its output goes away (spear replay | head)", async () => {
+    const child = spawnCli(["replay", "--subject", "spear.evt.node.>", "--json", "--follow", "--nats", servers.nats.url]);
+    let err = "";
+    child.stderr!.on("data", (b: Buffer) => (err += b.toString()));
+    const first = await new Promise<string>((resolve) => child.stdout!.once("data", (b: Buffer) => resolve(b.toString())));
+    child.stdout!.destroy();
+    // The next event it prints meets the closed pipe.
+    await store.append({ type: "node", id: "piped" }, [{ type: "NodeDrained", data: {} }], { expectedVersion: 0 });
+    expect(await exited(child)).toBe(0);
+    expect(JSON.parse(first.split("\n")[0]!)).toMatchObject({ seq: 1 });
+    expect(err).toBe("");
+  });
+
   it("names the problem in one line and exits non-zero on bad input", async () => {
     const cases: [string[], RegExp][] = [
       [["replay", "--stream", "NOPE"], /no stream named 'NOPE'/],
