@@ -24,6 +24,8 @@ export interface FeedPosition {
   readonly lastTime?: Date;
   /** Messages of the stream after the last folded one, as the server counted at its delivery. */
   readonly pending: number;
+  /** When (this process's clock, epoch ms) the last batch was folded. */
+  readonly foldedAt?: number;
 }
 
 /**
@@ -119,7 +121,7 @@ export class MemoryHost<D> {
       }
       const last = batch.at(-1)!;
       const changed = new Set(store.takeDirty().keys());
-      this.position = { lastTime: last.time, pending: last.info.pending };
+      this.position = { lastTime: last.time, pending: last.info.pending, foldedAt: Date.now() };
       this.swap(store.seal(), last.seq, changed);
       if (last.seq >= endSeq) this.caughtUp();
     }

@@ -51,13 +51,18 @@ export interface ReportFeed {
   readonly lastTime?: number;
   /** Reports stored after it, not yet read. */
   readonly pending: number;
+  /** When (this process's clock) the feed last delivered anything. */
+  readonly deliveredAt?: number;
 }
 
 /**
  * The moment silence is judged at. Caught up, it is the clock; behind the log, a node's newer
  * reports may be among those not read yet, so it is the storage time of the last report read:
- * a slow control plane declares no node lost for its own lag.
+ * a slow control plane declares no node lost for its own lag. A feed that says reports are
+ * pending but has delivered nothing for `stallMs` is not reading them (or miscounts them):
+ * then the clock again, so no loss waits forever.
  */
-export function judgedAt(clock: number, feed: ReportFeed): number {
-  return feed.pending > 0 && feed.lastTime !== undefined ? Math.min(clock, feed.lastTime) : clock;
+export function judgedAt(clock: number, feed: ReportFeed, stallMs: number): number {
+  const behind = feed.pending > 0 && feed.lastTime !== undefined && feed.deliveredAt !== undefined && clock - feed.deliveredAt < stallMs;
+  return behind ? Math.min(clock, feed.lastTime!) : clock;
 }

@@ -79,7 +79,8 @@ export class Liveness {
   private async pass(work: { all: boolean; nodes: ReadonlySet<string> }): Promise<void> {
     const clock = (this.opts.now ?? Date.now)();
     const feed = this.models.usage.feed;
-    const now = judgedAt(clock, { pending: feed.pending, ...(feed.lastTime ? { lastTime: feed.lastTime.getTime() } : {}) });
+    const read = { pending: feed.pending, ...(feed.lastTime ? { lastTime: feed.lastTime.getTime() } : {}), ...(feed.foldedAt ? { deliveredAt: feed.foldedAt } : {}) };
+    const now = judgedAt(clock, read, this.opts.heartbeatIntervalMs);
     const registry = this.models.nodes.state;
     const nodes: Iterable<NodeView> = work.all ? registry.values() : [...work.nodes].flatMap((id) => registry.get(id) ?? []);
     const input = { nodes: [...nodes], usage: this.models.usage.state, timeoutMs: this.opts.timeoutMs };
