@@ -12,6 +12,7 @@ import type { SimSpearlet } from "../../support/sim-spearlet.js";
 const cluster = useCluster({ queueTimeout: 5_000 });
 let nc: NatsConnection;
 let slow: SimSpearlet;
+let stall: SimSpearlet;
 
 const ask = async (fn: string, body: string, timeout = 20_000) => {
   const reply = await nc.request(`spear.api.invoke.${fn}`, body, { timeout });
@@ -23,6 +24,9 @@ beforeAll(async () => {
   await cluster.spearlet("sync-n1", 2, {}, { services: ["hello"] });
   await cluster.deploy("sync-slow", { requirements: { services: ["slow"], labels: {} } });
   slow = await cluster.spearlet("sync-slow-node", 1, { runMs: 1_000 }, { services: ["slow"] });
+  // Far longer than stopping a replica takes, even on a loaded machine: the other replica's answer cannot come first.
+  await cluster.deploy("sync-stall", { requirements: { services: ["stall"], labels: {} } });
+  stall = await cluster.spearlet("sync-stall-node", 1, { runMs: 15_000 }, { services: ["stall"] });
   nc = await connect({ servers: cluster.servers.nats.url });
 });
 afterAll(async () => nc?.close());
@@ -69,8 +73,8 @@ describe("sync invoke API: spear.api.invoke.<function> from a plain NATS client"
     // A second replica in a queue group of its own gets a copy of every request: stop it mid-wait.
     const conn = await connectTest(cluster.servers.nats.url);
     const other = await startSms(conn, parseConfig(SmsConfig, { queueGroup: "spear-sms-other" }), defaultStreamSettings, testLog);
-    const pending = ask("sync-slow", JSON.stringify({ input: "stop", invocationId: "sync-stop" }));
-    await eventually(() => (slow.assignments.some((a) => a.invocationId === "sync-stop") ? true : undefined));
+    const pending = ask("sync-stall", JSON.stringify({ input: "stop", invocationId: "sync-stop" }), 30_000);
+    await eventually(() => (stall.assignments.some((a) => a.invocationId === "sync-stop") ? true : undefined));
     await other.stop();
     const reply = await pending;
     await conn.nc.close();
