@@ -50,6 +50,8 @@ export async function startSms(nats: Nats, config: SmsConfig, streams: StreamSet
   const stopping = new AbortController();
   const routes = [...smsRoutes(sms), invokeRoute(nats, stopping.signal)];
   const subscriptions: Subscription[] = serveRoutes(nats.nc, routes, { queue: config.queueGroup, log });
+  // Ready means requests reach this replica: the server has every subscription once it answers the flush.
+  await nats.nc.flush();
   const liveness = new Liveness(store, models, log.child({ part: "liveness" }), {
     heartbeatIntervalMs: config.heartbeatInterval,
     timeoutMs: config.heartbeatTimeout,

@@ -206,6 +206,8 @@ export async function startSpearlet(o: SpearletOptions): Promise<Spearlet> {
     ],
     { queue: `spearlet-${nodeId}`, log },
   );
+  // Serving means its stats and health answer: the server has the subscriptions once it answers the flush.
+  await nats.nc.flush();
 
   // A reconnect may have missed function events: fold the catalog again from the start.
   let watching = true;
