@@ -59,11 +59,17 @@ export class DocStore<D> implements DocWriter<D> {
     this.overlay.clear();
   }
 
+  /** The keys changed since the last `takeChanged` or `takeDirty`. */
+  takeChanged(): ReadonlySet<string> {
+    const keys = this.dirty;
+    this.dirty = new Set();
+    return keys;
+  }
+
   /** The keys changed since the last call, with their current document (undefined = deleted). */
   takeDirty(): Map<string, D | undefined> {
     const out = new Map<string, D | undefined>();
-    for (const k of this.dirty) out.set(k, this.base.get(k));
-    this.dirty = new Set();
+    for (const k of this.takeChanged()) out.set(k, this.base.get(k));
     return out;
   }
 

@@ -18,13 +18,13 @@ export interface MemoryHostOptions {
 /** `changed`: the keys whose document this swap replaced or deleted. */
 type Listener<D> = (state: ReadonlyMap<string, D>, lastSeq: number, changed: ReadonlySet<string>) => void;
 
-/** How far the host has read its stream. */
+/** How far the host has read its stream (times in epoch ms). */
 export interface FeedPosition {
   /** When the last folded message was stored (the server's clock); undefined before the first. */
-  readonly lastTime?: Date;
+  readonly lastTime?: number;
   /** Messages of the stream after the last folded one, as the server counted at its delivery. */
   readonly pending: number;
-  /** When (this process's clock, epoch ms) the last batch was folded. */
+  /** When (this process's clock) the last batch was folded. */
   readonly foldedAt?: number;
 }
 
@@ -120,8 +120,8 @@ export class MemoryHost<D> {
         }
       }
       const last = batch.at(-1)!;
-      const changed = new Set(store.takeDirty().keys());
-      this.position = { lastTime: last.time, pending: last.info.pending, foldedAt: Date.now() };
+      const changed = store.takeChanged();
+      this.position = { lastTime: last.time.getTime(), pending: last.info.pending, foldedAt: Date.now() };
       this.swap(store.seal(), last.seq, changed);
       if (last.seq >= endSeq) this.caughtUp();
     }

@@ -1,6 +1,7 @@
-import type { JetStreamClient } from "@nats-io/jetstream";
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import { decodeJson, encodeJson } from "../streams/json.js";
+import { isStreamNotFound } from "../streams/nats-errors.js";
 import type { AnyProjection } from "./projection.js";
 
 export const bucketName = (p: AnyProjection) => `spear_rm_${p.name.replace(/[^A-Za-z0-9_-]/g, "_")}`;
@@ -29,6 +30,23 @@ type Change = readonly [key: string, doc: unknown];
 
 export async function openReadModel(js: JetStreamClient, p: AnyProjection, replicas: number): Promise<KV> {
   return new Kvm(js).create(bucketName(p), { history: 1, replicas });
+}
+
+/**
+ * A projection's read model, to read, or undefined when no worker has created it yet. Reads
+ * use direct gets when the bucket allows them: a plain STREAM.MSG.GET on a bucket still being
+ * created crashes nats-server 2.9.10 (the stream is listed before its store exists), whereas a
+ * direct get then just fails and can be tried again.
+ */
+export async function openExistingReadModel(js: JetStreamClient, jsm: JetStreamManager, p: AnyProjection): Promise<KV | undefined> {
+  let allowDirect: boolean | undefined;
+  try {
+    allowDirect = (await jsm.streams.info(`KV_${bucketName(p)}`)).config.allow_direct;
+  } catch (e) {
+    if (isStreamNotFound(e)) return undefined;
+    throw e;
+  }
+  return new Kvm(js).open(bucketName(p), { allow_direct: allowDirect ?? false });
 }
 
 export async function readJson<T>(kv: KV, key: string): Promise<{ value: T; revision: number } | undefined> {

@@ -1,8 +1,7 @@
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
-import { Kvm } from "@nats-io/kv";
 import { isNotFound } from "../streams/nats-errors.js";
 import type { AnyProjection } from "./projection.js";
-import { bucketName, consumerName, META, readCheckpoint, readJson } from "./read-model.js";
+import { consumerName, META, openExistingReadModel, readCheckpoint, readJson } from "./read-model.js";
 
 export interface ProjectionStatus {
   readonly name: string;
@@ -18,13 +17,8 @@ export interface ProjectionStatus {
 
 export async function projectionStatus(js: JetStreamClient, jsm: JetStreamManager, p: AnyProjection): Promise<ProjectionStatus> {
   const base = { name: p.name, stream: p.stream, subject: p.subject };
-  let kv;
-  try {
-    kv = await new Kvm(js).open(bucketName(p), { bindOnly: true });
-  } catch (e) {
-    if (!isNotFound(e)) throw e;
-    return { ...base, checkpoint: 0, lag: null, owner: null, ownerRenewedMsAgo: null };
-  }
+  const kv = await openExistingReadModel(js, jsm, p);
+  if (!kv) return { ...base, checkpoint: 0, lag: null, owner: null, ownerRenewedMsAgo: null };
   const checkpoint = await readCheckpoint(kv);
   const owner = await readJson<{ owner: string; at: number }>(kv, META.owner);
   let lag: number | null = null;

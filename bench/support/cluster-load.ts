@@ -1,13 +1,11 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { NodeStatusReported } from "../../domain/events/status.js";
-import { subjects } from "../../domain/subjects.js";
-import { encodeEnvelope, newMeta } from "../../streams/codec.js";
+import { H } from "../../domain/headers.js";
 import type { Nats } from "../../streams/connection.js";
 import { EventStore } from "../../streams/event-store.js";
-import { encodeJson } from "../../streams/json.js";
 import { lastMatchingSeq } from "../../streams/reader.js";
 import { streamNames } from "../../streams/catalog.js";
-import { publishStatusReport } from "../../streams/status-reports.js";
+import { encodeStatusReport, publishStatusReport } from "../../streams/status-reports.js";
 
 const LANGS = ["en", "zh", "ja", "de", "fr", "es"];
 
@@ -78,8 +76,8 @@ export const publishReport = (js: JetStreamClient, i: number, reportSeq: number)
 
 /**
  * Writes `count` status reports (report k from node k mod `nodes`) as fast as the server
- * takes them: the same subject, headers (event id as Nats-Msg-Id) and body as
- * `publishStatusReport`, but published without waiting for each acknowledgement: `window`
+ * takes them: encoded as `publishStatusReport` does (event id as Nats-Msg-Id), but published
+ * without waiting for each acknowledgement: `window`
  * messages, then a flush (the server has read them), and so on. At the end the stream must
  * hold every one of them, or the write failed.
  */
@@ -91,12 +89,9 @@ export async function writeReports(nats: Nats, count: number, nodes: number, win
       if (signal?.aborted) throw new Error("stopped: the scenario ran out of time");
     }
     const i = k % nodes;
-    const nodeId = simulatedNodeId(i);
-    const report = statusReport(i, Math.floor(k / nodes) + 1);
-    const event = { type: "NodeStatusReported" as const, data: report };
-    const meta = newMeta(event, { type: "node", id: nodeId }, { eventId: `${nodeId}.status.${report.reportSeq}.${report.at}` });
-    const { headers, body } = encodeEnvelope(event, meta);
-    nats.nc.publish(subjects.status(nodeId), encodeJson(body), { headers });
+    const r = encodeStatusReport(simulatedNodeId(i), statusReport(i, Math.floor(k / nodes) + 1));
+    r.headers.set(H.msgId, r.msgID);
+    nats.nc.publish(r.subject, r.payload, { headers: r.headers });
   }
   await nats.nc.flush();
   const deadline = Date.now() + 60_000;

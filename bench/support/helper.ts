@@ -3,6 +3,7 @@ import { createWriteStream } from "node:fs";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { terminate } from "../../infra/local/terminate.js";
 
 /** A baseline process (bench/support/helper-process.ts) we started, known and stopped by its pid. */
 export class Helper {
@@ -45,13 +46,7 @@ export class Helper {
   }
 
   /** SIGTERM, then SIGKILL after `graceMs`. */
-  async stop(graceMs = 5_000): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.child.kill("SIGTERM");
-    const timer = new Promise<"late">((r) => setTimeout(() => r("late"), graceMs).unref());
-    if ((await Promise.race([this.exited, timer])) === "late") {
-      this.child.kill("SIGKILL");
-      await this.exited;
-    }
+  stop(graceMs = 5_000): Promise<void> {
+    return terminate(this.child, this.exited, graceMs);
   }
 }

@@ -45,14 +45,14 @@ export function nextLossAt(input: Omit<LivenessInput, "now">): number | null {
   return next;
 }
 
-/** How far the liveness projector has read the status reports. */
+/** How far the liveness projector has read the status reports (times in epoch ms). */
 export interface ReportFeed {
   /** When the last report read was stored; undefined before the first. */
   readonly lastTime?: number;
   /** Reports stored after it, not yet read. */
   readonly pending: number;
   /** When (this process's clock) the feed last delivered anything. */
-  readonly deliveredAt?: number;
+  readonly foldedAt?: number;
 }
 
 /**
@@ -63,6 +63,6 @@ export interface ReportFeed {
  * then the clock again, so no loss waits forever.
  */
 export function judgedAt(clock: number, feed: ReportFeed, stallMs: number): number {
-  const behind = feed.pending > 0 && feed.lastTime !== undefined && feed.deliveredAt !== undefined && clock - feed.deliveredAt < stallMs;
-  return behind ? Math.min(clock, feed.lastTime!) : clock;
+  if (feed.pending === 0 || feed.lastTime === undefined || feed.foldedAt === undefined || clock - feed.foldedAt >= stallMs) return clock;
+  return Math.min(clock, feed.lastTime);
 }

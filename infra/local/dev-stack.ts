@@ -1,4 +1,3 @@
-import { Kvm } from "@nats-io/kv";
 import getPort from "get-port";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -6,7 +5,7 @@ import type { Logger } from "pino";
 import { api } from "../../domain/api/registry.js";
 import { isSpearError, SpearError } from "../../domain/errors.js";
 import { projectionRegistry } from "../../projections/registry.js";
-import { bucketName, META, readJson } from "../../projections/read-model.js";
+import { projectionStatus } from "../../projections/status.js";
 import { devStateFile, type DevState } from "../../services/config.js";
 import { SCHEDULER_CONSUMER } from "../../services/scheduler/dispatcher.js";
 import { smsRequest } from "../../services/sms/client.js";
@@ -193,17 +192,10 @@ const smsAnswers = async (nats: Nats) => {
   return true;
 };
 
-/**
- * Every projection worker holds its read model's owner key. Read with direct gets: a bucket
- * still being created has no direct-get responder yet, so the check just fails and is tried
- * again, whereas a plain STREAM.MSG.GET in that moment crashes nats-server 2.9.10 (the stream is
- * listed before its store exists).
- */
+/** Every projection worker holds its read model's owner key. */
 const projectionsOwned = async (nats: Nats) => {
-  const owners = await Promise.all(
-    projectionRegistry.map(async (p) => readJson(await new Kvm(nats.js).open(bucketName(p), { allow_direct: true }), META.owner)),
-  );
-  return owners.every((o) => o !== undefined);
+  const all = await Promise.all(projectionRegistry.map((p) => projectionStatus(nats.js, nats.jsm, p)));
+  return all.every((s) => s.owner !== null);
 };
 
 const schedulerListening = async (nats: Nats) => {

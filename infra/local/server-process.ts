@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { SpearError } from "../../domain/errors.js";
+import { terminate } from "./terminate.js";
 
 export interface ProcessSpec {
   readonly name: string;
@@ -79,10 +80,7 @@ export class ServerProcess {
 
   /** Asks the server to shut down cleanly; kills it if it has not exited within `graceMs`. */
   async stop(graceMs = 5_000): Promise<void> {
-    if (!this.running) return;
-    this.child!.kill("SIGTERM");
-    const timer = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), graceMs).unref());
-    if ((await Promise.race([this.exited, timer])) === "timeout") await this.kill();
+    if (this.running) await terminate(this.child!, this.exited!, graceMs);
   }
 
   /** SIGKILL: the crash a fault-injection test wants. */

@@ -3,6 +3,7 @@ import { closeSync, createWriteStream, mkdirSync, openSync, type WriteStream } f
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { packageRoot } from "./paths.js";
+import { terminate } from "./terminate.js";
 
 export interface ServiceSpec {
   /** Also the name of its log file. */
@@ -70,14 +71,7 @@ export class ServiceProcess {
 
   /** SIGTERM once, then SIGKILL if it has not exited within `graceMs`. */
   async stop(graceMs: number): Promise<void> {
-    if (this.running) {
-      this.child!.kill("SIGTERM");
-      const timer = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), graceMs).unref());
-      if ((await Promise.race([this.exited, timer])) === "timeout") {
-        this.child!.kill("SIGKILL");
-        await this.exited;
-      }
-    }
+    if (this.running) await terminate(this.child!, this.exited!, graceMs);
     this.log?.end();
   }
 

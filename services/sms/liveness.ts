@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { nodeDecider } from "../../domain/node/decider.js";
 import { judgedAt, livenessVerdicts, nextLossAt } from "../../domain/node/liveness.js";
-import type { NodeView } from "../../domain/node/view.js";
 import { handleCommand } from "../../streams/command-handler.js";
 import type { EventStore } from "../../streams/event-store.js";
 import type { ReadModels } from "./read-models.js";
@@ -78,12 +77,10 @@ export class Liveness {
 
   private async pass(work: { all: boolean; nodes: ReadonlySet<string> }): Promise<void> {
     const clock = (this.opts.now ?? Date.now)();
-    const feed = this.models.usage.feed;
-    const read = { pending: feed.pending, ...(feed.lastTime ? { lastTime: feed.lastTime.getTime() } : {}), ...(feed.foldedAt ? { deliveredAt: feed.foldedAt } : {}) };
-    const now = judgedAt(clock, read, this.opts.heartbeatIntervalMs);
+    const now = judgedAt(clock, this.models.usage.feed, this.opts.heartbeatIntervalMs);
     const registry = this.models.nodes.state;
-    const nodes: Iterable<NodeView> = work.all ? registry.values() : [...work.nodes].flatMap((id) => registry.get(id) ?? []);
-    const input = { nodes: [...nodes], usage: this.models.usage.state, timeoutMs: this.opts.timeoutMs };
+    const nodes = work.all ? [...registry.values()] : [...work.nodes].flatMap((id) => registry.get(id) ?? []);
+    const input = { nodes, usage: this.models.usage.state, timeoutMs: this.opts.timeoutMs };
     this.schedule(nextLossAt(input), clock, work.all);
     for (const command of livenessVerdicts({ ...input, now })) {
       if (this.stopped) return;
@@ -102,7 +99,7 @@ export class Liveness {
    * over some nodes can only bring it forward (a report postpones its own node's loss).
    */
   private schedule(next: number | null, clock: number, everyNode: boolean): void {
-    const at = everyNode ? next : next === null ? this.deadlineAt : this.deadlineAt === null ? next : Math.min(next, this.deadlineAt);
+    const at = everyNode ? next : earliest(next, this.deadlineAt);
     if (at === this.deadlineAt && this.deadline) return;
     clearTimeout(this.deadline);
     this.deadline = undefined;
@@ -117,3 +114,5 @@ export class Liveness {
     }, Math.max(at - clock, OVERDUE_RETRY_MS));
   }
 }
+
+const earliest = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.min(a, b));

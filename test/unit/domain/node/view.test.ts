@@ -128,17 +128,17 @@ describe("the moment silence is judged at", () => {
 
   it("is the clock when every report has been read, and the last report read while behind the log", () => {
     const clock = Date.parse("2030-01-01T00:01:00.000Z");
-    expect(judgedAt(clock, { pending: 0, lastTime: clock - 4_000, deliveredAt: clock - 10 }, stallMs)).toBe(clock);
+    expect(judgedAt(clock, { pending: 0, lastTime: clock - 4_000, foldedAt: clock - 10 }, stallMs)).toBe(clock);
     expect(judgedAt(clock, { pending: 0 }, stallMs)).toBe(clock);
     // 20 s behind with reports unread: a node silent for 16 s by the clock is silent for 0 s as read.
-    expect(judgedAt(clock, { pending: 5_000, lastTime: clock - 20_000, deliveredAt: clock - 10 }, stallMs)).toBe(clock - 20_000);
+    expect(judgedAt(clock, { pending: 5_000, lastTime: clock - 20_000, foldedAt: clock - 10 }, stallMs)).toBe(clock - 20_000);
     expect(judgedAt(clock, { pending: 3 }, stallMs)).toBe(clock);
   });
 
   it("is the clock again when a feed that claims pending reports delivers nothing for the stall time", () => {
     const clock = Date.parse("2030-01-01T00:01:00.000Z");
-    expect(judgedAt(clock, { pending: 7, lastTime: clock - 30_000, deliveredAt: clock - 4_999 }, stallMs)).toBe(clock - 30_000);
-    expect(judgedAt(clock, { pending: 7, lastTime: clock - 30_000, deliveredAt: clock - 5_000 }, stallMs)).toBe(clock);
+    expect(judgedAt(clock, { pending: 7, lastTime: clock - 30_000, foldedAt: clock - 4_999 }, stallMs)).toBe(clock - 30_000);
+    expect(judgedAt(clock, { pending: 7, lastTime: clock - 30_000, foldedAt: clock - 5_000 }, stallMs)).toBe(clock);
   });
 
   it("keeps liveness from declaring lost a node whose reports the projector has not read yet", () => {
@@ -147,9 +147,9 @@ describe("the moment silence is judged at", () => {
     const node = evolveNodeView(undefined, r("a", { type: "NodeRegistered", data: { name: "a", capabilities: caps, capacity: { slots: 1 } } }, "2030-01-01T00:00:00.000Z"))!;
     const usage = new Map([["a", evolveNodeUsage(undefined, r("a", report("2030-01-01T00:00:01.000Z"), "2030-01-01T00:00:01.000Z"))!]]);
     const clock = t0 + 30_000;
-    const behind = judgedAt(clock, { pending: 800, lastTime: t0 + 10_000, deliveredAt: clock - 20 }, stallMs);
+    const behind = judgedAt(clock, { pending: 800, lastTime: t0 + 10_000, foldedAt: clock - 20 }, stallMs);
     expect(livenessVerdicts({ nodes: [node], usage, now: behind, timeoutMs: 15_000 })).toEqual([]);
-    const caughtUp = judgedAt(clock, { pending: 0, lastTime: t0 + 10_000, deliveredAt: clock - 20 }, stallMs);
+    const caughtUp = judgedAt(clock, { pending: 0, lastTime: t0 + 10_000, foldedAt: clock - 20 }, stallMs);
     expect(livenessVerdicts({ nodes: [node], usage, now: caughtUp, timeoutMs: 15_000 })).toHaveLength(1);
   });
 });
