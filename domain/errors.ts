@@ -69,6 +69,7 @@ export const errorCatalog = {
   invalid_request: { http: 400, text: "The invocation request in the stream was not valid (body not JSON or not an InvokeRequest); it was rejected." },
   function_error: { http: 502, text: "The function failed: it answered with an error, exited non-zero or trapped." },
   invalid_output: { http: 502, text: "The function's output was not one JSON value, was too large, or broke the worker protocol." },
+  output_too_large: { http: 502, text: "The function's result is larger than a result can hold (the NATS server's message size limit); the call is not run again." },
   memory_limit_exceeded: { http: 502, text: "The function went past its memory limit." },
   permission_denied: { http: 502, text: "The function failed after the sandbox refused it a capability it was not granted (a file, a socket, the environment)." },
   instance_crashed: { http: 502, text: "The function's instance died during the call." },

@@ -6,6 +6,7 @@ import { lastMatchingSeq, readStream } from "../streams/reader.js";
 import { applyMessage } from "./apply.js";
 import { DocStore } from "./doc-store.js";
 import type { Projection } from "./projection.js";
+import { isOutage } from "../streams/nats-errors.js";
 
 export interface MemoryHostOptions {
   /** Fold into one new state at most this many events before swapping it in. */
@@ -91,7 +92,10 @@ export class MemoryHost<D> {
         backoff = 100;
       } catch (e) {
         if (this.abort.signal.aborted) return;
-        this.log.warn({ err: e, projection: this.projection.name, lastSeq: this.seq }, "projection feed interrupted; resuming");
+        const fields = { err: e, projection: this.projection.name, lastSeq: this.seq };
+        // An outage is said once by the connection; a feed failing for another reason is news.
+        if (isOutage(e)) this.log.debug(fields, "projection feed interrupted by an outage; resuming");
+        else this.log.warn(fields, "projection feed interrupted; resuming");
         await new Promise((r) => setTimeout(r, backoff));
         backoff = Math.min(backoff * 2, 5_000);
       }

@@ -17,7 +17,7 @@ import { isNotFound } from "../streams/nats-errors.js";
 import { lastMatchingSeq } from "../streams/reader.js";
 import { applyMessage } from "./apply.js";
 import { DocStore } from "./doc-store.js";
-import { OwnerLock } from "./owner-lock.js";
+import { OwnerLock, ownerId } from "./owner-lock.js";
 import type { Projection } from "./projection.js";
 import { commitBatch, consumerName, loadDocuments, openReadModel, recover } from "./read-model.js";
 
@@ -47,8 +47,12 @@ export interface WorkerProgress {
  * commitBatch), and redelivered events at or below the checkpoint are skipped.
  */
 export class ProjectionWorker<D> {
-  private readonly abort = new AbortController();
+  /** Fires on `stop`; each pass also has its own, which losing the lock fires. */
+  private readonly stopping = new AbortController();
+  private abort = new AbortController();
+  private readonly owner: string;
   private lock?: OwnerLock;
+  private holding = false;
   private checkpoint = 0;
   private applied = 0;
   private poison = 0;
@@ -59,32 +63,69 @@ export class ProjectionWorker<D> {
     readonly projection: Projection<D>,
     private readonly log: Logger,
     private readonly opts: WorkerOptions = {},
-  ) {}
+  ) {
+    this.owner = opts.owner ?? ownerId(hostname(), process.pid, randomUUID().slice(0, 8));
+  }
+
+  /** Whether a pass holds the projection's lock now (readiness). */
+  get owning(): boolean {
+    return this.holding;
+  }
 
   get progress(): WorkerProgress {
     return { applied: this.applied, poison: this.poison, checkpoint: this.checkpoint };
   }
 
-  /** Takes ownership, recovers, then folds events until `stop` (or until caught up). */
+  /**
+   * Runs until `stop`, whatever happens to NATS meanwhile: a pass that ends because the lock
+   * could not be renewed or the connection failed is followed by another (same owner, so the
+   * lock is taken back at once unless another worker took it over), which recovers from the
+   * read model's checkpoint.
+   */
+  async serve(): Promise<void> {
+    for (let wait = 250; !this.stopping.signal.aborted; ) {
+      const started = Date.now();
+      try {
+        await this.run();
+      } catch (e) {
+        if (this.stopping.signal.aborted) break;
+        this.log.info({ projection: this.projection.name, reason: e instanceof Error ? e.message : String(e) }, "projection worker interrupted; resuming");
+      }
+      if (this.stopping.signal.aborted) break;
+      wait = Date.now() - started > 10_000 ? 250 : Math.min(wait * 2, 5_000);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, wait);
+        this.stopping.signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+      });
+    }
+  }
+
+  /** One pass: takes ownership, recovers, then folds events until `stop`, a lost lock (or until caught up). */
   async run(): Promise<WorkerProgress> {
+    this.abort = new AbortController();
+    if (this.stopping.signal.aborted) this.abort.abort();
     const kv = await openReadModel(this.js, this.projection, this.opts.replicas ?? 1);
     const ttl = this.opts.lockTtlMs ?? 15_000;
-    this.lock = new OwnerLock(kv, this.opts.owner ?? `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`, ttl, (reason) => {
-      this.log.error({ projection: this.projection.name, reason }, "lost ownership of the projection; stopping");
+    this.lock = new OwnerLock(kv, this.owner, ttl, (reason) => {
+      this.log.info({ projection: this.projection.name, reason }, "could not renew the projection's lock; this pass ends");
+      this.holding = false;
       this.abort.abort();
     });
     await this.acquire(this.lock, ttl);
+    this.holding = true;
     try {
       this.checkpoint = await recover(kv);
       const store = new DocStore<D>(await this.initialDocs(kv));
       await this.consume(kv, store);
       return this.progress;
     } finally {
+      this.holding = false;
       await this.lock.release();
     }
   }
 
   stop(): void {
+    this.stopping.abort();
     this.abort.abort();
   }
 

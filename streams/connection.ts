@@ -1,6 +1,7 @@
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 import { readFileSync } from "node:fs";
+import type { Logger } from "pino";
 import { SpearError } from "../domain/errors.js";
 
 export interface NatsConnectOptions {
@@ -50,4 +51,58 @@ export async function connectNats(o: NatsConnectOptions): Promise<Nats> {
     });
   }
   return { nc, js: jetstream(nc, { timeout: o.timeoutMs ?? 5_000 }), jsm };
+}
+
+/**
+ * A long-lived service's connection: a server that is not up yet (or restarting) is waited
+ * for, with one warning, rather than ending the process. Rejects with `cancelled` when
+ * `signal` fires first (the service is being stopped).
+ */
+export async function connectWhenReachable(o: NatsConnectOptions & { readonly log: Logger; readonly signal?: AbortSignal }): Promise<Nats> {
+  for (let wait = 250, warned = false; ; wait = Math.min(wait * 2, 2_000)) {
+    if (o.signal?.aborted) throw new SpearError("cancelled", `stopped while waiting for NATS at ${o.url}`);
+    try {
+      const nats = await connectNats({ ...o, longLived: true });
+      if (warned) o.log.info({ url: o.url }, "NATS is reachable");
+      return nats;
+    } catch (e) {
+      if (!warned) o.log.warn({ url: o.url, reason: e instanceof Error ? e.message : String(e) }, "waiting for NATS");
+      warned = true;
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, wait);
+      o.signal?.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+    });
+  }
+}
+
+/** Whether a long-lived connection is up now; one warning per outage, one line when it is back. */
+export interface ConnectionWatch {
+  readonly connected: boolean;
+  stop(): void;
+}
+
+export function watchConnection(nc: NatsConnection, log: Logger): ConnectionWatch {
+  let connected = !nc.isClosed();
+  let watching = true;
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (!watching) break;
+      if (s.type === "disconnect" && connected) {
+        connected = false;
+        log.warn({ server: s.server }, "lost the NATS connection; reconnecting");
+      } else if (s.type === "reconnect" && !connected) {
+        connected = true;
+        log.info({ server: s.server }, "NATS connection back");
+      }
+    }
+  })();
+  return {
+    get connected() {
+      return connected && !nc.isClosed();
+    },
+    stop: () => {
+      watching = false;
+    },
+  };
 }

@@ -7,7 +7,17 @@ export interface LivenessInput {
   readonly usage: { get(nodeId: string): NodeUsageView | undefined };
   readonly now: number;
   readonly timeoutMs: number;
+  /**
+   * Before this moment (epoch ms) the judging replica could hear no one: it was cut off from
+   * NATS, as the nodes may have been. Silence is counted from here at the earliest, so an
+   * outage of NATS itself declares no node lost.
+   */
+  readonly heardFrom?: number;
 }
+
+/** When a node was last heard of, as far as this replica can tell (see `heardFrom`). */
+const heardAt = (node: NodeView, usage: NodeUsageView | undefined, heardFrom: number | undefined): number =>
+  Math.max(Date.parse(lastHeardAt(node, usage)), heardFrom ?? 0);
 
 /**
  * Which nodes liveness must declare lost or recovered now. A node is lost when nothing was
@@ -21,7 +31,7 @@ export function livenessVerdicts(input: LivenessInput): (MarkNodeLostCommand | M
     if (node.state === "deregistered") continue;
     const usage = input.usage.get(node.id);
     if (!node.lost) {
-      if (input.now - Date.parse(lastHeardAt(node, usage)) > input.timeoutMs) {
+      if (input.now - heardAt(node, usage, input.heardFrom) > input.timeoutMs) {
         out.push({ type: "MarkNodeLost", nodeId: node.id, lastSeenAt: usage?.receivedAt ?? node.lastSeenAt, timeoutMs: input.timeoutMs });
       }
       continue;
@@ -39,7 +49,7 @@ export function nextLossAt(input: Omit<LivenessInput, "now">): number | null {
   let next: number | null = null;
   for (const node of input.nodes) {
     if (node.state === "deregistered" || node.lost) continue;
-    const at = Date.parse(lastHeardAt(node, input.usage.get(node.id))) + input.timeoutMs + 1;
+    const at = heardAt(node, input.usage.get(node.id), input.heardFrom) + input.timeoutMs + 1;
     if (next === null || at < next) next = at;
   }
   return next;

@@ -22,7 +22,7 @@ export interface PlacementRequest {
   readonly routingKey?: string | undefined;
   /** Overrides the function's own language pair for this call. */
   readonly langPair?: LanguagePair | undefined;
-  /** Nodes of this invocation's failed attempts: never offered again. */
+  /** Nodes of this invocation's failed attempts: offered again only when no other node can take the call. */
   readonly exclude?: Iterable<string> | undefined;
   /** Put the session's last node last, so the session's calls spread over nodes. */
   readonly spread?: boolean | undefined;
@@ -85,8 +85,18 @@ export type PlacementDecision = Placement | Refusal;
  * routing-key hash, ring-order fallback, strict mode), level 2 filters each pool's nodes and
  * orders them by the function's policy, until `maxCandidates` are found. Pure and
  * synchronous: it reads the snapshot and the injected cursors and random numbers, nothing else.
+ *
+ * Excluding the nodes of failed attempts is a preference, not a ban: when only they could take
+ * the call, they are offered. A node that failed once (killed and restarted, say) is better
+ * than a call refused while it sits idle; the attempt limit still bounds the retries.
  */
 export function place(snapshot: RuntimeSnapshot, req: PlacementRequest, ctx: PlaceContext): PlacementDecision {
+  const decision = placeAvoiding(snapshot, req, ctx);
+  if (decision.ok || decision.code !== "no_capacity" || !decision.details.rejected?.excluded) return decision;
+  return placeAvoiding(snapshot, { ...req, exclude: [] }, ctx);
+}
+
+function placeAvoiding(snapshot: RuntimeSnapshot, req: PlacementRequest, ctx: PlaceContext): PlacementDecision {
   const options = ctx.options ?? defaultPlaceOptions;
   const fn = snapshot.functions.get(req.function);
   const version = req.version ?? fn?.activeVersion;

@@ -116,18 +116,21 @@ export class LeaseStore {
 
   /**
    * Takes one of the node's slots for an attempt, atomically: live leases (reserved and
-   * running) are counted against `maxSlots`. Idempotent per (invocationId, attempt): a second
-   * call returns the first lease, whatever node it names, instead of taking another slot.
+   * running) are counted against `maxSlots`, and a node that has left a reservation
+   * uncommitted for longer than `stallMs` gets none. Idempotent per (invocationId, attempt): a
+   * second call returns the first lease, whatever node it names, instead of taking another slot.
    */
   async reserve(nodeId: string, maxSlots: number, request: ReserveRequest): Promise<ReserveResult> {
     const node = valid(NodeId, nodeId, "node id");
     const r = valid(ReserveRequest, request, "reservation");
-    const out = (await this.run("spearLeaseReserve", node, count(maxSlots, "maxSlots"), r.invocationId, r.attempt, r.ttlMs, r.requestSeq)) as {
-      result: "existing" | "created" | "full";
+    const out = (await this.run("spearLeaseReserve", node, count(maxSlots, "maxSlots"), r.invocationId, r.attempt, r.ttlMs, r.requestSeq, r.stallMs)) as {
+      result: "existing" | "created" | "full" | "stalled";
       lease?: unknown;
       live?: number;
+      since?: number;
     };
     if (out.result === "full") return { ok: false, reason: "node_full", live: out.live ?? maxSlots, maxSlots };
+    if (out.result === "stalled") return { ok: false, reason: "node_stalled", since: out.since ?? 0 };
     return { ok: true, lease: toLease(out.lease), created: out.result === "created" };
   }
 
@@ -222,6 +225,6 @@ export class LeaseStore {
   private noteDown(e: Error): void {
     if (this.down) return;
     this.down = true;
-    this.opts.log?.error({ url: this.opts.url, err: e.message }, "Redis is unreachable: slot reservations fail and requests wait for redelivery");
+    this.opts.log?.warn({ url: this.opts.url, err: e.message }, "Redis is unreachable: slot reservations fail and requests wait for redelivery");
   }
 }

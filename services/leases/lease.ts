@@ -27,13 +27,17 @@ export type ReserveResult =
   /** `created: false` when the same attempt was reserved before: the earlier lease, on its own node. */
   | { readonly ok: true; readonly lease: Lease; readonly created: boolean }
   /** The node's live leases already fill its slots: try the next candidate. */
-  | { readonly ok: false; readonly reason: "node_full"; readonly live: number; readonly maxSlots: number };
+  | { readonly ok: false; readonly reason: "node_full"; readonly live: number; readonly maxSlots: number }
+  /** The node has left a reservation uncommitted for longer than the stall limit (since: its creation, epoch ms): try the next. */
+  | { readonly ok: false; readonly reason: "node_stalled"; readonly since: number };
 
 export const ReserveRequest = z.object({
   invocationId: InvocationId,
   attempt: z.number().int().min(1),
   ttlMs: z.number().int().min(1),
   requestSeq: z.number().int().nonnegative().default(0),
+  /** A node whose oldest reservation is older than this has stalled: no new reservation there (0: no check). */
+  stallMs: z.number().int().nonnegative().default(0),
 });
 export type ReserveRequest = z.input<typeof ReserveRequest>;
 

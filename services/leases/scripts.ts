@@ -52,10 +52,15 @@ end
 
 const script = (body: string) => `${prelude}\n${body}`;
 
-/** ARGV: P, node, maxSlots, invocationId, attempt, ttlMs, requestSeq → {result: existing|created, lease} | {result: full, live} */
+/**
+ * ARGV: P, node, maxSlots, invocationId, attempt, ttlMs, requestSeq, stallMs →
+ * {result: existing|created, lease} | {result: full, live} | {result: stalled, since}.
+ * A node whose oldest reservation has waited longer than stallMs to be committed is not taking
+ * its assignments (dead, hung, restarting): no new work goes there meanwhile (0: no check).
+ */
 export const reserveLua = script(`
 local e = lost() if e then return e end
-local node, max, inv, attempt, ttl, rseq = ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5], tonumber(ARGV[6]), ARGV[7]
+local node, max, inv, attempt, ttl, rseq, stall = ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5], tonumber(ARGV[6]), ARGV[7], tonumber(ARGV[8])
 local now = now_ms()
 local ak = attempt_key(inv, attempt)
 local existing = redis.call('GET', ak)
@@ -69,6 +74,11 @@ redis.call('ZREMRANGEBYSCORE', rk, '-inf', num(now))
 redis.call('ZREMRANGEBYSCORE', rn, '-inf', num(now))
 local live = redis.call('ZCARD', rk) + redis.call('ZCARD', rn)
 if live >= max then return cjson.encode({ result = 'full', live = live }) end
+if stall > 0 then
+  local oldest = redis.call('ZRANGE', rk, 0, 0)[1]
+  local since = oldest and tonumber(redis.call('HGET', lease_key(oldest), 'createdAt'))
+  if since and now - since > stall then return cjson.encode({ result = 'stalled', since = since }) end
+end
 local token = num(redis.call('INCR', P .. 'seq'))
 local exp = now + ttl
 redis.call('HSET', lease_key(token), 'node', node, 'invocationId', inv, 'attempt', attempt, 'requestSeq', rseq,

@@ -10,8 +10,20 @@ export const SchedulerConfig = z.object({
   maxRefusals: z.coerce.number().int().min(0).max(1_000).default(10),
   /** How long a reserved slot waits for its spearlet to start the call (the lease TTL before commit). */
   pickupTimeout: Duration.default(10_000),
-  /** How long a request may wait for capacity, from its first submission, before `no_capacity`. */
+  /**
+   * A node that has left a reservation uncommitted for longer than this is not taking its
+   * assignments (killed, hung, restarting): new calls go to other nodes until it picks up again.
+   * 0 turns the check off.
+   */
+  stallAfter: Duration.default(1_000),
+  /** How long an attempt may wait for capacity, from when it was requested, before `no_capacity`. */
   queueTimeout: Duration.default(30_000),
+  /**
+   * The request consumer's ack wait: a request held by a replica that stopped answering (killed,
+   * hung) goes to another replica after this. Replicas keep the requests they hold alive at a
+   * third of it.
+   */
+  ackWait: Duration.pipe(z.number().min(1_000, "must be at least 1s")).default(5_000),
   /** Requests one replica holds while they wait for capacity; beyond that they are redelivered later. */
   maxQueued: z.coerce.number().int().min(1).max(100_000).default(1_000),
   /** Placements one replica works on at once. */

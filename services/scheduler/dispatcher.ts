@@ -1,4 +1,5 @@
 import { AckPolicy, DeliverPolicy, type JsMsg } from "@nats-io/jetstream";
+import { nanos } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { isSpearError, SpearError } from "../../domain/errors.js";
 import type { InvocationAssigned } from "../../domain/events/invocation.js";
@@ -16,8 +17,8 @@ import type { Nats } from "../../streams/connection.js";
 import type { EventStore } from "../../streams/event-store.js";
 import { publishAssignment } from "../../streams/invocations/assignments.js";
 import { parseRequest, type ParsedRequest } from "../../streams/invocations/request.js";
-import { getResult } from "../../streams/invocations/results.js";
-import { isNotFound } from "../../streams/nats-errors.js";
+import { resendResult } from "../../streams/invocations/results.js";
+import { isNotFound, isOutage } from "../../streams/nats-errors.js";
 import { lastMatchingSeq } from "../../streams/reader.js";
 import type { Lease } from "../leases/lease.js";
 import type { LeaseStore } from "../leases/lease-store.js";
@@ -27,9 +28,6 @@ import type { SnapshotSource } from "./snapshot-source.js";
 import { WaitQueue, type QueueKey } from "./wait-queue.js";
 
 export const SCHEDULER_CONSUMER = "spear_scheduler";
-/** Requests older than this when first delivered are checked for a result first (a backlog or a replayed stream). */
-const STALE_MS = 5_000;
-const ACK_WAIT_MS = 30_000;
 
 interface Pending extends QueueKey {
   readonly msg: JsMsg;
@@ -95,7 +93,7 @@ export class Dispatcher {
     this.abort.signal.addEventListener("abort", () => messages.stop(), { once: true });
     if (this.abort.signal.aborted) messages.stop();
     this.d.source.onChange(() => this.capacityMayHaveChanged());
-    this.keepAlive = setInterval(() => this.touchWaiting(), ACK_WAIT_MS / 3);
+    this.keepAlive = setInterval(() => this.touchWaiting(), Math.floor(this.d.config.ackWait / 3));
     this.consuming = (async () => {
       for await (const m of messages) this.admit(m);
     })();
@@ -118,7 +116,7 @@ export class Dispatcher {
       durable_name: SCHEDULER_CONSUMER,
       filter_subject: subjects.allInvokes,
       ack_policy: AckPolicy.Explicit,
-      ack_wait: ACK_WAIT_MS * 1_000_000,
+      ack_wait: nanos(this.d.config.ackWait),
       max_deliver: -1,
       // Every replica may hold maxQueued waiting requests; leave room for several replicas.
       max_ack_pending: Math.max(this.d.config.maxQueued * 8, 1_000),
@@ -126,8 +124,8 @@ export class Dispatcher {
     };
     try {
       const info = await jsm.consumers.info(streamNames.invoke, SCHEDULER_CONSUMER);
-      if (info.config.max_ack_pending !== config.max_ack_pending) {
-        await jsm.consumers.update(streamNames.invoke, SCHEDULER_CONSUMER, { max_ack_pending: config.max_ack_pending });
+      if (info.config.max_ack_pending !== config.max_ack_pending || info.config.ack_wait !== config.ack_wait) {
+        await jsm.consumers.update(streamNames.invoke, SCHEDULER_CONSUMER, { max_ack_pending: config.max_ack_pending, ack_wait: config.ack_wait });
       }
     } catch (e) {
       if (!isNotFound(e)) throw e;
@@ -143,12 +141,9 @@ export class Dispatcher {
       return;
     }
     const request = parsed.request;
-    // Each attempt waits at most the queue timeout from when it was requested (the first from the client's submit).
+    // Each attempt waits at most the queue timeout from when it was requested (the first from the
+    // client's submit); one that arrives late (a replica holding it died) is still tried once.
     const deadline = msg.time.getTime() + this.d.config.queueTimeout;
-    if (Date.now() > deadline) {
-      this.finishWith(msg, () => this.rejectNoCapacity(request), "rejected");
-      return;
-    }
     if (this.queue.size >= this.d.config.maxQueued) {
       this.counts.redelivered++;
       msg.nak(Math.min(10_000, 250 * 2 ** Math.min(msg.info.deliveryCount, 6)));
@@ -187,7 +182,7 @@ export class Dispatcher {
     let nextWake = Infinity;
     for (const p of this.queue.ordered()) {
       if (p.busy) continue;
-      if (now > p.deadline) {
+      if (now > p.deadline && p.tries > 0) {
         this.queue.remove(p);
         this.finishWith(p.msg, () => this.rejectNoCapacity(p.request), "rejected");
         continue;
@@ -223,9 +218,8 @@ export class Dispatcher {
 
   private onAttemptError(p: Pending, e: unknown): Attempt {
     if (isSpearError(e, "lease_state_lost")) this.d.onLeaseStateLost();
-    else if (!isSpearError(e, "redis_unreachable")) {
-      this.d.log.error({ err: e, invocationId: p.request.invocationId }, "placement failed; will try again");
-    }
+    // An outage (NATS or Redis away) is said once by the connection and the lease store.
+    else if (!isOutage(e)) this.d.log.error({ err: e, invocationId: p.request.invocationId }, "placement failed; will try again");
     return "wait";
   }
 
@@ -238,11 +232,11 @@ export class Dispatcher {
       msg.ack();
       return "done";
     }
-    if (p.tries === 0 && (msg.info.redelivered || Date.now() - msg.time.getTime() > STALE_MS)) {
-      if (await getResult(this.d.nats.jsm, r.invocationId)) {
-        msg.ack();
-        return "done";
-      }
+    // An id that already has a result (submitted again after the duplicate window, or a request
+    // redelivered after its outcome was recorded) runs nothing: its caller gets the recorded result.
+    if (p.tries === 0 && (await resendResult(this.d.nats.nc, this.d.nats.jsm, r.invocationId, r.replyTo))) {
+      msg.ack();
+      return "done";
     }
     const resolved = resolveVersion(this.d.source.functionView(r.function), r.body.version, r.function);
     if (!resolved.ok) {
@@ -275,6 +269,7 @@ export class Dispatcher {
         attempt: r.attempt,
         ttlMs: config.pickupTimeout,
         requestSeq: r.requestSeq,
+        stallMs: config.stallAfter,
       });
       if (!res.ok) continue;
       if (!res.created) return this.resume(p, res.lease, resolved.version, resolved.spec.limits.timeoutMs);
@@ -364,7 +359,8 @@ export class Dispatcher {
         msg.ack();
       },
       (e: unknown) => {
-        this.d.log.error({ err: e }, "could not record a rejection; the request will be redelivered");
+        if (isOutage(e)) this.d.log.debug({ err: e }, "could not record a rejection during an outage; the request will be redelivered");
+        else this.d.log.error({ err: e }, "could not record a rejection; the request will be redelivered");
         msg.nak(1_000);
       },
     );

@@ -5,6 +5,7 @@ import { streamNames } from "../../streams/catalog.js";
 import { decodeRecorded, rawOf } from "../../streams/codec.js";
 import type { Nats } from "../../streams/connection.js";
 import { getResult } from "../../streams/invocations/results.js";
+import { isOutage } from "../../streams/nats-errors.js";
 import { readStream } from "../../streams/reader.js";
 import type { ActiveLease } from "../leases/lease.js";
 import type { LeaseStore } from "../leases/lease-store.js";
@@ -50,9 +51,10 @@ export class LeaseRecovery {
       if ((await this.leases.epoch()) !== null) return;
       const active = await activeLeasesFromLog(this.nats, new Date(Date.now() - this.windowMs));
       const r = await this.leases.rebuild(active, { expectEpoch: null });
-      if (r.applied) this.log.warn({ leases: r.leases, epoch: r.epoch }, "Redis had lost the lease state; rebuilt it from the assignment log");
+      // A fresh Redis (first start) looks the same as one that lost its state.
+      if (r.applied) this.log.info({ leases: r.leases, epoch: r.epoch }, "lease state (re)built from the assignment log: Redis had none");
     } catch (e) {
-      if (!isSpearError(e, "redis_unreachable")) this.log.error({ err: e }, "could not rebuild the lease state; will try again");
+      if (!isOutage(e)) this.log.error({ err: e }, "could not rebuild the lease state; will try again");
     }
   }
 }

@@ -3,6 +3,7 @@ import { isSpearError } from "../../domain/errors.js";
 import type { Nats } from "../../streams/connection.js";
 import { loadRequest } from "../../streams/invocations/load-request.js";
 import { getResult } from "../../streams/invocations/results.js";
+import { isOutage } from "../../streams/nats-errors.js";
 import { requestRetry } from "../../streams/invocations/submit.js";
 import type { ClaimedLease } from "../leases/lease.js";
 import type { LeaseStore } from "../leases/lease-store.js";
@@ -54,7 +55,7 @@ export class Reaper {
       await Promise.all(claimed.map((l) => this.handle(l)));
     } catch (e) {
       if (isSpearError(e, "lease_state_lost")) this.onLeaseStateLost();
-      else if (!isSpearError(e, "redis_unreachable")) this.log.error({ err: e }, "reaper round failed");
+      else if (!isOutage(e)) this.log.error({ err: e }, "reaper round failed");
     } finally {
       this.busy = false;
     }
@@ -67,7 +68,9 @@ export class Reaper {
       this.forgotten++;
     } catch (e) {
       // The claim runs out and the lease comes back to a reaper.
-      this.log.warn({ err: e, invocationId: lease.invocationId, token: lease.token }, "could not handle an expired lease yet");
+      const fields = { err: e, invocationId: lease.invocationId, token: lease.token };
+      if (isOutage(e)) this.log.debug(fields, "could not handle an expired lease during an outage");
+      else this.log.warn(fields, "could not handle an expired lease yet");
     }
   }
 

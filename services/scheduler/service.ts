@@ -58,6 +58,8 @@ export async function startScheduler(o: SchedulerOptions): Promise<RunningSchedu
   });
 
   await source.start();
+  // Redis may be slower to answer than NATS at a start; placement waits for it either way.
+  await leases.ready().catch(() => undefined);
   await recovery.trigger();
   const stopWatching = watchLostNodes(source, leases, log);
   recovery.start();

@@ -5,6 +5,7 @@ import { judgedAt, livenessVerdicts, nextLossAt } from "../../domain/node/livene
 import { handleCommand } from "../../streams/command-handler.js";
 import type { EventStore } from "../../streams/event-store.js";
 import type { ReadModels } from "./read-models.js";
+import { isOutage } from "../../streams/nats-errors.js";
 
 const OVERDUE_RETRY_MS = 100;
 
@@ -12,6 +13,8 @@ export interface LivenessOptions {
   readonly heartbeatIntervalMs: number;
   readonly timeoutMs: number;
   readonly now?: () => number;
+  /** When this replica's NATS connection last came back (epoch ms); nodes are judged from then at the earliest. */
+  readonly reconnectedAt?: () => number | undefined;
 }
 
 /**
@@ -68,7 +71,7 @@ export class Liveness {
     const work = this.queued;
     this.queued = { all: false, nodes: new Set() };
     this.running = this.pass(work)
-      .catch((e: unknown) => this.log.warn({ err: e }, "liveness check failed; trying again at the next tick"))
+      .catch((e: unknown) => (isOutage(e) ? this.log.debug : this.log.warn).call(this.log, { err: e }, "liveness check failed; trying again at the next tick"))
       .finally(() => {
         this.running = undefined;
         this.kick();
@@ -80,7 +83,7 @@ export class Liveness {
     const now = judgedAt(clock, this.models.usage.feed, this.opts.heartbeatIntervalMs);
     const registry = this.models.nodes.state;
     const nodes = work.all ? [...registry.values()] : [...work.nodes].flatMap((id) => registry.get(id) ?? []);
-    const input = { nodes, usage: this.models.usage.state, timeoutMs: this.opts.timeoutMs };
+    const input = { nodes, usage: this.models.usage.state, timeoutMs: this.opts.timeoutMs, heardFrom: this.opts.reconnectedAt?.() };
     this.schedule(nextLossAt(input), clock, work.all);
     for (const command of livenessVerdicts({ ...input, now })) {
       if (this.stopped) return;

@@ -52,9 +52,14 @@ export async function startSms(nats: Nats, config: SmsConfig, streams: StreamSet
   const subscriptions: Subscription[] = serveRoutes(nats.nc, routes, { queue: config.queueGroup, log });
   // Ready means requests reach this replica: the server has every subscription once it answers the flush.
   await nats.nc.flush();
+  let reconnectedAt: number | undefined;
+  void (async () => {
+    for await (const s of nats.nc.status()) if (s.type === "reconnect") reconnectedAt = Date.now();
+  })();
   const liveness = new Liveness(store, models, log.child({ part: "liveness" }), {
     heartbeatIntervalMs: config.heartbeatInterval,
     timeoutMs: config.heartbeatTimeout,
+    reconnectedAt: () => reconnectedAt,
   });
   liveness.start();
   const expiry = new SessionExpiry(store, models, log.child({ part: "session-expiry" }), config.sessionTtl);

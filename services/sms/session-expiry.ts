@@ -4,6 +4,7 @@ import { sessionDecider } from "../../domain/session/decider.js";
 import { handleCommand } from "../../streams/command-handler.js";
 import type { EventStore } from "../../streams/event-store.js";
 import type { ReadModels } from "./read-models.js";
+import { isOutage } from "../../streams/nats-errors.js";
 
 /**
  * Ends sessions that were not bound again for `ttlMs` (SessionEnded, reason `expired`):
@@ -25,7 +26,7 @@ export class SessionExpiry {
     if (this.ttlMs <= 0) return;
     this.timer = setInterval(() => {
       this.running ??= this.sweep()
-        .catch((e: unknown) => this.log.warn({ err: e }, "session expiry failed; trying again later"))
+        .catch((e: unknown) => (isOutage(e) ? this.log.debug : this.log.warn).call(this.log, { err: e }, "session expiry failed; trying again later"))
         .finally(() => (this.running = undefined));
     }, Math.min(60_000, Math.max(100, Math.floor(this.ttlMs / 4))));
   }

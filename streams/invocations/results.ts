@@ -8,17 +8,26 @@ import { decodeJson, encodeJson } from "../json.js";
 import { isWrongLastSequence } from "../nats-errors.js";
 
 export type RecordOutcome =
-  /** This call wrote the result and sent it to the reply subject. */
-  | { readonly recorded: true; readonly seq: number }
+  /**
+   * This writer's result is the recorded one (written now, or found stored from its own
+   * earlier try) and was sent to the reply subject. `result` is what was recorded: an output
+   * too large to record is replaced by an `output_too_large` failure.
+   */
+  | { readonly recorded: true; readonly seq: number; readonly result: InvocationFinished }
   /** Another attempt finished first; its result stands and was already sent. */
   | { readonly recorded: false };
+
+/** Room left under the server's message limit for the headers and the result's own fields. */
+const HEADROOM_BYTES = 8 * 1024;
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 
 /**
  * Writes the one final result of an invocation and sends it to the caller. The result subject
  * may hold a single message (expected last sequence 0), so of two writers racing to finish
- * exactly one records; only that one replies. `writer` names the writer (an attempt on a node,
- * a scheduler process): a writer repeating its own publish after a lost ack is recognised by
- * the event id and still counts as the one that recorded.
+ * exactly one records, and only that one replies: a reply is always the recorded result. A
+ * writer repeating its own publish after a lost ack is recognised by the event id; it then
+ * sends the result that was stored (not the one it built again), so a caller never sees two
+ * different results.
  */
 export async function recordResult(
   nc: NatsConnection,
@@ -31,28 +40,59 @@ export async function recordResult(
     { type: "invocation", id: result.invocationId },
     { eventId: `${result.invocationId}.result.${opts.writer}` },
   );
-  const { headers, body } = encodeEnvelope({ type: "InvocationFinished", data: result }, meta);
-  const payload = encodeJson(body);
-  let seq: number;
+  let recorded = result;
+  let payload = encodeJson(encodeEnvelope({ type: "InvocationFinished", data: recorded }, meta).body);
+  const limit = (nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD) - HEADROOM_BYTES;
+  if (payload.length > limit) {
+    recorded = tooLarge(result, payload.length, limit);
+    payload = encodeJson(encodeEnvelope({ type: "InvocationFinished", data: recorded }, meta).body);
+  }
+  const { headers } = encodeEnvelope({ type: "InvocationFinished", data: recorded }, meta);
+  let ack;
   try {
-    const ack = await js.publish(subjects.result(result.invocationId), payload, {
-      headers,
-      msgID: meta.eventId,
-      expect: { lastSubjectSequence: 0 },
-    });
-    seq = ack.seq;
+    ack = await js.publish(subjects.result(result.invocationId), payload, { headers, msgID: meta.eventId, expect: { lastSubjectSequence: 0 } });
   } catch (e) {
     if (isWrongLastSequence(e)) return { recorded: false };
     throw e;
   }
-  if (opts.replyTo) nc.publish(opts.replyTo, payload, { headers });
-  return { recorded: true, seq };
+  if (!ack.duplicate) {
+    if (opts.replyTo) nc.publish(opts.replyTo, payload, { headers });
+    return { recorded: true, seq: ack.seq, result: recorded };
+  }
+  const stored = await js.jetstreamManager(false).then((jsm) => jsm.direct.getMessage(streamNames.results, { seq: ack.seq }));
+  if (!stored) return { recorded: true, seq: ack.seq, result: recorded };
+  if (opts.replyTo) nc.publish(opts.replyTo, stored.data, { headers: stored.header });
+  return { recorded: true, seq: ack.seq, result: parseResult(stored.data) };
+}
+
+/** A success whose output cannot be stored becomes a failure that says why; the call is not run again. */
+function tooLarge(result: InvocationFinished, bytes: number, limit: number): InvocationFinished {
+  const { output: _output, ...rest } = result;
+  return {
+    ...rest,
+    status: "failed",
+    error: {
+      code: "output_too_large",
+      message: `the result is ${bytes} bytes, more than the ${limit} bytes a result can hold (the NATS server's max_payload less room for headers)`,
+    },
+  };
 }
 
 /** The final result of an invocation, or undefined while it runs (or after the result TTL). */
 export async function getResult(jsm: JetStreamManager, invocationId: string): Promise<InvocationFinished | undefined> {
   const m = await jsm.direct.getMessage(streamNames.results, { last_by_subj: subjects.result(invocationId) });
   return m ? InvocationFinished.parse(decodeJson(m.data)) : undefined;
+}
+
+/**
+ * Sends the recorded result of an invocation, byte for byte, to a reply subject (a caller that
+ * submitted the id again, or whose writer crashed before replying). False when none is recorded.
+ */
+export async function resendResult(nc: NatsConnection, jsm: JetStreamManager, invocationId: string, replyTo: string | undefined): Promise<boolean> {
+  const m = await jsm.direct.getMessage(streamNames.results, { last_by_subj: subjects.result(invocationId) });
+  if (!m) return false;
+  if (replyTo) nc.publish(replyTo, m.data, { headers: m.header });
+  return true;
 }
 
 export const parseResult = (data: Uint8Array): InvocationFinished => InvocationFinished.parse(decodeJson(data));

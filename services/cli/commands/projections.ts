@@ -6,35 +6,34 @@ import { ProjectionWorker } from "../../../projections/worker.js";
 import { ensureStreams } from "../../../streams/ensure.js";
 import { Duration, parseConfig } from "../../config.js";
 import { cliContext, withNats } from "../context.js";
+import { runService, serviceCommand } from "../service-runner.js";
 import { printJson, printTable } from "../output.js";
 import { parsePositiveInt } from "../parse.js";
 
 export const projectionsCommand = () => {
   const cmd = new Command("projections").description("read models folded from the streams");
-  cmd
-    .command("run")
-    .argument("[names...]", "projections to run (all when none is named)")
-    .description("run projection workers into their KV read models until stopped")
-    .option("--lock-ttl <duration>", "how long a silent owner keeps a projection before another worker takes over", "15s")
-    .action(async (names: string[], o: { lockTtl: string }, c: Command) => {
-      const lockTtlMs = parseConfig(Duration, o.lockTtl, "--lock-ttl");
-      const ctx = cliContext(c, "spear-projections");
-      const chosen = findProjections(names);
-      await withNats(
-        ctx,
-        "spear-projections",
-        async ({ js, jsm }) => {
-          await ensureStreams(jsm, ctx.streams);
-          const workers = chosen.map((p) => new ProjectionWorker(js, jsm, p, ctx.log, { replicas: ctx.streams.replicas, lockTtlMs, waitForLock: true }));
-          const stop = () => workers.forEach((w) => w.stop());
-          process.once("SIGINT", stop);
-          process.once("SIGTERM", stop);
-          ctx.log.info({ projections: chosen.map((p) => p.name) }, "projection workers running");
-          await Promise.all(workers.map((w) => w.run()));
-        },
-        true,
-      );
-    });
+  cmd.addCommand(
+    serviceCommand("run", "run projection workers into their KV read models until stopped")
+      .argument("[names...]", "projections to run (all when none is named)")
+      .option("--lock-ttl <duration>", "how long a silent owner keeps a projection before another worker takes over", "15s")
+      .action(async (names: string[], o: { lockTtl: string }, c: Command) => {
+        const lockTtlMs = parseConfig(Duration, o.lockTtl, "--lock-ttl");
+        const chosen = findProjections(names);
+        await runService(c, "projections", async (nats, { cli, log }) => {
+          await ensureStreams(nats.jsm, cli.streams);
+          const workers = chosen.map((p) => new ProjectionWorker(nats.js, nats.jsm, p, log, { replicas: cli.streams.replicas, lockTtlMs, waitForLock: true }));
+          const serving = Promise.all(workers.map((w) => w.serve()));
+          log.info({ projections: chosen.map((p) => p.name) }, "projection workers running");
+          return {
+            stop: async () => {
+              workers.forEach((w) => w.stop());
+              await serving;
+            },
+            checks: { owned: () => workers.every((w) => w.owning) },
+          };
+        });
+      }),
+  );
   cmd
     .command("rebuild")
     .argument("<name>", "projection to rebuild")

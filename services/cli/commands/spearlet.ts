@@ -1,8 +1,8 @@
-import { Command, Option } from "commander";
+import { Option, type Command } from "commander";
 import { parseConfig } from "../../config.js";
 import { startSpearlet } from "../../spearlet/agent/agent.js";
 import { SpearletConfig } from "../../spearlet/agent/config.js";
-import { cliContext, withNats } from "../context.js";
+import { runService, serviceCommand } from "../service-runner.js";
 
 interface SpearletOptions {
   name?: string;
@@ -25,8 +25,7 @@ interface SpearletOptions {
 }
 
 export const spearletCommand = () =>
-  new Command("spearlet")
-    .description("run an execution node: registers, takes its assignments, runs functions in warm pools, reports its status (SIGTERM drains it)")
+  serviceCommand("spearlet", "run an execution node: registers, takes its assignments, runs functions in warm pools, reports its status (SIGTERM drains it)")
     .addOption(new Option("--name <name>", "the node's name (and id, unless --node-id)").env("SPEAR_NODE_NAME"))
     .addOption(new Option("--node-id <id>", "the node's id (default: the name)").env("SPEAR_NODE_ID"))
     .addOption(new Option("--slots <n>", "calls the node runs at once").env("SPEAR_SLOTS"))
@@ -41,34 +40,19 @@ export const spearletCommand = () =>
     .addOption(new Option("--drain-timeout <duration>", "how long SIGTERM lets running calls finish (default 30s)").env("SPEAR_DRAIN_TIMEOUT"))
     .addOption(new Option("--commit-grace <duration>", "added to a call's timeout when its lease is committed (default 5s)").env("SPEAR_COMMIT_GRACE"))
     .addOption(new Option("--version-wait <duration>", "how long an assignment waits for its function version to be known here (default 2s)").env("SPEAR_VERSION_WAIT"))
-    .addOption(new Option("--ack-wait <duration>", "the assignment consumer's ack wait (default 30s)").env("SPEAR_ACK_WAIT"))
+    .addOption(new Option("--ack-wait <duration>", "the assignment consumer's ack wait; running calls send in-progress acks at a third of it (default 5s)").env("SPEAR_ACK_WAIT"))
     .addOption(new Option("--container-cpus <n>", "CPUs each container may use (default 1)").env("SPEAR_CONTAINER_CPUS"))
     .addOption(new Option("--docker-socket <path>", "the Docker Engine's unix socket (default DOCKER_HOST or /var/run/docker.sock)").env("SPEAR_DOCKER_SOCKET"))
     .action(async (o: SpearletOptions, cmd: Command) => {
-      const ctx = cliContext(cmd, "spear-spearlet");
-      const globals = cmd.optsWithGlobals<{ logLevel?: string; dataDir?: string }>();
-      const log = globals.logLevel ? ctx.log : ctx.log.child({}, { level: "info" });
+      const globals = cmd.optsWithGlobals<{ dataDir?: string }>();
+      // The monitor flags are the runner's; the settings schema ignores keys it does not know.
       const given = Object.fromEntries(Object.entries({ ...o, dataDir: globals.dataDir }).filter(([, v]) => v !== undefined));
       const config = parseConfig(SpearletConfig, given, "spearlet settings");
-      await withNats(
-        ctx,
-        `spear-spearlet-${config.nodeId ?? config.name}`,
-        async (nats) => {
-          // After the first signal neither is handled any more, so a second one ends the process at once.
-          const stopping = new Promise<NodeJS.Signals>((resolve) => {
-            const on = (signal: NodeJS.Signals) => {
-              process.off("SIGINT", on);
-              process.off("SIGTERM", on);
-              resolve(signal);
-            };
-            process.on("SIGINT", on);
-            process.on("SIGTERM", on);
-          });
-          const spearlet = await startSpearlet({ nats, redisUrl: ctx.connection.redisUrl, config, streams: ctx.streams, log });
-          const signal = await stopping;
-          log.info({ signal }, "stopping gracefully (a second signal ends at once)");
-          await spearlet.drain();
-        },
-        true,
-      );
+      await runService(cmd, "spearlet", async (nats, { cli, log }) => {
+        const spearlet = await startSpearlet({ nats, redisUrl: cli.connection.redisUrl, config, streams: cli.streams, log });
+        return {
+          stop: async () => void (await spearlet.drain()),
+          checks: { serving: () => spearlet.state === "serving", registered: () => spearlet.health().registered },
+        };
+      });
     });

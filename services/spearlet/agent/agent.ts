@@ -67,6 +67,8 @@ export interface Spearlet {
 const MIB = 1_048_576;
 /** How long a drain at least keeps handing back what is still queued for the node after its calls ended. */
 const BACKLOG_GRACE_MS = 5_000;
+/** How long a drain that has nothing left to do still tries to mark the node drained. */
+const MARK_GRACE_MS = 2_000;
 
 /**
  * Starts a spearlet on a NATS connection: runtimes, binary cache, pools, admission control,
@@ -132,6 +134,8 @@ export async function startSpearlet(o: SpearletOptions): Promise<Spearlet> {
   await taskRefs.start();
   manager.start();
 
+  const consumer = new AssignmentConsumer({ js: nats.js, jsm: nats.jsm, nodeId, slots: config.slots, ackWaitMs: config.ackWait, handle: (m) => runner.handle(m), log });
+  const replayUpTo = await consumer.reset();
   runner = new AssignmentRunner({
     nodeId,
     nc: nats.nc,
@@ -148,10 +152,9 @@ export async function startSpearlet(o: SpearletOptions): Promise<Spearlet> {
     versionWaitMs: config.versionWait,
     ackWaitMs: config.ackWait,
     retryDelayMs: config.retryDelay,
+    replayUpTo,
     log,
   });
-  const consumer = new AssignmentConsumer({ js: nats.js, jsm: nats.jsm, nodeId, slots: config.slots, ackWaitMs: config.ackWait, handle: (m) => runner.handle(m), log });
-  await consumer.ensure();
   consumer.start();
   reporter.start();
 
@@ -229,7 +232,8 @@ export async function startSpearlet(o: SpearletOptions): Promise<Spearlet> {
     runner.startDraining();
     pools.stopPrewarming();
     await registration.stop();
-    const marked = registration.markDrained(deadline);
+    const marking = new AbortController();
+    const marked = registration.markDrained(deadline, marking.signal);
     await reporter.setDraining();
     const finished = await runner.settle(deadline);
     const abandoned = finished ? 0 : await runner.abandonRunning();
@@ -242,7 +246,11 @@ export async function startSpearlet(o: SpearletOptions): Promise<Spearlet> {
     let caughtUp = false;
     while (!(caughtUp = await consumer.caughtUp().catch(() => false)) && Date.now() < backlogUntil) await new Promise((r) => setTimeout(r, 100));
     await consumer.stop();
+    // Everything is handed back or done: a control plane still not answering is not waited for
+    // to the drain deadline (liveness will say the node is gone).
+    const giveUp = setTimeout(() => marking.abort(), MARK_GRACE_MS);
     const markedDrained = await marked;
+    clearTimeout(giveUp);
     await reporter.stop();
     watching = false;
     await Promise.all(subscriptions.map((s) => s.drain().catch(() => s.unsubscribe())));

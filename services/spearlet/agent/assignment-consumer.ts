@@ -37,26 +37,49 @@ export class AssignmentConsumer {
     this.#name = assignmentConsumerName(options.nodeId);
   }
 
-  /** Creates the durable consumer, or brings its limits in line with this start's settings. */
-  async ensure(): Promise<void> {
-    const { jsm, slots, ackWaitMs } = this.#o;
-    const wanted = { ack_wait: nanos(ackWaitMs), max_ack_pending: slots };
+  /**
+   * Gives this process a consumer of its own making, positioned after the last acknowledged
+   * assignment. The durable consumer outlives the node's processes: a process killed with
+   * assignments delivered and unacknowledged would leave them counting against `max_ack_pending`
+   * (the slots) until their ack wait, so a restarted node would take no work meanwhile. Made
+   * afresh, it delivers those assignments again at once (each is checked against the result
+   * stream and its lease before anything runs) and counts nothing stale. Returns the last
+   * sequence on the node's subject now: assignments up to it may have been handled before.
+   */
+  async reset(): Promise<number> {
+    const { jsm } = this.#o;
+    let floor = 0;
     try {
-      const { config } = await jsm.consumers.info(streamNames.assign, this.#name);
-      if (config.ack_wait !== wanted.ack_wait || config.max_ack_pending !== wanted.max_ack_pending) {
-        await jsm.consumers.update(streamNames.assign, this.#name, wanted);
-      }
+      floor = (await jsm.consumers.info(streamNames.assign, this.#name)).ack_floor.stream_seq;
+      await jsm.consumers.delete(streamNames.assign, this.#name);
     } catch (e) {
       if (!isNotFound(e)) throw e;
-      await jsm.consumers.add(streamNames.assign, {
-        durable_name: this.#name,
-        filter_subject: subjects.assign(this.#o.nodeId),
-        ack_policy: AckPolicy.Explicit,
-        deliver_policy: DeliverPolicy.All,
-        max_deliver: -1,
-        ...wanted,
-      });
     }
+    const { seq } = await lastMatchingSeq(jsm, streamNames.assign, subjects.assign(this.#o.nodeId));
+    await this.#create(floor > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: floor + 1 } : { deliver_policy: DeliverPolicy.All });
+    return seq;
+  }
+
+  /** After an interruption the consumer may be gone (the stream was recreated): create it again, from where the stream starts. */
+  async #ensureExists(): Promise<void> {
+    try {
+      await this.#o.jsm.consumers.info(streamNames.assign, this.#name);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+      await this.#create({ deliver_policy: DeliverPolicy.All });
+    }
+  }
+
+  async #create(position: { deliver_policy: DeliverPolicy; opt_start_seq?: number }): Promise<void> {
+    await this.#o.jsm.consumers.add(streamNames.assign, {
+      durable_name: this.#name,
+      filter_subject: subjects.assign(this.#o.nodeId),
+      ack_policy: AckPolicy.Explicit,
+      max_deliver: -1,
+      ack_wait: nanos(this.#o.ackWaitMs),
+      max_ack_pending: this.#o.slots,
+      ...position,
+    });
   }
 
   start(): void {
@@ -83,7 +106,8 @@ export class AssignmentConsumer {
 
   async #loop(): Promise<void> {
     const log = this.#o.log.child({ part: "assignment-consumer", consumer: this.#name });
-    for (let wait = 250; !this.#stopped; wait = Math.min(wait * 2, 5_000)) {
+    // One line per interruption, however many tries resuming takes (NATS away for a while).
+    for (let wait = 250, interrupted = false; !this.#stopped; wait = Math.min(wait * 2, 5_000)) {
       try {
         const consumer = await this.#o.js.consumers.get(streamNames.assign, this.#name);
         this.#messages = await consumer.consume({ max_messages: this.#o.slots });
@@ -92,10 +116,12 @@ export class AssignmentConsumer {
           const handled = this.#o.handle(m).finally(() => this.#handlers.delete(handled));
           this.#handlers.add(handled);
           wait = 250;
+          interrupted = false;
         }
       } catch (e) {
         if (this.#stopped) return;
-        log.warn({ err: e }, "assignment consumer interrupted; resuming");
+        if (!interrupted) log.warn({ err: e }, "assignment consumer interrupted; resuming");
+        interrupted = true;
         await this.#ensureQuietly(log);
       }
       if (!this.#stopped) await new Promise((r) => setTimeout(r, wait));
@@ -105,9 +131,9 @@ export class AssignmentConsumer {
   /** After an interruption the consumer may be gone (stream recreated): create it again. */
   async #ensureQuietly(log: Logger): Promise<void> {
     try {
-      await this.ensure();
+      await this.#ensureExists();
     } catch (e) {
-      log.warn({ err: e }, "could not re-create the assignment consumer yet");
+      log.debug({ err: e }, "could not re-create the assignment consumer yet");
     }
   }
 }

@@ -7,7 +7,8 @@ import { streamNames } from "../../../streams/catalog.js";
 import { decodeRecorded, rawOf } from "../../../streams/codec.js";
 import { deadLetter } from "../../../streams/dead-letter.js";
 import { loadRequest } from "../../../streams/invocations/load-request.js";
-import { getResult, recordResult } from "../../../streams/invocations/results.js";
+import { recordResult, resendResult } from "../../../streams/invocations/results.js";
+import { isOutage } from "../../../streams/nats-errors.js";
 import { requestRetry } from "../../../streams/invocations/submit.js";
 import type { LeaseStore } from "../../leases/lease-store.js";
 import type { ConcurrencyController } from "../concurrency/controller.js";
@@ -34,6 +35,12 @@ export interface RunnerOptions {
   readonly versionWaitMs: number;
   readonly ackWaitMs: number;
   readonly retryDelayMs: number;
+  /**
+   * The last assignment sequence on the node's subject when this process's consumer was made:
+   * those up to it may have been handled by the process before (killed before it acknowledged),
+   * so each is checked against the result stream before anything runs.
+   */
+  readonly replayUpTo: number;
   readonly log: Logger;
 }
 
@@ -45,20 +52,32 @@ interface Task {
   abandoned: boolean;
   /** Recording its result or asking for its retry: too late to hand it back. */
   finishing: boolean;
+  /** Its lease was taken away (expired, or the node was declared lost): another attempt owns the invocation. */
+  fenced: boolean;
+  /** Stops the call when the lease is fenced off. */
+  readonly cancel: AbortController;
   readonly settled: Promise<void>;
 }
 
 /** A lease the node may not run on any more: another attempt owns the invocation. */
 const fencedCodes = new Set<ErrorCode>(["lease_expired", "lease_not_found"]);
 
-/** Tries a publish a few times before giving up (the lease then expires and the reaper takes over). */
-async function persist<T>(op: () => Promise<T>, tries = 3): Promise<T> {
-  for (let i = 1; ; i++) {
+/**
+ * How long a finished call keeps trying to record its result (and a handed-back one its retry)
+ * through a NATS outage, its lease renewed meanwhile, before leaving the invocation to the
+ * lease's expiry: giving up means the call runs again elsewhere.
+ */
+const PERSIST_MS = 60_000;
+
+/** Tries a publish until it goes through; an outage is waited out for `PERSIST_MS`, anything else fails at once. */
+async function persist<T>(op: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + PERSIST_MS;
+  for (let wait = 200; ; wait = Math.min(wait * 2, 2_000)) {
     try {
       return await op();
     } catch (e) {
-      if (i >= tries) throw e;
-      await new Promise((r) => setTimeout(r, 100 * 2 ** i));
+      if (!isOutage(e) || Date.now() + wait > deadline) throw e;
+      await new Promise((r) => setTimeout(r, wait));
     }
   }
 }
@@ -126,7 +145,8 @@ export class AssignmentRunner {
     try {
       await this.#handle(m);
     } catch (e) {
-      this.#log.error({ err: e, seq: m.seq }, "an assignment failed unexpectedly; it will be delivered again");
+      if (isOutage(e)) this.#log.debug({ err: e, seq: m.seq }, "NATS or Redis is away; the assignment will be delivered again");
+      else this.#log.error({ err: e, seq: m.seq }, "an assignment failed unexpectedly; it will be delivered again");
       m.nak(this.#o.retryDelayMs);
     } finally {
       clearInterval(working);
@@ -146,7 +166,8 @@ export class AssignmentRunner {
       return;
     }
     if (this.#draining) return this.#drainingHandBack(a, m);
-    if (m.info.redelivered && (await getResult(this.#o.jsm, a.invocationId))) {
+    // Handled before (this process or the one before it), it may have a result: send that, run nothing.
+    if ((m.info.redelivered || m.seq <= this.#o.replayUpTo) && (await resendResult(this.#o.nc, this.#o.jsm, a.invocationId, a.replyTo))) {
       await this.#release(a);
       m.ack();
       return;
@@ -159,7 +180,8 @@ export class AssignmentRunner {
         this.#fenced(a, e.code);
         m.ack();
       } else {
-        log.warn({ err: e }, "cannot check the assignment's lease; it will be delivered again");
+        // Redis away or rebuilding: the lease store says so once per outage.
+        log.debug({ err: e }, "cannot check the assignment's lease; it will be delivered again");
         m.nak(this.#o.retryDelayMs);
       }
       return;
@@ -176,14 +198,20 @@ export class AssignmentRunner {
 
   async #run(a: InvocationAssigned, m: JsMsg, assignedAt: string, log: Logger): Promise<void> {
     let settle!: () => void;
-    const task: Task = { a, m, abandoned: false, finishing: false, settled: new Promise((r) => (settle = r)) };
+    const task: Task = { a, m, abandoned: false, finishing: false, fenced: false, cancel: new AbortController(), settled: new Promise((r) => (settle = r)) };
     this.#tasks.add(task);
-    const renew = this.#renewLease(a, log);
+    const renew = this.#renewLease(task, log);
     try {
       const startedAt = Date.now();
-      const verdict = await this.#execute(a);
+      const verdict = await this.#execute(a, task.cancel.signal);
       const finishedAt = Date.now();
       if (task.abandoned) return;
+      if (task.fenced) {
+        // Another attempt owns the invocation now: this one records and reports nothing.
+        this.#fenced(a, "lease_expired");
+        m.ack();
+        return;
+      }
       task.finishing = true;
       if (verdict.kind === "final") await this.#final(a, verdict, { assignedAt, startedAt, finishedAt }, log);
       else await this.#handBack(a, verdict.error, verdict.call ? "failed" : "refused", verdict);
@@ -196,7 +224,7 @@ export class AssignmentRunner {
   }
 
   /** Steps 3-5: the version's spec, admission, the call. */
-  async #execute(a: InvocationAssigned): Promise<Verdict> {
+  async #execute(a: InvocationAssigned, signal: AbortSignal): Promise<Verdict> {
     const resolved = await this.#o.taskRefs.waitFor(a.function, a.version, this.#o.versionWaitMs);
     if (!resolved.ok) return verdictOfError(resolved.error);
     const spec = resolved.spec;
@@ -214,7 +242,7 @@ export class AssignmentRunner {
     this.#o.pools.begin(a.function, a.version);
     let sample: { latencyMs: number } | undefined;
     try {
-      const call = await this.#o.manager.invoke(a.function, a.version, spec, a.input, { invocationId: a.invocationId, timeoutMs: a.timeoutMs });
+      const call = await this.#o.manager.invoke(a.function, a.version, spec, a.input, { invocationId: a.invocationId, timeoutMs: a.timeoutMs, signal });
       const responseMs = performance.now() - started;
       sample = { latencyMs: responseMs };
       this.#o.counters.executed(call.outcome.ok, responseMs);
@@ -229,10 +257,12 @@ export class AssignmentRunner {
 
   /** Step 6: the result, then the slot. */
   async #final(a: InvocationAssigned, v: Verdict & { kind: "final" }, times: { assignedAt: string; startedAt: number; finishedAt: number }, log: Logger): Promise<void> {
-    const result = finishedEvent(a, this.#o.nodeId, v, times);
+    const built = finishedEvent(a, this.#o.nodeId, v, times);
+    let recorded = built;
     try {
-      const out = await persist(() => recordResult(this.#o.nc, this.#o.js, result, { replyTo: a.replyTo, writer: `a${a.attempt}.${this.#o.nodeId}` }));
+      const out = await persist(() => recordResult(this.#o.nc, this.#o.js, built, { replyTo: a.replyTo, writer: `a${a.attempt}.${this.#o.nodeId}` }));
       if (!out.recorded) log.info("another attempt recorded the result first; this one is dropped");
+      else recorded = out.result;
     } catch (e) {
       // Left to the lease: it expires, and the reaper retries or finds a result.
       log.error({ err: e }, "could not record the result; the lease is left to expire");
@@ -240,7 +270,8 @@ export class AssignmentRunner {
       return;
     }
     await this.#release(a);
-    this.#outcome(a, v.status, v.call, v.status === "succeeded" ? undefined : v.error.code);
+    // What was recorded may differ from the verdict: an output too large to record became a failure.
+    this.#outcome(a, recorded.status === "failed" ? "failed" : v.status, v.call, recorded.error?.code);
   }
 
   /**
@@ -314,13 +345,22 @@ export class AssignmentRunner {
     });
   }
 
-  /** Keeps a committed lease running while a call waits for a cold start or runs long. */
-  #renewLease(a: InvocationAssigned, log: Logger): NodeJS.Timeout {
+  /**
+   * Keeps a committed lease running while a call waits for a cold start, runs long, or waits to
+   * record its result. A lease that is gone (expired, or expired by the scheduler because the
+   * node was declared lost) stops the call: another attempt owns the invocation.
+   */
+  #renewLease(task: Task, log: Logger): NodeJS.Timeout {
+    const { a } = task;
     const ttl = a.timeoutMs + this.#o.commitGraceMs;
     const timer = setInterval(() => {
       this.#o.leases.commit(a.leaseToken, ttl).catch((e: unknown) => {
         log.debug({ err: e }, "lease renewal failed");
-        if (isSpearError(e) && fencedCodes.has(e.code)) clearInterval(timer);
+        if (!isSpearError(e) || !fencedCodes.has(e.code) || task.finishing) return;
+        clearInterval(timer);
+        log.warn({ code: e.code }, "the call's lease was fenced off: the call is stopped and records nothing");
+        task.fenced = true;
+        task.cancel.abort();
       });
     }, Math.max(500, Math.floor(ttl / 2)));
     return timer;

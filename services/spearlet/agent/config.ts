@@ -50,8 +50,11 @@ export const SpearletConfig = z
     commitGrace: Duration.default(5_000),
     /** How long an assignment waits for its function version to reach the TaskRef cache. */
     versionWait: Duration.default(2_000),
-    /** The assignment consumer's ack wait; long runs send in-progress acks at a third of it. */
-    ackWait: Duration.default(30_000),
+    /**
+     * The assignment consumer's ack wait; running calls send in-progress acks at a third of it.
+     * Short, so a delivery the server still counts after a crash (its own or NATS's) frees its slot soon.
+     */
+    ackWait: Duration.default(5_000),
     /** Redelivery delay of an assignment whose lease could not be checked (Redis away or rebuilding). */
     retryDelay: Duration.default(1_000),
     /** CPUs a container may use. */

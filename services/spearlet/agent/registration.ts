@@ -56,11 +56,11 @@ export class Registration {
 
   /**
    * Marks the node drained (the scheduler stops placing here), retrying until `deadline`
-   * (epoch ms). True once the control plane has it.
+   * (epoch ms) or until `signal` fires. True once the control plane has it.
    */
-  async markDrained(deadline: number): Promise<boolean> {
+  async markDrained(deadline: number, signal?: AbortSignal): Promise<boolean> {
     const nodeId = this.#facts.nodeId;
-    for (let wait = 100, logged = false; ; wait = Math.min(wait * 2, 2_000)) {
+    for (let wait = 100, logged = false; !signal?.aborted; wait = Math.min(wait * 2, 2_000)) {
       try {
         await smsRequest(this.#nc, api.nodes.drain, { nodeId, reason: SELF_DRAIN_REASON }, { timeoutMs: Math.max(500, Math.min(5_000, deadline - Date.now())) });
         this.#log.info({ nodeId }, "node marked drained");
@@ -75,8 +75,9 @@ export class Registration {
         logged = true;
       }
       if (Date.now() + wait >= deadline) return false;
-      await new Promise((r) => setTimeout(r, wait));
+      await (signal ? sleep(wait, signal) : new Promise((r) => setTimeout(r, wait)));
     }
+    return false;
   }
 
   async stop(): Promise<void> {

@@ -145,14 +145,20 @@ export class InstancePool {
     if (tier === "cold") this.#coldStarts += 1;
     const instance = slot.instance;
     if (!instance) throw new SpearError("internal", `instance ${slot.id} was handed out without a runtime instance`);
-    let outcome: InvokeOutcome;
+    let outcome: InvokeOutcome | undefined;
     try {
-      outcome = await instance.invoke(input, opts);
+      outcome = await untilAborted(instance.invoke(input, opts), opts.signal);
     } catch (e) {
       // The runtime rejects only on misuse; the instance's state is unknown, so it goes.
       slot.inFlight -= 1;
       await this.stop(slot, `invoke failed: ${message(e)}`, true);
       throw e;
+    }
+    if (!outcome) {
+      // Stopped from outside: the instance is in the middle of the call, so it goes.
+      slot.inFlight -= 1;
+      await this.stop(slot, "call cancelled", true);
+      throw new SpearError("cancelled", `the call of ${this.function} v${this.version} was cancelled`, { instanceId: slot.id });
     }
     this.finish(slot, outcome);
     return { outcome, instanceId: slot.id, coldStart: tier === "cold", tier };
@@ -513,4 +519,24 @@ export class InstancePool {
       inFlight: this.#slots.reduce((n, s) => n + s.inFlight, 0),
     });
   }
+}
+
+/** The call's outcome, or undefined when `signal` fires first (the call's own end is then ignored). */
+function untilAborted<T>(call: Promise<T>, signal: AbortSignal | undefined): Promise<T | undefined> {
+  if (!signal) return call;
+  if (signal.aborted) {
+    call.catch(() => undefined);
+    return Promise.resolve(undefined);
+  }
+  return new Promise<T | undefined>((resolve, reject) => {
+    const onAbort = () => {
+      call.catch(() => undefined);
+      resolve(undefined);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    call.then(
+      (v) => (signal.removeEventListener("abort", onAbort), resolve(v)),
+      (e: unknown) => (signal.removeEventListener("abort", onAbort), reject(e)),
+    );
+  });
 }

@@ -25,6 +25,8 @@ export interface InvokeOptions {
   readonly invocationId: string;
   /** Wall-clock limit for this call; the runtime stops the code when it passes. */
   readonly timeoutMs: number;
+  /** Fires when the call must stop at once (its lease was taken away): the pool terminates the instance. */
+  readonly signal?: AbortSignal;
 }
 
 /** One warm (or per-call) executor of one function version. */

@@ -19,7 +19,7 @@ beforeAll(async () => {
 afterAll(async () => store?.close());
 
 describe("Redis outage", () => {
-  it("fails every call at once with redis_unreachable while Redis is down, logging one error, and recovers after a restart", async () => {
+  it("fails every call at once with redis_unreachable while Redis is down, logging one warning, and recovers after a restart", async () => {
     const held = await store.reserve("n1", 2, { invocationId: "before", attempt: 1, ttlMs: 60_000 });
     expect(held.ok).toBe(true);
     await servers.redis.kill();
@@ -30,7 +30,7 @@ describe("Redis outage", () => {
     await rejectsWith(store.epoch(), "redis_unreachable");
     // Nothing waited for the 30 s command timeout: the calls were refused, not queued.
     expect(Date.now() - started).toBeLessThan(15_000);
-    expect(lines.filter((l) => l.level === 50 && /unreachable/.test(l.msg))).toHaveLength(1);
+    expect(lines.filter((l) => l.level >= 40 && /unreachable/.test(l.msg))).toHaveLength(1);
 
     await servers.redis.restart();
     // The restarted server kept nothing, so the store reports the loss until it is rebuilt.

@@ -50,6 +50,23 @@ describe("reserve", () => {
     expect((await store.counters(["busy"])).get("busy")).toEqual({ reserved: 5, running: 0 });
   });
 
+  it("gives a node that leaves a reservation uncommitted past the stall limit no new lease, until it picks up", async () => {
+    const first = await store.reserve("slow", 10, { ...req("s1"), stallMs: 200 });
+    expect(first.ok).toBe(true);
+    expect((await store.reserve("slow", 10, { ...req("s2"), stallMs: 200 })).ok).toBe(true);
+    await sleep(300);
+    expect(await store.reserve("slow", 10, { ...req("s3"), stallMs: 200 })).toMatchObject({ ok: false, reason: "node_stalled" });
+    // Without the check (or on another node) nothing changes.
+    expect((await store.reserve("slow", 10, req("s4"))).ok).toBe(true);
+    // The node commits what waited: it takes work again.
+    for (const id of ["s1", "s2", "s4"]) {
+      const again = await store.reserve("slow", 10, req(id));
+      if (!again.ok) throw new Error("expected the existing lease");
+      await store.commit(again.lease.token, 10_000);
+    }
+    expect((await store.reserve("slow", 10, { ...req("s5"), stallMs: 200 })).ok).toBe(true);
+  });
+
   it("gives a fencing token that grows with every lease", async () => {
     const tokens: bigint[] = [];
     for (let i = 0; i < 5; i++) {

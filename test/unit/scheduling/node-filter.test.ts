@@ -75,16 +75,26 @@ describe("level 2: node filter", () => {
 });
 
 describe("level 2: exclusion of the nodes of failed attempts", () => {
-  it("never offers an excluded node again", () => {
+  it("does not offer an excluded node while another node can take the call", () => {
     const g = given(cluster((b) => b.nodes(["a", "b", "c"]), ["a", "b", "c"]), all);
     g.when({ function: "f", exclude: ["a", "c"] }).thenCandidates(["b"]);
     g.when({ function: "f", exclude: new Set(["b"]) }).thenCandidates(["c", "a"]);
   });
 
-  it("refuses with no_capacity, counting the exclusions, when every node is excluded", () => {
-    const g = given(cluster((b) => b.nodes(["a", "b"]), ["a", "b"]));
-    const r = g.when({ function: "f", exclude: ["a", "b"] }).thenRefused("no_capacity");
-    expect(r.details.rejected).toEqual({ excluded: 2 });
+  it("offers the excluded nodes when no other node can take the call, rather than refusing while they are idle", () => {
+    const g = given(cluster((b) => b.nodes(["a", "b"]), ["a", "b"]), all);
+    g.when({ function: "f", exclude: ["a", "b"] }).thenCandidates(["a", "b"]);
+  });
+
+  it("offers an excluded node when the others are full", () => {
+    const g = given(cluster((b) => b.node("a").node("b", { running: 4, slots: 4 }), ["a", "b"]), all);
+    g.when({ function: "f", exclude: ["a"] }).thenCandidates(["a"]);
+  });
+
+  it("still refuses with no_capacity when the excluded nodes cannot take the call either", () => {
+    const g = given(cluster((b) => b.node("a", { running: 4, slots: 4 }).node("b", { running: 4, slots: 4 }), ["a", "b"]));
+    const r = g.when({ function: "f", exclude: ["a"] }).thenRefused("no_capacity");
+    expect(r.details.rejected).toEqual({ full: 2 });
   });
 });
 

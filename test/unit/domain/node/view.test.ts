@@ -104,6 +104,17 @@ describe("liveness verdicts", () => {
     expect(livenessVerdicts({ nodes: [lost], usage: newer, now: t0 + 60_000, timeoutMs: 15_000 })).toEqual([]);
   });
 
+  it("counts silence from the end of the judge's own outage: NATS away declares no node lost", () => {
+    const n = evolveNodeView(undefined, reg("n1"))!;
+    const usage = new Map([["n1", usageAt("n1", "2030-01-01T00:00:10.000Z")]]);
+    const reconnected = t0 + 20_000;
+    expect(livenessVerdicts({ nodes: [n], usage, now: t0 + 30_000, timeoutMs: 15_000, heardFrom: reconnected })).toEqual([]);
+    expect(nextLossAt({ nodes: [n], usage, timeoutMs: 15_000, heardFrom: reconnected })).toBe(reconnected + 15_001);
+    expect(livenessVerdicts({ nodes: [n], usage, now: reconnected + 15_001, timeoutMs: 15_000, heardFrom: reconnected })).toEqual([
+      { type: "MarkNodeLost", nodeId: "n1", lastSeenAt: "2030-01-01T00:00:10.000Z", timeoutMs: 15_000 },
+    ]);
+  });
+
   it("leaves deregistered nodes alone", () => {
     const gone = evolveNodeView(evolveNodeView(undefined, reg("n1")), r("n1", { type: "NodeDeregistered", data: {} }))!;
     expect(livenessVerdicts({ nodes: [gone], usage: new Map(), now: t0 + 3_600_000, timeoutMs: 15_000 })).toEqual([]);
