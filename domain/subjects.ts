@@ -20,5 +20,15 @@ export const subjects = {
   nodeApi: (nodeId: string, verb: string) => `spear.api.nodes.${nodeId}.${verb}`,
 } as const;
 
+/** The longest reply subject Spear publishes to. */
+export const MAX_REPLY_SUBJECT = 256;
+
+/**
+ * Whether a subject given by a client can be published to as a reply: dot-separated non-empty
+ * tokens of printable characters without spaces or wildcards, at most `MAX_REPLY_SUBJECT` long.
+ */
+export const isPublishableSubject = (s: string): boolean =>
+  s.length > 0 && s.length <= MAX_REPLY_SUBJECT && /^[!-~]+$/.test(s) && s.split(".").every((t) => t.length > 0 && t !== "*" && t !== ">");
+
 /** The last token of a subject, i.e. the aggregate id of `spear.evt.<type>.<id>`. */
 export const lastToken = (subject: string): string => subject.slice(subject.lastIndexOf(".") + 1);

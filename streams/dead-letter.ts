@@ -1,8 +1,19 @@
-import type { JetStreamClient } from "@nats-io/jetstream";
+import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import { headers as natsHeaders } from "@nats-io/transport-node";
 import { H } from "../domain/headers.js";
 import { subjects } from "../domain/subjects.js";
 import type { RawStoredMessage } from "./codec.js";
+import { isOutage } from "./nats-errors.js";
+
+/**
+ * Deliveries after which a message whose handling keeps failing for a reason other than an
+ * outage is a poison: it goes to the dead-letter stream instead of being delivered again for
+ * as long as its stream keeps it.
+ */
+export const POISON_DELIVERIES = 5;
+
+/** Whether a message that just failed with `e` should be dead-lettered rather than redelivered. */
+export const isPoison = (m: JsMsg, e: unknown): boolean => !isOutage(e) && m.info.deliveryCount >= POISON_DELIVERIES;
 
 export interface DeadLetter {
   /** What gave up on the message: `projection`, `invocation`, ... */

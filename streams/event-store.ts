@@ -1,10 +1,11 @@
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
-import { SpearError } from "../domain/errors.js";
+import { isSpearError, SpearError } from "../domain/errors.js";
 import type { DomainEvent } from "../domain/events/catalog.js";
 import type { AggregateRef, RecordedEvent } from "../domain/events/envelope.js";
 import { subjects } from "../domain/subjects.js";
 import { streamNames } from "./catalog.js";
-import { decodeRecorded, encodeEnvelope, newMeta, rawOf, type EventContext } from "./codec.js";
+import { decodeRecorded, encodeEnvelope, newMeta, rawOf, type EventContext, type RawStoredMessage } from "./codec.js";
+import { deadLetter } from "./dead-letter.js";
 import { encodeJson } from "./json.js";
 import { isWrongLastSequence } from "./nats-errors.js";
 import { readStream } from "./reader.js";
@@ -32,6 +33,8 @@ export interface AppendResult {
 export interface ReadResult {
   readonly events: readonly RecordedEvent[];
   readonly version: number;
+  /** Messages on the aggregate's subject that are no event (junk from another client): left out, and dead-lettered. */
+  readonly skipped: number;
 }
 
 /**
@@ -94,24 +97,36 @@ export class EventStore {
   /**
    * All events of one aggregate, decoded and upcast, with its version. Short histories come by
    * direct gets (served by any replica, no consumer to create); long ones by an ordered consumer.
+   * A message that is no event (published by another client, say) would otherwise make the
+   * aggregate unusable for good, since events are kept forever: it is left out of the history and
+   * kept in the dead-letter stream with the reason (once, whoever reads it); the version still
+   * counts it, so appends stay in order.
    */
   async read(aggregate: AggregateRef): Promise<ReadResult> {
     const version = await this.version(aggregate);
-    if (version === 0) return { events: [], version: 0 };
+    if (version === 0) return { events: [], version: 0, skipped: 0 };
     const subject = subjects.event(aggregate.type, aggregate.id);
     const events: RecordedEvent[] = [];
+    let skipped = 0;
+    const take = async (raw: RawStoredMessage) => {
+      try {
+        events.push(decodeRecorded(raw, this.stream));
+      } catch (e) {
+        if (!isSpearError(e)) throw e;
+        skipped++;
+        await deadLetter(this.js, { source: "events", key: aggregate.type, reason: { code: e.code, message: e.message }, original: { stream: this.stream, ...raw } });
+      }
+    };
     let seq = 0;
-    while (seq < version && events.length < DIRECT_READ_LIMIT) {
+    while (seq < version && events.length + skipped < DIRECT_READ_LIMIT) {
       const m = await this.jsm.direct.getMessage(this.stream, { seq: seq + 1, next_by_subj: subject });
       if (!m) break;
-      events.push(decodeRecorded(rawOf(m), this.stream));
+      await take(rawOf(m));
       seq = m.seq;
     }
     if (seq < version) {
-      for await (const m of readStream(this.js, this.stream, { filter: subject, fromSeq: seq + 1, toSeq: version })) {
-        events.push(decodeRecorded(rawOf(m), this.stream));
-      }
+      for await (const m of readStream(this.js, this.stream, { filter: subject, fromSeq: seq + 1, toSeq: version })) await take(rawOf(m));
     }
-    return { events, version };
+    return { events, version, skipped };
   }
 }

@@ -4,6 +4,7 @@ import { isSpearError } from "../../domain/errors.js";
 import { connectWhenReachable, watchConnection, type Nats } from "../../streams/connection.js";
 import { startMonitor, type MonitorServer, type ReadinessCheck } from "../monitor/monitor-server.js";
 import { cliContext, type CliContext } from "./context.js";
+import { installLastResort } from "./last-resort.js";
 import { StopRequest } from "./stop-request.js";
 
 /** What a started service hands back to the runner. */
@@ -54,6 +55,7 @@ export async function runService(cmd: Command, name: string, start: (nats: Nats,
   const cli = cliContext(cmd, `spear-${name}`);
   const explicitLevel = cmd.optsWithGlobals<{ logLevel?: string }>().logLevel;
   const log = explicitLevel ? cli.log : cli.log.child({}, { level: "info" });
+  installLastResort(log);
   const stop = new StopRequest(log);
   const flags = cmd.opts<MonitorFlags>();
   const port = monitorPort(flags);

@@ -8,8 +8,12 @@ export const SchedulerConfig = z.object({
   maxAttempts: z.coerce.number().int().min(1).max(20).default(3),
   /** Refusals (a node saturated or draining) an invocation may meet before it is dead-lettered. */
   maxRefusals: z.coerce.number().int().min(0).max(1_000).default(10),
-  /** How long a reserved slot waits for its spearlet to start the call (the lease TTL before commit). */
-  pickupTimeout: Duration.default(10_000),
+  /**
+   * How long a reserved slot waits for its spearlet to start the call (the lease TTL before
+   * commit); then the call goes elsewhere. A live node commits within milliseconds of delivery,
+   * and one that was killed and started again takes its queue back at once.
+   */
+  pickupTimeout: Duration.default(3_000),
   /**
    * A node that has left a reservation uncommitted for longer than this is not taking its
    * assignments (killed, hung, restarting): new calls go to other nodes until it picks up again.

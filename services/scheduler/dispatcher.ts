@@ -16,6 +16,7 @@ import { handleCommand } from "../../streams/command-handler.js";
 import type { Nats } from "../../streams/connection.js";
 import type { EventStore } from "../../streams/event-store.js";
 import { publishAssignment } from "../../streams/invocations/assignments.js";
+import { deadLetter, isPoison } from "../../streams/dead-letter.js";
 import { parseRequest, type ParsedRequest } from "../../streams/invocations/request.js";
 import { resendResult } from "../../streams/invocations/results.js";
 import { isNotFound, isOutage } from "../../streams/nats-errors.js";
@@ -359,11 +360,27 @@ export class Dispatcher {
         msg.ack();
       },
       (e: unknown) => {
+        if (isPoison(msg, e)) return void this.poison(msg, e);
         if (isOutage(e)) this.d.log.debug({ err: e }, "could not record a rejection during an outage; the request will be redelivered");
         else this.d.log.error({ err: e }, "could not record a rejection; the request will be redelivered");
         msg.nak(1_000);
       },
     );
+  }
+
+  /** A request whose outcome cannot be recorded however often it comes: kept in the dead-letter stream, no longer delivered. */
+  private async poison(msg: JsMsg, e: unknown): Promise<void> {
+    const reason = { code: "internal", message: `no outcome could be recorded after ${msg.info.deliveryCount} deliveries: ${e instanceof Error ? e.message : String(e)}` };
+    try {
+      const raw = rawOf(msg);
+      const parsed = parseRequest(raw);
+      await deadLetter(this.d.nats.js, { source: "invocation", key: parsed.ok ? parsed.request.function : parsed.function, reason, original: { stream: streamNames.invoke, ...raw } });
+      this.d.log.error({ err: e, seq: msg.seq }, "a request that cannot be handled was dead-lettered");
+      msg.term();
+    } catch (again) {
+      this.d.log.warn({ err: again, seq: msg.seq }, "could not dead-letter a request that cannot be handled; it will be delivered again");
+      msg.nak(1_000);
+    }
   }
 
   private touchWaiting(): void {

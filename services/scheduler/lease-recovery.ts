@@ -63,7 +63,15 @@ export class LeaseRecovery {
 export async function activeLeasesFromLog(nats: Nats, since: Date): Promise<ActiveLease[]> {
   const latest = new Map<string, { a: InvocationAssigned; at: string }>();
   for await (const m of readStream(nats.js, streamNames.assign, { startTime: since })) {
-    const e = decodeRecorded(rawOf(m), streamNames.assign);
+    // A message that is no assignment (junk from another client) holds no slot: skipped. The
+    // spearlet it was addressed to dead-letters it.
+    let e;
+    try {
+      e = decodeRecorded(rawOf(m), streamNames.assign);
+    } catch (err) {
+      if (isSpearError(err)) continue;
+      throw err;
+    }
     if (e.type !== "InvocationAssigned") continue;
     const prev = latest.get(e.data.invocationId);
     if (!prev || prev.a.attempt < e.data.attempt) latest.set(e.data.invocationId, { a: e.data, at: e.meta.occurredAt });

@@ -76,9 +76,12 @@ export class Reaper {
 
   private async retry(lease: ClaimedLease): Promise<void> {
     const loaded = lease.requestSeq > 0 ? await loadRequest(this.nats.jsm, lease.requestSeq) : undefined;
-    const reason = { code: "lease_expired", message: `node ${lease.nodeId} did not finish attempt ${lease.attempt} in time` };
+    const reason = lease.committed
+      ? { code: "lease_expired", message: `node ${lease.nodeId} did not finish attempt ${lease.attempt} in time` }
+      : { code: "lease_expired", message: `node ${lease.nodeId} did not pick attempt ${lease.attempt} up in time` };
     if (loaded?.ok) {
-      await requestRetry(this.nats.js, loaded.request, reason, { excludeNode: lease.nodeId });
+      // A call never picked up never ran: like a refusal, it uses up no attempt.
+      await requestRetry(this.nats.js, loaded.request, reason, { excludeNode: lease.nodeId, refusal: !lease.committed });
       this.retried++;
       this.log.info({ invocationId: lease.invocationId, attempt: lease.attempt, nodeId: lease.nodeId }, "lease expired; next attempt requested");
       return;

@@ -5,6 +5,7 @@ import { z } from "zod";
 import type { AnyEndpoint, ParsedRequestOf } from "../../domain/api/endpoint.js";
 import { SpearError, type ErrorBody } from "../../domain/errors.js";
 import { H } from "../../domain/headers.js";
+import { jsonDepth, MAX_JSON_DEPTH } from "../../domain/json-limits.js";
 import { decodeJson, encodeJson } from "../../streams/json.js";
 import { issuesOf } from "./client.js";
 
@@ -38,6 +39,8 @@ function errorBody(e: unknown, log: Logger, subject: string): ErrorBody {
 
 async function answer(route: Route, msg: Msg, log: Logger): Promise<unknown> {
   const { endpoint } = route;
+  // Bodies that nest without bound would overflow the stack of the schemas and of re-encoding.
+  if (jsonDepth(msg.data) > MAX_JSON_DEPTH + 1) throw new SpearError("invalid_argument", `${endpoint.subject}: the body is nested deeper than ${MAX_JSON_DEPTH} levels`);
   let body: unknown;
   try {
     body = decodeJson(msg.data) ?? {};

@@ -1,9 +1,10 @@
 import type { MsgHdrs } from "@nats-io/transport-node";
 import { z } from "zod";
-import { InvocationId } from "../../domain/ids.js";
-import { H } from "../../domain/headers.js";
 import { InvokeRequest } from "../../domain/events/invocation.js";
-import { lastToken } from "../../domain/subjects.js";
+import { H } from "../../domain/headers.js";
+import { FunctionName, Instant, InvocationId, NodeId } from "../../domain/ids.js";
+import { jsonDepth, MAX_JSON_DEPTH } from "../../domain/json-limits.js";
+import { isPublishableSubject, subjects } from "../../domain/subjects.js";
 import { decodeJson } from "../json.js";
 
 /** An invocation request as the scheduler sees it: first attempts and retries alike. */
@@ -43,21 +44,39 @@ export interface StoredRequest {
   readonly time: string;
 }
 
+/** Bounds of what a request's headers may say (attempt counters, excluded nodes). */
+export const REQUEST_LIMITS = { maxAttempt: 1_000, maxExcludedNodes: 64 } as const;
+
+/** What a result names as the function when the request's subject names none that can exist. */
+export const UNKNOWN_FUNCTION = "unknown";
+
+const functionPrefix = subjects.invoke("");
+
 /**
  * Reads a message of SPEAR_INVOKE. A client gives the invocation id in `Nats-Msg-Id` (which
- * also makes the submit idempotent); a message without a usable id gets `seq-<n>`. A bad body is
- * not an exception: it becomes a rejection the scheduler records at once.
+ * also makes the submit idempotent); a message without a usable id gets `seq-<n>`. Nothing in a
+ * request is an exception: a bad body, a function name that cannot exist, or a header that
+ * does not hold what it must becomes a rejection the scheduler records at once, naming the
+ * problem (and is answered only on a reply subject that can be published to).
  */
 export function parseRequest(msg: StoredRequest): ParseOutcome {
   const h = (k: string) => msg.headers?.get(k) || undefined;
   const claimed = h(H.invocationId) ?? h(H.msgId);
   const invocationId = claimed && InvocationId.safeParse(claimed).success ? claimed : `seq-${msg.seq}`;
-  const fn = lastToken(msg.subject);
-  const replyTo = h(H.replyTo);
-  const submittedAt = h(H.submittedAt) ?? msg.time;
-  const base = { invocationId, function: fn, submittedAt, ...(replyTo ? { replyTo } : {}) };
+  const named = msg.subject.startsWith(functionPrefix) ? msg.subject.slice(functionPrefix.length) : "";
+  const fnValid = FunctionName.safeParse(named).success;
+  const replyHeader = h(H.replyTo);
+  const replyTo = replyHeader !== undefined && isPublishableSubject(replyHeader) ? replyHeader : undefined;
+  const submittedHeader = h(H.submittedAt);
+  const submittedValid = submittedHeader === undefined || Instant.safeParse(submittedHeader).success;
+  const submittedAt = submittedHeader !== undefined && submittedValid ? submittedHeader : msg.time;
+  const base = { invocationId, function: fnValid ? named : UNKNOWN_FUNCTION, submittedAt, ...(replyTo ? { replyTo } : {}) };
   const reject = (message: string): ParseOutcome => ({ ok: false, ...base, error: { code: "invalid_request", message } });
 
+  if (!fnValid) return reject(`'${clip(named)}' is not a function name (letters, digits, '_' and '-', at most 64)`);
+  if (replyHeader !== undefined && !replyTo) return reject(`${H.replyTo} must be a subject without spaces or wildcards, at most 256 characters`);
+  if (!submittedValid) return reject(`${H.submittedAt} must be an ISO 8601 time`);
+  if (jsonDepth(msg.data) > MAX_JSON_DEPTH + 1) return reject(`the input is nested deeper than ${MAX_JSON_DEPTH} levels`);
   let json: unknown;
   try {
     json = decodeJson(msg.data);
@@ -66,21 +85,26 @@ export function parseRequest(msg: StoredRequest): ParseOutcome {
   }
   const body = InvokeRequest.safeParse(json ?? {});
   if (!body.success) return reject(`the body is invalid: ${z.prettifyError(body.error)}`);
-  const attempt = Number(h(H.attempt) ?? 1);
-  if (!Number.isInteger(attempt) || attempt < 1) return reject(`${H.attempt} must be a positive integer`);
-  const refusals = Number(h(H.refusals) ?? 0);
-  if (!Number.isInteger(refusals) || refusals < 0 || refusals >= attempt) return reject(`${H.refusals} must be an integer below the attempt`);
+  const attempt = counter(h(H.attempt), 1);
+  if (attempt === undefined || attempt < 1) return reject(`${H.attempt} must be an integer from 1 to ${REQUEST_LIMITS.maxAttempt}`);
+  const refusals = counter(h(H.refusals), 0);
+  if (refusals === undefined || refusals >= attempt) return reject(`${H.refusals} must be an integer below the attempt`);
   const excludeNodes = (h(H.excludeNodes) ?? "").split(",").filter(Boolean);
+  if (excludeNodes.length > REQUEST_LIMITS.maxExcludedNodes || !excludeNodes.every((n) => NodeId.safeParse(n).success)) {
+    return reject(`${H.excludeNodes} must list at most ${REQUEST_LIMITS.maxExcludedNodes} node ids`);
+  }
   return {
     ok: true,
-    request: {
-      ...base,
-      attempt,
-      refusals,
-      excludeNodes,
-      requestSeq: msg.seq,
-      body: body.data,
-      raw: msg.data,
-    },
+    request: { ...base, attempt, refusals, excludeNodes, requestSeq: msg.seq, body: body.data, raw: msg.data },
   };
 }
+
+/** A header holding a small non-negative integer; undefined when it holds anything else. */
+function counter(value: string | undefined, absent: number): number | undefined {
+  if (value === undefined) return absent;
+  if (!/^\d{1,4}$/.test(value)) return undefined;
+  const n = Number(value);
+  return n <= REQUEST_LIMITS.maxAttempt ? n : undefined;
+}
+
+const clip = (s: string) => (s.length > 80 ? `${s.slice(0, 80)}…` : s);

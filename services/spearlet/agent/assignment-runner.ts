@@ -5,7 +5,7 @@ import { isSpearError, type ErrorCode } from "../../../domain/errors.js";
 import type { InvocationAssigned, InvocationOutcome } from "../../../domain/events/invocation.js";
 import { streamNames } from "../../../streams/catalog.js";
 import { decodeRecorded, rawOf } from "../../../streams/codec.js";
-import { deadLetter } from "../../../streams/dead-letter.js";
+import { deadLetter, isPoison } from "../../../streams/dead-letter.js";
 import { loadRequest } from "../../../streams/invocations/load-request.js";
 import { recordResult, resendResult } from "../../../streams/invocations/results.js";
 import { isOutage } from "../../../streams/nats-errors.js";
@@ -145,12 +145,26 @@ export class AssignmentRunner {
     try {
       await this.#handle(m);
     } catch (e) {
+      if (isPoison(m, e)) return this.#poison(m, e);
       if (isOutage(e)) this.#log.debug({ err: e, seq: m.seq }, "NATS or Redis is away; the assignment will be delivered again");
       else this.#log.error({ err: e, seq: m.seq }, "an assignment failed unexpectedly; it will be delivered again");
       m.nak(this.#o.retryDelayMs);
     } finally {
       clearInterval(working);
       this.#handling.delete(m.seq);
+    }
+  }
+
+  /** An assignment that fails however often it comes: dead-lettered; its lease expires and the scheduler retries the call elsewhere. */
+  async #poison(m: JsMsg, e: unknown): Promise<void> {
+    const reason = { code: "internal", message: `failed on every one of ${m.info.deliveryCount} deliveries: ${e instanceof Error ? e.message : String(e)}` };
+    try {
+      await deadLetter(this.#o.js, { source: "assign", key: this.#o.nodeId, reason, original: { stream: streamNames.assign, ...rawOf(m) } });
+      this.#log.error({ err: e, seq: m.seq }, "an assignment that cannot be handled was dead-lettered");
+      m.term();
+    } catch (again) {
+      this.#log.warn({ err: again, seq: m.seq }, "could not dead-letter an assignment that cannot be handled; it will be delivered again");
+      m.nak(this.#o.retryDelayMs);
     }
   }
 

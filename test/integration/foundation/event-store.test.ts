@@ -84,8 +84,25 @@ describe("event store", () => {
 
   it("reads an aggregate with no events as empty at version 0 without waiting", async () => {
     const started = Date.now();
-    expect(await store.read({ type: "node", id: "never-written" })).toEqual({ events: [], version: 0 });
+    expect(await store.read({ type: "node", id: "never-written" })).toEqual({ events: [], version: 0, skipped: 0 });
     expect(Date.now() - started).toBeLessThan(1_000);
+  });
+});
+
+describe("a junk message on an aggregate's subject", () => {
+  it("is left out of the history and dead-lettered once with its reason; the aggregate stays usable", async () => {
+    const agg = { type: "node", id: "es-junk" } as const;
+    const first = await store.append(agg, [drained("a")], { expectedVersion: 0 });
+    await nats.js.publish("spear.evt.node.es-junk", "not an event", { msgID: "es-junk-1" });
+    const read = await store.read(agg);
+    expect(read.events.map((e) => e.type)).toEqual(["NodeDrained"]);
+    expect(read.skipped).toBe(1);
+    expect(read.version).toBeGreaterThan(first.version);
+    const next = await handleCommand(store, agg, { initialState: () => 0, evolve: (n) => n + 1, decide: () => [drained("b")] }, {});
+    expect(next.events).toHaveLength(1);
+    await store.read(agg);
+    const dlq = await nats.jsm.streams.info("SPEAR_DLQ", { subjects_filter: "spear.dlq.events.>" });
+    expect(dlq.state.subjects).toEqual({ "spear.dlq.events.node": 1 });
   });
 });
 

@@ -44,4 +44,42 @@ describe("parseRequest", () => {
     const r = parseRequest(msg({ input: 1 }, { [H.msgId]: "has.dots and spaces" }));
     expect(r.ok && r.request.invocationId).toBe("seq-42");
   });
+
+  it("rejects headers that do not hold what they must, naming each, without trusting them", () => {
+    const bad: [Record<string, string>, RegExp][] = [
+      [{ [H.submittedAt]: "garbage" }, /Spear-Submitted-At/],
+      [{ [H.attempt]: "1e20" }, /Spear-Attempt/],
+      [{ [H.attempt]: "0" }, /Spear-Attempt/],
+      [{ [H.attempt]: "2", [H.refusals]: "2" }, /Spear-Refusals/],
+      [{ [H.excludeNodes]: "n1,not a node" }, /Spear-Exclude-Nodes/],
+      [{ [H.excludeNodes]: Array.from({ length: 65 }, (_, i) => `n${i}`).join(",") }, /Spear-Exclude-Nodes/],
+    ];
+    for (const [hdrs, named] of bad) {
+      const r = parseRequest(msg({ input: 1 }, { [H.msgId]: "inv-h", [H.replyTo]: "_INBOX.ok", ...hdrs }));
+      expect(r.ok, JSON.stringify(hdrs)).toBe(false);
+      if (!r.ok) {
+        expect(r.error.message).toMatch(named);
+        expect(r.replyTo).toBe("_INBOX.ok");
+        expect(r.submittedAt).toBe("2026-11-22T10:00:00.000Z");
+      }
+    }
+  });
+
+  it("answers no reply subject it cannot publish to, and names the function 'unknown' when the subject names none", () => {
+    for (const replyTo of ["has spaces", "_INBOX.*", "a..b", "x".repeat(300)]) {
+      const r = parseRequest(msg({ input: 1 }, { [H.msgId]: "inv-r", [H.replyTo]: replyTo }));
+      expect(r).toMatchObject({ ok: false, error: { code: "invalid_request" } });
+      expect(r.ok === false && r.replyTo).toBeUndefined();
+    }
+    const odd = parseRequest({ ...msg({ input: 1 }), subject: "spear.invoke.a.b" });
+    expect(odd).toMatchObject({ ok: false, function: "unknown", error: { code: "invalid_request" } });
+  });
+
+  it("rejects an input nested deeper than the bound without parsing it into anything that recurses", () => {
+    const deep = `{"input":${"[".repeat(100_000)}${"]".repeat(100_000)}}`;
+    const r = parseRequest(msg(undefined, { [H.msgId]: "inv-deep" }, deep));
+    expect(r).toMatchObject({ ok: false, error: { code: "invalid_request" } });
+    expect(r.ok === false && r.error.message).toMatch(/nested deeper than 256/);
+    expect(parseRequest(msg({ input: JSON.parse(`${"[".repeat(255)}${"]".repeat(255)}`) }, { [H.msgId]: "inv-ok" })).ok).toBe(true);
+  });
 });

@@ -1,3 +1,4 @@
+import { jsonDepth, MAX_JSON_DEPTH } from "../../../../domain/json-limits.js";
 import type { Readable } from "node:stream";
 
 export interface BoundedOutput {
@@ -37,6 +38,7 @@ export function collectBounded(stream: Readable, maxBytes: number, onOverflow: (
 export function parseOutput(text: string): { ok: true; value: unknown } | { ok: false; problem: string } {
   const trimmed = text.trim();
   if (!trimmed) return { ok: false, problem: "nothing was written on stdout" };
+  if (jsonDepth(trimmed) > MAX_JSON_DEPTH) return { ok: false, problem: `the output is nested deeper than ${MAX_JSON_DEPTH} levels` };
   try {
     return { ok: true, value: JSON.parse(trimmed) as unknown };
   } catch {

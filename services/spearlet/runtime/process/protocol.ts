@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_JSON_DEPTH, valueDepth } from "../../../../domain/json-limits.js";
 
 /**
  * Spear's JSON-lines protocol between a warm instance and its worker (a process or a container),
@@ -17,15 +18,18 @@ const FunctionFailure = z.object({
   code: z.string().max(128).optional(),
 });
 
+// The line was parsed as JSON, so `output` is JSON by construction; a recursive schema would only
+// add a stack overflow on deep output. A line without `output` is not a result (`null` is one).
 const ResultLine = z.union([
   z.object({ id: z.string().min(1), error: FunctionFailure }),
-  // z.json() refuses a missing value, so a line without `output` is not a result (`null` is one).
-  z.object({ id: z.string().min(1), output: z.json() }),
+  z.object({ id: z.string().min(1), output: z.unknown() }).refine((l) => l.output !== undefined, "a result line has `output` or `error`"),
 ]);
 
 export type WorkerResult =
   | { readonly id: string; readonly ok: true; readonly output: unknown }
-  | { readonly id: string; readonly ok: false; readonly message: string; readonly code?: string | undefined };
+  | { readonly id: string; readonly ok: false; readonly message: string; readonly code?: string | undefined }
+  /** A well-formed answer whose output Spear cannot carry (nested too deeply): the call fails, the worker may serve on. */
+  | { readonly id: string; readonly ok: false; readonly invalidOutput: string };
 
 export function encodeRequest(id: string, input: unknown): string {
   return `${JSON.stringify({ id, input: input === undefined ? null : input })}\n`;
@@ -43,9 +47,9 @@ export function decodeResult(line: string): WorkerResult | string {
   const parsed = ResultLine.safeParse(json);
   if (!parsed.success) return `not a result line (${parsed.error.issues.map((i) => i.message).join("; ")}): ${preview(line)}`;
   const r = parsed.data;
-  return "error" in r
-    ? { id: r.id, ok: false, message: r.error.message, code: r.error.code }
-    : { id: r.id, ok: true, output: r.output };
+  if ("error" in r) return { id: r.id, ok: false, message: r.error.message, code: r.error.code };
+  if (valueDepth(r.output, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) return { id: r.id, ok: false, invalidOutput: `the output is nested deeper than ${MAX_JSON_DEPTH} levels` };
+  return { id: r.id, ok: true, output: r.output };
 }
 
 function parseJson(line: string): unknown {

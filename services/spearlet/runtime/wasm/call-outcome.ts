@@ -1,3 +1,4 @@
+import { jsonDepth, MAX_JSON_DEPTH } from "../../../../domain/json-limits.js";
 import type { InvokeOutcome, RuntimeErrorCode } from "../runtime.js";
 import { WASM_PAGE, type InvokeReply } from "./worker-protocol.js";
 
@@ -37,6 +38,7 @@ export function callOutcome(reply: InvokeReply, durationMs: number, memoryLimitM
   if (io.outputOverflowed) return fail("invalid_output", `the output passed its limit (writes beyond it were refused)${stderr}`, durationMs);
   const text = dec.decode(io.stdout).trim();
   if (text === "") return fail("invalid_output", `the function wrote nothing to stdout (its output must be JSON)${stderr}`, durationMs);
+  if (jsonDepth(text) > MAX_JSON_DEPTH) return fail("invalid_output", `the output is nested deeper than ${MAX_JSON_DEPTH} levels`, durationMs);
   try {
     return { ok: true, output: JSON.parse(text) as unknown, durationMs };
   } catch {
