@@ -17,6 +17,8 @@ export function renderReport(dir: string, order: readonly string[]): string {
   const files = readdirSync(dir)
     .filter((f) => f.endsWith(".json"))
     .map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as ResultFile)
+    // The folder also holds other suites' results (chaos, fuzz), reported in their own sections.
+    .filter((r) => order.includes(r.scenario))
     .sort((a, b) => order.indexOf(a.scenario) - order.indexOf(b.scenario));
   if (files.length === 0) return `No result files in ${dir}.\n`;
   const m = files[0]!.machine;

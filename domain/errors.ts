@@ -63,6 +63,11 @@ export const errorCatalog = {
   route_not_found: { http: 404, text: "No HTTP route of the gateway matches the method and path." },
   unsupported_media_type: { http: 415, text: "The request's Content-Type is not one the route accepts (application/json; multipart/form-data for a deploy with upload)." },
   invocation_not_found: { http: 404, text: "No result is recorded for that invocation id: it is still running, was never submitted, or its result aged out (the result TTL)." },
+  forbidden: { http: 403, text: "The bearer token lacks the scope the route needs, or the request came from a browser origin the gateway does not allow." },
+  host_not_allowed: { http: 421, text: "The request's Host is not a name the gateway answers to (--allowed-hosts), as when a DNS-rebinding page calls it." },
+  too_many_waits: { http: 503, text: "The gateway holds as many synchronous invoke waits as it allows (--max-sync-waits); retry shortly, or invoke with ?async=true." },
+  request_timeout: { http: 408, text: "The request's headers or body did not arrive within the gateway's --headers-timeout or --request-timeout." },
+  headers_too_large: { http: 431, text: "The request line and headers are larger than the gateway accepts." },
   // invoking
   cancelled: { http: 499, text: "The caller gave up waiting (AbortSignal); the invocation itself goes on." },
   // invocation results: codes a final result's `error` carries (besides timeout and the scheduler's refusals)
@@ -76,6 +81,7 @@ export const errorCatalog = {
   runtime_unavailable: { http: 503, text: "The node's runtime for the function (the container engine, say) could not be used." },
   attempts_exhausted: { http: 503, text: "Every attempt the invocation was allowed failed on a node; the request went to the dead-letter stream." },
   request_lost: { http: 500, text: "An attempt expired and the invocation's request was no longer in the stream to retry it." },
+  payload_not_found: { http: 404, text: "An input or output held by reference is missing from the payload bucket (or differs from its reference); it may have aged out with the result TTL." },
 } as const satisfies Record<string, { http: number; text: string }>;
 
 export type ErrorCode = keyof typeof errorCatalog;

@@ -1,7 +1,7 @@
 // Builds the WebAssembly examples from source: every examples/<name>/<name>.wat becomes
 // examples/<name>/build/<name>.wasm (git-ignored). `npm run build`, `npm start`, `npm test`
 // and the test setup run it after the TypeScript build: node dist/examples/build-examples.js
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { watToWasm } from "./wat-to-wasm.js";
@@ -24,7 +24,12 @@ export async function buildExamples(root = examplesDir()): Promise<string[]> {
     if (!existsSync(source)) continue;
     const out = join(root, name, "build", `${name}.wasm`);
     mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, await watToWasm(readFileSync(source, "utf8"), relative(root, source)));
+    const wasm = await watToWasm(readFileSync(source, "utf8"), relative(root, source));
+    // Rewritten only when it changed, and by rename: a test reading it during a build never sees half a file.
+    if (!existsSync(out) || !readFileSync(out).equals(wasm)) {
+      writeFileSync(`${out}.tmp`, wasm);
+      renameSync(`${out}.tmp`, out);
+    }
     built.push(out);
   }
   return built;

@@ -2,7 +2,8 @@
 // What `npm start`, `npm test` and `npm run bench` run first on a fresh clone: install npm
 // packages when missing, make sure nats-server and redis-server exist (installing the Debian
 // packages when root), compile, then hand over. Plain JavaScript: nothing is installed yet.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { constants as osConstants } from "node:os";
 import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -73,10 +74,48 @@ function build() {
   }
 }
 
+// `npm start` runs the launcher until it is stopped. A terminal's Ctrl-C or hang-up reaches the
+// whole foreground group (npm, this process, the launcher), and npm passes SIGINT and SIGTERM on
+// to this process as well: this process must not die of them while the launcher stops everything
+// in order. It passes each on (the launcher counts copies that arrive together as one), waits,
+// and exits with the launcher's code. The launcher watches this process (SPEAR_SUPERVISOR_PID)
+// and stops everything if it disappears, even by SIGKILL. When npm itself goes (`kill <npm pid>`:
+// npm passes SIGTERM to its shell, which dies of it without passing it on), this process is
+// re-parented: it then asks the launcher for the same orderly stop, unless a signal it passed on
+// already did (a closed terminal ends npm too).
+function supervise(cmd, args) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: root, stdio: "inherit", env: { ...process.env, SPEAR_SUPERVISOR_PID: String(process.pid) } });
+    let passedOn = false;
+    const forward = (signal) => {
+      passedOn = true;
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    };
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, forward);
+    const parent = process.ppid;
+    const watch = setInterval(() => {
+      if (process.ppid === parent) return;
+      clearInterval(watch);
+      if (!passedOn) forward("SIGTERM");
+    }, 1_000);
+    child.once("error", (e) => {
+      clearInterval(watch);
+      say(`could not start ${cmd}: ${e.message}`);
+      resolve(1);
+    });
+    child.once("exit", (code, signal) => {
+      clearInterval(watch);
+      resolve(code ?? 128 + (osConstants.signals[signal] ?? 0));
+    });
+  });
+}
+
 const tasks = {
-  start: () => run(process.execPath, [join(root, "bin", "spear.js"), "dev", ...rest]),
+  start: () => supervise(process.execPath, [join(root, "bin", "spear.js"), "dev", ...rest]),
   test: () => run(process.execPath, [join(root, "node_modules", "vitest", "vitest.mjs"), "run", ...rest]),
   bench: () => run(process.execPath, [join(root, "dist", "bench", "run.js"), ...rest]),
+  chaos: () => run(process.execPath, [join(root, "dist", "bench", "chaos", "run.js"), ...rest]),
+  fuzz: () => run(process.execPath, [join(root, "dist", "bench", "fuzz", "run.js"), ...rest]),
 };
 
 if (!tasks[task]) {
@@ -86,4 +125,4 @@ if (!tasks[task]) {
 ensurePackages();
 ensureServers();
 build();
-process.exitCode = tasks[task]();
+process.exitCode = await tasks[task]();

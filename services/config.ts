@@ -67,8 +67,37 @@ export interface DevState {
   readonly natsUrl: string;
   readonly redisUrl: string;
   readonly gatewayUrl?: string;
+  /** The pid of each process that runs now (see `processes` for more). */
   readonly pids: Readonly<Record<string, number>>;
   readonly startedAt: string;
+  /** False while the launcher is still starting things (absent in files older than this field). */
+  readonly ready?: boolean;
+  /**
+   * The `spear dev` that started the processes: its pid and start time (clock ticks after boot,
+   * /proc/<pid>/stat), which together name it; `detached` when it returned and supervises nothing.
+   */
+  readonly launcher?: { readonly pid: number; readonly startTime?: number; readonly detached: boolean };
+  /** Every process the launcher runs, in start order. */
+  readonly processes?: Readonly<
+    Record<
+      string,
+      {
+        readonly kind: "server" | "service";
+        /** Absent while it is not running (restarting, crash loop). */
+        readonly pid?: number;
+        /** With the pid, names the process: a pid given to another program later does not match. */
+        readonly startTime?: number;
+        /** starting, running, restarting, crash-loop, exited, stopping, stopped */
+        readonly state: string;
+        /** How many times the launcher started it again after it exited on its own. */
+        readonly restarts: number;
+        readonly log: string;
+        /** Its /healthz and /readyz (services). */
+        readonly monitorUrl?: string;
+        readonly lastExit?: { readonly code: number | null; readonly signal: string | null; readonly at: string };
+      }
+    >
+  >;
 }
 
 export function readDevState(dataDir = ".spear"): DevState | undefined {

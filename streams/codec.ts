@@ -4,6 +4,7 @@ import { SpearError } from "../domain/errors.js";
 import { AggregateType, currentVersion, decodeEvent, encodeEvent, type DomainEvent } from "../domain/events/catalog.js";
 import { EventMeta, type AggregateRef, type RecordedEvent, type StreamPosition } from "../domain/events/envelope.js";
 import { H } from "../domain/headers.js";
+import { jsonDepth, MAX_JSON_DEPTH } from "../domain/json-limits.js";
 import { lastToken } from "../domain/subjects.js";
 import { streamNames } from "./catalog.js";
 import { decodeJson } from "./json.js";
@@ -15,6 +16,9 @@ export interface EventContext {
   readonly eventId?: string;
   readonly now?: Date;
 }
+
+/** Events nest Spear's own fields around inputs and outputs of at most MAX_JSON_DEPTH levels. */
+const MAX_STORED_DEPTH = MAX_JSON_DEPTH + 4;
 
 export function newMeta(event: DomainEvent, aggregate: AggregateRef, ctx: EventContext = {}): EventMeta {
   return {
@@ -100,6 +104,10 @@ export function readMeta(msg: RawStoredMessage, stream: string): EventMeta {
 /** Decodes, validates and upcasts a stored message into a typed event. Throws SpearError. */
 export function decodeRecorded(msg: RawStoredMessage, stream: string): RecordedEvent {
   const meta = readMeta(msg, stream);
+  // What decodes must encode again (replay prints it, a retry republishes it): bounded nesting.
+  if (jsonDepth(msg.data) > MAX_STORED_DEPTH) {
+    throw new SpearError("invalid_event", `message ${stream}#${msg.seq} is nested deeper than ${MAX_STORED_DEPTH} levels`);
+  }
   let body: unknown;
   try {
     body = decodeJson(msg.data);

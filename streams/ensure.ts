@@ -1,13 +1,14 @@
 import type { JetStreamManager, StreamConfig } from "@nats-io/jetstream";
 import { isNotFound } from "./nats-errors.js";
 import { streamCatalog, type StreamSettings } from "./catalog.js";
+import { ensurePayloadBucket } from "./invocations/payloads.js";
 
 export type EnsureOutcome = { name: string; action: "created" | "updated" | "unchanged" };
 
 /** Fields we own; a difference in any of them is written back with an update. */
 const managed = ["subjects", "max_age", "duplicate_window", "num_replicas", "allow_direct", "discard"] as const;
 
-/** Creates or updates every stream in the catalog. Safe to run at every start-up. */
+/** Creates or updates every stream in the catalog, and the payload bucket. Safe to run at every start-up. */
 export async function ensureStreams(jsm: JetStreamManager, settings: StreamSettings): Promise<EnsureOutcome[]> {
   const outcomes: EnsureOutcome[] = [];
   for (const def of streamCatalog(settings)) {
@@ -31,5 +32,6 @@ export async function ensureStreams(jsm: JetStreamManager, settings: StreamSetti
       outcomes.push({ name: wanted.name, action: "unchanged" });
     }
   }
+  await ensurePayloadBucket(jsm.jetstream(), { replicas: settings.replicas, ttlMs: settings.resultMaxAgeMs });
   return outcomes;
 }

@@ -1,9 +1,13 @@
 import { z } from "zod";
 import { FunctionName, InstanceId, Instant, InvocationId, LanguagePair, NodeId, SessionId, TenantId } from "../ids.js";
+import { PayloadRef } from "../payloads.js";
 
 /** The JSON body a client publishes on `spear.invoke.<function>`. */
 export const InvokeRequest = z.object({
-  input: z.unknown(),
+  /** Any JSON value (`null` when there is none); a request has it or `inputRef` (see `inputProblem`). */
+  input: z.unknown().optional(),
+  /** Instead of `input`: an input too large for a message, stored as `input/<invocationId>` in the payload bucket. */
+  inputRef: PayloadRef.optional(),
   version: z.number().int().min(1).optional(),
   sessionId: SessionId.optional(),
   tenant: TenantId.optional(),
@@ -15,6 +19,13 @@ export const InvokeRequest = z.object({
   spread: z.boolean().optional(),
 });
 export type InvokeRequest = z.infer<typeof InvokeRequest>;
+
+/** What is wrong with where a request's input is: it must have `input` or `inputRef`, not both. */
+export function inputProblem(r: { readonly input?: unknown; readonly inputRef?: unknown }): string | undefined {
+  if (r.input === undefined && r.inputRef === undefined) return "the body has no input (send null when there is none)";
+  if (r.input !== undefined && r.inputRef !== undefined) return "the body has both input and inputRef; give one";
+  return undefined;
+}
 
 export const InvocationStatus = z.enum(["succeeded", "failed", "timed_out", "rejected", "dead_lettered"]);
 export type InvocationStatus = z.infer<typeof InvocationStatus>;
@@ -47,7 +58,10 @@ export const InvocationAssigned = z.object({
   replyTo: z.string().min(1).optional(),
   submittedAt: Instant,
   sessionId: SessionId.optional(),
-  input: z.unknown(),
+  /** The call's input; absent when it comes by reference. */
+  input: z.unknown().optional(),
+  /** The request's input by reference (the runner fetches it). */
+  inputRef: PayloadRef.optional(),
 });
 export type InvocationAssigned = z.infer<typeof InvocationAssigned>;
 
@@ -58,6 +72,8 @@ export const InvocationFinished = z.object({
   version: z.number().int().min(1).optional(),
   status: InvocationStatus,
   output: z.unknown().optional(),
+  /** Instead of `output`: an output too large for a message, stored in the payload bucket (clients of the SDK get `output` filled in). */
+  outputRef: PayloadRef.optional(),
   error: InvocationError.optional(),
   nodeId: NodeId.optional(),
   attempts: z.number().int().min(0),

@@ -2,6 +2,8 @@ import { DEFAULT_INVOKE_WAIT_MS, invocationOutcomes, invokeEndpoint, MAX_INVOKE_
 import { errorCatalog, type ErrorCode } from "../../domain/errors.js";
 import { InvocationFinished, InvocationStatus, InvokeRequest } from "../../domain/events/invocation.js";
 import { H } from "../../domain/headers.js";
+import { MAX_JSON_DEPTH } from "../../domain/json-limits.js";
+import { INLINE_PAYLOAD_BYTES, MAX_PAYLOAD_BYTES, PAYLOAD_BUCKET } from "../../domain/payloads.js";
 import { defaultStreamSettings, streamNames } from "../../streams/catalog.js";
 import type { DocRenderers } from "./spearlet-doc.js";
 
@@ -11,6 +13,8 @@ interface Section {
 }
 
 const s = (ms: number) => `${ms / 1000} s`;
+const kib = (bytes: number) => `${bytes / 1024} KiB`;
+const mib = (bytes: number) => `${bytes / 1_048_576} MiB`;
 const codeRow = (c: ErrorCode, where: string) => `| \`${c}\` | ${where} | ${errorCatalog[c].http} | ${errorCatalog[c].text} |`;
 
 /** docs/api.md's sections about invoking: the stream contract any NATS client can use, and the sync verb. */
@@ -67,6 +71,26 @@ export function invokeDocSections(r: DocRenderers): Section[] {
       "",
       "`timings`: `submittedAt` (the first submit; retries keep it), `assignedAt`, `startedAt`, `finishedAt`, and",
       "`queueMs`, `runMs`, `totalMs`. `attempts` counts the attempts made (0 when none was placed).",
+      "",
+      "### Inputs and outputs by reference",
+      "",
+      `A NATS message holds 1 MiB, so inputs and outputs whose JSON is larger than ${kib(INLINE_PAYLOAD_BYTES)} travel by reference,`,
+      `up to ${mib(MAX_PAYLOAD_BYTES)}: the JSON bytes are an object in the JetStream object store bucket \`${PAYLOAD_BUCKET}\`, kept for the`,
+      "result TTL, and the request or result names it. The SDK, the CLI, the gateway and the sync verb do this for their",
+      "callers. A plain NATS client with a large input puts its JSON under the object name `input/<invocationId>` and",
+      "publishes the request with `inputRef` instead of `input`:",
+      "",
+      "```json",
+      '{"inputRef":{"object":"input/order-42","size":5242880}}',
+      "```",
+      "",
+      "The scheduler refuses (`rejected`, `invalid_request`) a reference to any other object, or to one that is missing or",
+      "of another size. A request with an inline input that fits in a message but not in an assignment is stored by the",
+      `scheduler itself. A result whose output is larger than ${kib(INLINE_PAYLOAD_BYTES)} carries \`outputRef\` (the object`,
+      "`output/<invocationId>`) instead of `output`; the SDK, the CLI and the gateway fill `output` in, and the sync verb and the",
+      `reply subject carry the reference. An output over ${mib(MAX_PAYLOAD_BYTES)} ends the invocation as \`failed\` with`,
+      `\`output_too_large\`, once. JSON nested deeper than ${MAX_JSON_DEPTH} levels is refused as input (\`invalid_request\`) and`,
+      "as output (`invalid_output`).",
       "",
       "### Statuses and codes",
       "",

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import type { DeployDefinition } from "../../services/sdk/deploy.js";
 import { SpearClient } from "../../services/sdk/client.js";
-import { defaultSocketPath, engineClient, pingEngine, statusOf } from "../../services/spearlet/runtime/container/docker-engine.js";
+import { engineClient, pingEngine, statusOf } from "../../services/spearlet/runtime/container/docker-engine.js";
+import { defaultSocketPath } from "../../services/spearlet/runtime/container/socket-path.js";
 import type { Nats } from "../../streams/connection.js";
 import { packageRoot } from "./paths.js";
 

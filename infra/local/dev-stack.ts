@@ -1,22 +1,25 @@
 import getPort from "get-port";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Logger } from "pino";
-import { api } from "../../domain/api/registry.js";
-import { isSpearError, SpearError } from "../../domain/errors.js";
-import { projectionRegistry } from "../../projections/registry.js";
-import { projectionStatus } from "../../projections/status.js";
+import { SpearError } from "../../domain/errors.js";
 import { devStateFile, type DevState } from "../../services/config.js";
 import { SCHEDULER_CONSUMER } from "../../services/scheduler/dispatcher.js";
-import { smsRequest } from "../../services/sms/client.js";
 import { streamNames, type StreamSettings } from "../../streams/catalog.js";
-import { connectNats, type Nats } from "../../streams/connection.js";
+import { connectNats } from "../../streams/connection.js";
 import { ensureStreams } from "../../streams/ensure.js";
 import { deployExamples, type DeployedExample } from "./dev-examples.js";
+import { clearLeftovers, stopWaves } from "./dev-stop.js";
+import type { LocalServer } from "./local-server.js";
+import { tailOfFile } from "./log-tail.js";
 import { NatsServer } from "./nats-server.js";
 import { packageRoot } from "./paths.js";
+import { identify, type ProcessId } from "./process-identity.js";
 import { RedisServer } from "./redis-server.js";
 import { ServiceProcess } from "./service-process.js";
+import { Supervisor, type RestartPolicy, type UnitRun, type UnitSpec } from "./supervisor.js";
+
+export { stopWaves };
 
 export interface DevStackOptions {
   readonly dataDir: string;
@@ -38,6 +41,9 @@ export interface DevStackOptions {
   readonly examples?: boolean;
   /** Added to every service's environment (settings such as SPEAR_HEARTBEAT_INTERVAL, or NODE_OPTIONS for profiling). */
   readonly serviceEnv?: NodeJS.ProcessEnv;
+  /** Start again a process that exits on its own (default: yes, unless detached). */
+  readonly restart?: boolean;
+  readonly restartPolicy?: Partial<RestartPolicy>;
 }
 
 export interface DevStatus extends DevState {
@@ -46,17 +52,52 @@ export interface DevStatus extends DevState {
   readonly deployed: readonly DeployedExample[];
 }
 
+/** How long each part may take to stop before it is killed. */
+const STOP_GRACE_MS = { gateway: 5_000, scheduler: 10_000, spearlet: 15_000, projections: 10_000, sms: 10_000 } as const;
+/** What a dev spearlet lets running calls finish in when it stops. */
+const SPEARLET_DRAIN = "10s";
+
 /**
  * Spear on one machine, as a real deployment runs it but smaller: its own nats-server and
  * redis-server with data under `dataDir`, then the control plane, the projection workers, one
  * scheduler, spearlets and the gateway as separate processes, then the example functions.
+ *
+ * In the foreground (not `detached`) this process supervises them (see Supervisor): each runs in
+ * a process group of its own, so a terminal's signals reach only the launcher; a process that
+ * exits on its own is reported and started again; the services stop by themselves when this
+ * process disappears (SPEAR_SUPERVISOR_PID), and a guard process stops each server then
+ * (server-guard.ts), so nothing outlives a launcher, even one killed by SIGKILL. The state of
+ * every process is kept in `<dataDir>/dev.json`, which `spear dev status` reads.
  */
 export class DevStack {
   private nats?: NatsServer;
   private redis?: RedisServer;
-  private readonly services: ServiceProcess[] = [];
+  private readonly supervisor: Supervisor;
+  private readonly dataDir: string;
+  private readonly detached: boolean;
+  private readonly launcher: ProcessId;
+  private urls?: { natsUrl: string; redisUrl: string; gatewayUrl?: string };
+  private deployed: DeployedExample[] = [];
+  private ready = false;
+  private readonly startedAt = new Date().toISOString();
+  private stopping?: Promise<void>;
+  /** dev.json is removed: nothing more is written to it. */
+  private finished = false;
+  /** This stack wrote dev.json (a launch refused at once must not remove another's). */
+  private wrote = false;
 
-  constructor(private readonly opts: DevStackOptions) {}
+  constructor(private readonly opts: DevStackOptions) {
+    this.dataDir = resolve(opts.dataDir);
+    this.detached = opts.detached ?? false;
+    this.launcher = identify(process.pid);
+    this.supervisor = new Supervisor({
+      log: opts.log,
+      restart: opts.restart ?? !this.detached,
+      ...(opts.restartPolicy ? { policy: opts.restartPolicy } : {}),
+      readyTimeoutMs: opts.readyTimeoutMs ?? 60_000,
+      onChange: () => this.record(),
+    });
+  }
 
   async start(): Promise<DevStatus> {
     try {
@@ -69,34 +110,37 @@ export class DevStack {
 
   private async startAll(): Promise<DevStatus> {
     const { log } = this.opts;
-    const dataDir = resolve(this.opts.dataDir);
+    const dataDir = this.dataDir;
     mkdirSync(dataDir, { recursive: true });
-    const detached = this.opts.detached ?? false;
+    await clearLeftovers(this.opts.dataDir, log);
     const free = (port: number | undefined, preferred: number) => port ?? getPort({ host: "127.0.0.1", port: preferred });
 
     let natsUrl: string;
     let redisUrl: string;
-    const servers: Record<string, number> = {};
     if (this.opts.servers) {
       ({ natsUrl, redisUrl } = this.opts.servers);
     } else {
-      this.nats = new NatsServer({ dataDir: join(dataDir, "nats"), port: await free(this.opts.natsPort, 4222), name: "spear-dev", detached });
-      await this.nats.start();
-      log.info({ url: this.nats.url, pid: this.nats.pid }, "nats-server ready");
-      this.redis = new RedisServer({ dataDir: join(dataDir, "redis"), port: await free(this.opts.redisPort, 6379), detached });
-      await this.redis.start();
-      log.info({ url: this.redis.url, pid: this.redis.pid }, "redis-server ready");
+      const guarded = !this.detached;
+      const natsPort = await free(this.opts.natsPort, 4222);
+      const redisPort = await free(this.opts.redisPort, 6379);
+      this.nats = new NatsServer({ dataDir: join(dataDir, "nats"), port: natsPort, name: "spear-dev", detached: this.detached, guarded });
+      this.redis = new RedisServer({ dataDir: join(dataDir, "redis"), port: redisPort, detached: this.detached, guarded });
+      // Recorded from the first process on, so that a launcher killed while starting leaves a record.
+      this.urls = { natsUrl: `nats://127.0.0.1:${natsPort}`, redisUrl: `redis://127.0.0.1:${redisPort}` };
+      await this.supervisor.start(this.serverUnit("nats-server", this.nats, join(dataDir, "nats", "nats-server.log")));
+      await this.supervisor.start(this.serverUnit("redis-server", this.redis, join(dataDir, "redis", "redis-server.log")));
       natsUrl = this.nats.url;
       redisUrl = this.redis.url;
-      servers["nats-server"] = this.nats.pid!;
-      servers["redis-server"] = this.redis.pid!;
     }
+    const gatewayPort = await free(this.opts.gatewayPort, 8080);
+    const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+    this.monitorPorts.add(gatewayPort);
+    this.urls = { natsUrl, redisUrl, gatewayUrl };
+    this.record();
 
     const nats = await connectNats({ url: natsUrl, name: "spear-dev", longLived: true });
     try {
       await ensureStreams(nats.jsm, this.opts.streams);
-      const gatewayPort = await free(this.opts.gatewayPort, 8080);
-      const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
       const spearlets = Array.from({ length: this.opts.spearlets ?? 2 }, (_, i) => `dev-${i + 1}`);
       const env: NodeJS.ProcessEnv = {
         ...process.env,
@@ -107,120 +151,190 @@ export class DevStack {
         SPEAR_REPLICAS: String(this.opts.streams.replicas),
         ...this.opts.serviceEnv,
       };
-      const timeout = this.opts.readyTimeoutMs ?? 60_000;
+      // Each service watches this process and stops when it is gone; detached ones outlive it.
+      delete env.SPEAR_SUPERVISOR_PID;
+      delete env.SPEAR_MONITOR_PORT;
+      if (!this.detached) env.SPEAR_SUPERVISOR_PID = String(process.pid);
 
-      await this.service("sms", ["sms"], env, () => smsAnswers(nats), timeout);
-      await this.service("projections", ["projections", "run"], env, () => projectionsOwned(nats), timeout);
-      await this.service("scheduler", ["scheduler"], env, () => schedulerListening(nats), timeout);
-      for (const id of spearlets) {
-        const args = ["spearlet", "--name", id, "--slots", String(this.opts.slots ?? 4), "--base-dir", packageRoot(), "--drain-timeout", "10s"];
-        await this.service(`spearlet-${id}`, args, env, () => nodeOnline(nats, id), timeout);
-      }
-      await this.service("gateway", ["gateway", "--port", String(gatewayPort)], env, () => gatewayReady(gatewayUrl), timeout);
+      // In dependency order, each layer once the one before is ready: the control plane and the
+      // read models; then what uses them (the scheduler, the spearlets, which register with the
+      // control plane, and the gateway). The parts of a layer start together.
+      await this.layer([this.service("sms", ["sms"], env, STOP_GRACE_MS.sms), this.service("projections", ["projections", "run"], env, STOP_GRACE_MS.projections)]);
+      await this.layer([
+        this.service("scheduler", ["scheduler"], env, STOP_GRACE_MS.scheduler),
+        ...spearlets.map((id) =>
+          this.service(
+            `spearlet-${id}`,
+            ["spearlet", "--name", id, "--slots", String(this.opts.slots ?? 4), "--base-dir", packageRoot(), "--drain-timeout", SPEARLET_DRAIN],
+            env,
+            STOP_GRACE_MS.spearlet,
+          ),
+        ),
+        this.service("gateway", ["gateway", "--port", String(gatewayPort)], env, STOP_GRACE_MS.gateway),
+      ]);
+      await schedulerListening(nats, this.opts.readyTimeoutMs ?? 60_000, () => this.supervisor.isStopping);
 
-      const deployed = (this.opts.examples ?? true) ? await deployExamples(nats, log) : [];
-      const status: DevStatus = {
-        natsUrl,
-        redisUrl,
-        gatewayUrl,
-        dataDir,
-        pids: {
-          ...servers,
-          ...Object.fromEntries(this.services.map((s) => [s.spec.name, s.pid!])),
-        },
-        logs: Object.fromEntries(this.services.map((s) => [s.spec.name, s.logFile])),
-        deployed,
-        startedAt: new Date().toISOString(),
-      };
-      writeFileSync(devStateFile(this.opts.dataDir), `${JSON.stringify(status, null, 2)}\n`);
-      return status;
+      this.deployed = (this.opts.examples ?? true) ? await deployExamples(nats, log) : [];
+      if (this.supervisor.isStopping) throw new SpearError("cancelled", "stopping: the start was interrupted");
+      this.ready = true;
+      this.record();
+      return this.status();
     } finally {
       await nats.nc.close();
     }
   }
 
-  /** Starts one service and waits until `ready` says yes; a service that exits first fails the start. */
-  private async service(name: string, args: string[], env: NodeJS.ProcessEnv, ready: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-    const proc = new ServiceProcess({
+  private serverUnit(name: string, server: LocalServer, logFile: string): UnitSpec {
+    return {
       name,
-      args,
-      env,
-      logDir: join(resolve(this.opts.dataDir), "logs"),
-      detached: this.opts.detached ?? false,
-      ...(this.opts.onServiceLine ? { onLine: this.opts.onServiceLine } : {}),
+      kind: "server",
+      logFile,
+      stopGraceMs: 5_000,
+      spawn: async () => {
+        await server.start();
+        server.guardWaitFor(this.supervisor.serviceIds());
+        return serverRun(server, logFile);
+      },
+      // start() waited until it answered.
+      ready: async () => true,
+    };
+  }
+
+  /** Services starting together: the first that fails fails the start (the stop that follows ends the others). */
+  private async layer(starts: readonly Promise<void>[]): Promise<void> {
+    await Promise.all(starts);
+  }
+
+  /** Starts one service and waits until its /readyz says ready; a service that exits first fails the start. */
+  private async service(name: string, args: readonly string[], env: NodeJS.ProcessEnv, stopGraceMs: number): Promise<void> {
+    const monitorPort = await this.freeMonitorPort();
+    const monitorUrl = `http://127.0.0.1:${monitorPort}`;
+    const logDir = join(this.dataDir, "logs");
+    await this.supervisor.start({
+      name,
+      kind: "service",
+      logFile: join(logDir, `${name}.log`),
+      monitorUrl,
+      stopGraceMs,
+      spawn: async () => {
+        const proc = new ServiceProcess({
+          name,
+          args: [...args, "--monitor-port", String(monitorPort)],
+          env,
+          logDir,
+          detached: this.detached,
+          ...(this.opts.onServiceLine ? { onLine: this.opts.onServiceLine } : {}),
+        });
+        proc.start();
+        if (proc.pid !== undefined) {
+          const id = identify(proc.pid);
+          this.nats?.guardWaitFor([id]);
+          this.redis?.guardWaitFor([id]);
+        }
+        return { pid: proc.pid, ended: proc.whenEnded(), stop: (ms) => proc.stop(ms), kill: () => proc.kill(), tail: (n) => proc.tail(n) };
+      },
+      ready: () => readyz(monitorUrl),
     });
-    this.services.push(proc);
-    proc.start();
-    let exited = false;
-    void proc.whenExited().then(() => (exited = true));
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (exited) throw new SpearError("server_start_failed", `${name} exited during start-up; see ${proc.logFile}`, { log: proc.logFile });
-      if (await checkWithin(ready, 2_000)) {
-        this.opts.log.info({ service: name, pid: proc.pid }, `${name} ready`);
-        return;
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new SpearError("server_start_failed", `${name} did not become ready within ${timeoutMs} ms; see ${proc.logFile}`, { log: proc.logFile });
   }
 
-  /** Stops the services in waves (see stopWaves), then the servers. */
-  async stop(): Promise<void> {
-    for (const wave of stopWaves(this.services.map((s) => s.spec.name))) {
-      await Promise.all(this.services.filter((s) => wave.includes(s.spec.name)).map((s) => s.stop(15_000)));
+  private readonly monitorPorts = new Set<number>();
+
+  /** A free port for a service's monitor, never one given to another service of this stack. */
+  private async freeMonitorPort(): Promise<number> {
+    for (;;) {
+      const port = await getPort({ host: "127.0.0.1", exclude: [...this.monitorPorts] });
+      if (this.monitorPorts.has(port)) continue;
+      this.monitorPorts.add(port);
+      return port;
     }
-    await this.redis?.stop();
-    await this.nats?.stop();
-    rmSync(devStateFile(this.opts.dataDir), { force: true });
+  }
+
+  /** Every process as it is now, as dev.json holds it. */
+  status(): DevStatus {
+    const units = this.supervisor.status();
+    const urls = this.urls ?? { natsUrl: this.opts.servers?.natsUrl ?? "", redisUrl: this.opts.servers?.redisUrl ?? "" };
+    return {
+      natsUrl: urls.natsUrl,
+      redisUrl: urls.redisUrl,
+      ...(urls.gatewayUrl ? { gatewayUrl: urls.gatewayUrl } : {}),
+      dataDir: this.dataDir,
+      ready: this.ready,
+      launcher: { ...this.launcher, detached: this.detached },
+      pids: Object.fromEntries(units.filter((u) => u.pid !== undefined).map((u) => [u.name, u.pid!])),
+      processes: Object.fromEntries(
+        units.map((u) => [
+          u.name,
+          {
+            kind: u.kind,
+            ...(u.pid !== undefined ? { pid: u.pid } : {}),
+            ...(u.startTime !== undefined ? { startTime: u.startTime } : {}),
+            state: u.state,
+            restarts: u.restarts,
+            log: u.logFile,
+            ...(u.monitorUrl ? { monitorUrl: u.monitorUrl } : {}),
+            ...(u.lastExit ? { lastExit: u.lastExit } : {}),
+          },
+        ]),
+      ),
+      logs: Object.fromEntries(units.filter((u) => u.kind === "service").map((u) => [u.name, u.logFile])),
+      deployed: this.deployed,
+      startedAt: this.startedAt,
+    };
+  }
+
+  /** Writes dev.json (whole, by rename: a reader never sees half of it). */
+  private record(): void {
+    if (this.finished || !this.urls?.natsUrl) return;
+    const file = devStateFile(this.opts.dataDir);
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify(this.status(), null, 2)}\n`);
+    renameSync(tmp, file);
+    this.wrote = true;
+  }
+
+  /** Stops everything in order (see stopWaves); the same promise for every caller. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await this.supervisor.stop(stopWaves(this.supervisor.status().map((u) => u.name)));
+      this.forget();
+    })();
+    return this.stopping;
+  }
+
+  /** Ends every process at once (SIGKILL): a second Ctrl-C. */
+  kill(): void {
+    this.supervisor.kill();
+    this.forget();
+  }
+
+  private forget(): void {
+    this.finished = true;
+    if (this.wrote) rmSync(devStateFile(this.opts.dataDir), { force: true });
   }
 }
 
-/** A readiness check that neither throws nor hangs: a check that does not answer in time is a no. */
-async function checkWithin(check: () => Promise<boolean>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([check().catch(() => false), late]);
-  } finally {
-    clearTimeout(timer);
-  }
+function serverRun(server: LocalServer, logFile: string): UnitRun {
+  return {
+    pid: server.pid,
+    ended: server.whenExited(),
+    stop: () => server.stop(),
+    kill: () => void server.kill(),
+    tail: (n) => tailOfFile(logFile, n),
+  };
 }
 
-const smsAnswers = async (nats: Nats) => {
-  await smsRequest(nats.nc, api.cluster.stats, {}, { timeoutMs: 1_000 });
-  return true;
-};
+const readyz = async (monitorUrl: string) => (await fetch(`${monitorUrl}/readyz`, { signal: AbortSignal.timeout(1_500) })).ok;
 
-/** Every projection worker holds its read model's owner key. */
-const projectionsOwned = async (nats: Nats) => {
-  const all = await Promise.all(projectionRegistry.map((p) => projectionStatus(nats.js, nats.jsm, p)));
-  return all.every((s) => s.owner !== null);
-};
-
-const schedulerListening = async (nats: Nats) => {
-  const info = await nats.jsm.consumers.info(streamNames.invoke, SCHEDULER_CONSUMER);
-  return info.num_waiting > 0;
-};
-
-const nodeOnline = async (nats: Nats, nodeId: string) => {
-  try {
-    const node = await smsRequest(nats.nc, api.nodes.get, { nodeId }, { timeoutMs: 1_000 });
-    return node.state === "online";
-  } catch (e) {
-    if (isSpearError(e, "node_not_found")) return false;
-    throw e;
+/** The scheduler's pull consumer waits for requests: calls made now are placed at once. */
+async function schedulerListening(nats: Awaited<ReturnType<typeof connectNats>>, timeoutMs: number, stopping: () => boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !stopping()) {
+    try {
+      const info = await nats.jsm.consumers.info(streamNames.invoke, SCHEDULER_CONSUMER);
+      if (info.num_waiting > 0) return;
+    } catch {
+      // not created yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
   }
-};
-
-const gatewayReady = async (url: string) => (await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1_000) })).ok;
-
-/**
- * The order services stop in: the gateway first (no new calls), then the spearlets together
- * (they drain, and need the control plane to mark themselves drained), then the scheduler and
- * the projection workers, the control plane last.
- */
-export function stopWaves(names: readonly string[]): string[][] {
-  const waves = [["gateway"], names.filter((n) => n.startsWith("spearlet-")), ["scheduler", "projections"], ["sms"]];
-  return waves.map((w) => w.filter((n) => names.includes(n))).filter((w) => w.length > 0);
 }

@@ -1,4 +1,5 @@
 import getPort from "get-port";
+import type { ProcessExit, ProcessId } from "./process-identity.js";
 import { ServerProcess, type ProcessSpec } from "./server-process.js";
 
 export interface LocalServerOptions {
@@ -8,6 +9,11 @@ export interface LocalServerOptions {
   readonly host?: string;
   /** Keep running after this process exits (for `spear dev --detach`). */
   readonly detached?: boolean;
+  /**
+   * Run in a process group of its own and never outlive this process, even one killed by
+   * SIGKILL (a guard process stops the server then; see server-guard.ts). For `spear dev`.
+   */
+  readonly guarded?: boolean;
 }
 
 /**
@@ -17,6 +23,7 @@ export interface LocalServerOptions {
 export abstract class LocalServer<O extends LocalServerOptions = LocalServerOptions> {
   private proc?: ServerProcess;
   private chosenPort?: number;
+  private guardWaits: ProcessId[] = [];
 
   constructor(protected readonly opts: O) {}
 
@@ -42,9 +49,30 @@ export abstract class LocalServer<O extends LocalServerOptions = LocalServerOpti
 
   async start(): Promise<this> {
     this.chosenPort ??= this.opts.port ?? (await getPort({ host: this.host }));
-    this.proc = new ServerProcess(this.spec(this.chosenPort));
+    const spec = this.spec(this.chosenPort);
+    this.proc = new ServerProcess(this.opts.guarded ? { ...spec, guarded: true } : spec);
     await this.proc.start();
+    this.proc.guardWaitFor(this.guardWaits);
     return this;
+  }
+
+  /** Resolves with how the running server ended (at once when none was started). */
+  whenExited(): Promise<ProcessExit> {
+    return this.proc?.whenExited() ?? Promise.resolve({ code: null, signal: null, at: Date.now() });
+  }
+
+  /** The guard's pid of a guarded server. */
+  get guardPid(): number | undefined {
+    return this.proc?.guardPid;
+  }
+
+  /**
+   * Guarded servers: when this process dies without stopping the server, the guard first waits
+   * (a few seconds at most) for these processes, the services that use the server, to exit.
+   */
+  guardWaitFor(ids: readonly ProcessId[]): void {
+    this.guardWaits = [...this.guardWaits, ...ids].slice(-64);
+    this.proc?.guardWaitFor(ids);
   }
 
   /** Asks the server to stop cleanly (SIGTERM), killing it after a grace period. */

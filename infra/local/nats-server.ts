@@ -42,7 +42,7 @@ export class NatsServer extends LocalServer<NatsServerOptions> {
   }
 }
 
-async function natsReady(url: string): Promise<boolean> {
+export async function natsReady(url: string): Promise<boolean> {
   const nc = await connect({ servers: url, reconnect: false, timeout: 1_000 });
   try {
     await (await jetstreamManager(nc, { timeout: 1_000 })).getAccountInfo();

@@ -26,7 +26,7 @@ export class RedisServer extends LocalServer {
   }
 }
 
-async function redisReady(url: string): Promise<boolean> {
+export async function redisReady(url: string): Promise<boolean> {
   const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1_000 });
   // Refused connections are expected while the server starts; connect() reports them.
   r.on("error", () => undefined);

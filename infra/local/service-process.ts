@@ -2,7 +2,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, createWriteStream, mkdirSync, openSync, type WriteStream } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { tailOfFile } from "./log-tail.js";
 import { packageRoot } from "./paths.js";
+import type { ProcessExit } from "./process-identity.js";
 import { terminate } from "./terminate.js";
 
 export interface ServiceSpec {
@@ -18,6 +20,9 @@ export interface ServiceSpec {
   readonly onLine?: (line: string) => void;
 }
 
+/** Output lines kept in memory for a crash report. */
+const KEPT_LINES = 40;
+
 /**
  * One Spear service (`spear sms`, `spear spearlet`, ...) as a child process of the launcher.
  * It runs in a process group of its own, so a Ctrl-C in the terminal reaches only the
@@ -26,7 +31,9 @@ export interface ServiceSpec {
 export class ServiceProcess {
   private child?: ChildProcess;
   private exited?: Promise<number | null>;
+  private closed?: Promise<ProcessExit>;
   private log?: WriteStream;
+  private readonly recent: string[] = [];
 
   constructor(readonly spec: ServiceSpec) {}
 
@@ -60,23 +67,52 @@ export class ServiceProcess {
       for (const out of [this.child.stdout!, this.child.stderr!]) {
         createInterface({ input: out }).on("line", (line) => {
           this.log?.write(`${line}\n`);
+          this.recent.push(line);
+          if (this.recent.length > KEPT_LINES) this.recent.shift();
           spec.onLine?.(line);
         });
       }
     }
     const child = this.child;
     this.exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+    // 'close' comes after 'exit' once its output is read to the end: the last lines are logged.
+    this.closed = new Promise((resolve) =>
+      child.once("close", (code, signal) => {
+        this.closeLog();
+        resolve({ code, signal, at: Date.now() });
+      }),
+    );
     child.once("error", () => undefined);
+  }
+
+  private closeLog(): void {
+    this.log?.end();
+    this.log = undefined;
   }
 
   /** SIGTERM once, then SIGKILL if it has not exited within `graceMs`. */
   async stop(graceMs: number): Promise<void> {
     if (this.running) await terminate(this.child!, this.exited!, graceMs);
-    this.log?.end();
+    this.closeLog();
+  }
+
+  /** SIGKILL now (the launcher ending at once). */
+  kill(): void {
+    if (this.running) this.child!.kill("SIGKILL");
   }
 
   /** Resolves with the exit code when the process ends on its own. */
   whenExited(): Promise<number | null> {
     return this.exited ?? Promise.resolve(null);
+  }
+
+  /** Resolves with how it ended, once its output is read to the end. */
+  whenEnded(): Promise<ProcessExit> {
+    return this.closed ?? Promise.resolve({ code: null, signal: null, at: Date.now() });
+  }
+
+  /** Its last `n` output lines (from memory, or from the log file of a detached service). */
+  tail(n: number): string[] {
+    return this.spec.detached ? tailOfFile(this.logFile, n) : this.recent.slice(-n);
   }
 }

@@ -2,7 +2,7 @@ import { Command, Option } from "commander";
 import type { Logger } from "pino";
 import { isSpearError } from "../../domain/errors.js";
 import { connectWhenReachable, watchConnection, type Nats } from "../../streams/connection.js";
-import { startMonitor, type MonitorServer, type ReadinessCheck } from "../monitor/monitor-server.js";
+import type { MonitorServer, ReadinessCheck } from "../monitor/monitor-server.js";
 import { cliContext, type CliContext } from "./context.js";
 import { installLastResort } from "./last-resort.js";
 import { StopRequest } from "./stop-request.js";
@@ -60,7 +60,10 @@ export async function runService(cmd: Command, name: string, start: (nats: Nats,
   const flags = cmd.opts<MonitorFlags>();
   const port = monitorPort(flags);
   let monitor: MonitorServer | undefined;
-  if (port !== undefined) monitor = await startMonitor({ service: name, host: flags.monitorHost ?? "127.0.0.1", port, log });
+  if (port !== undefined) {
+    const { startMonitor } = await import("../monitor/monitor-server.js");
+    monitor = await startMonitor({ service: name, host: flags.monitorHost ?? "127.0.0.1", port, log });
+  }
   try {
     const c = cli.connection;
     let nats: Nats;

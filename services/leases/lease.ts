@@ -21,6 +21,8 @@ export interface Lease {
 export interface ClaimedLease extends Lease {
   /** Until when this reaper owns the expired lease; after that another reaper gets it again. */
   readonly claimedUntil: number;
+  /** Whether the call was committed (started) before the lease expired; false: never picked up. */
+  readonly committed: boolean;
 }
 
 export type ReserveResult =
@@ -67,6 +69,7 @@ const ScriptLease = z.object({
   attempt: z.number(),
   requestSeq: z.number(),
   status: z.enum(["reserved", "running", "expired", "released"]),
+  state: z.enum(["reserved", "running", "released"]).optional(),
   expiresAt: z.number(),
   createdAt: z.number(),
   claimedUntil: z.number().optional(),
@@ -88,5 +91,5 @@ export const toLease = (raw: unknown): Lease => {
 
 export const toClaimedLease = (raw: unknown): ClaimedLease => {
   const l = ScriptLease.extend({ claimedUntil: z.number() }).parse(raw);
-  return { ...toLease(l), claimedUntil: l.claimedUntil };
+  return { ...toLease(l), claimedUntil: l.claimedUntil, committed: l.state === "running" };
 };

@@ -9,6 +9,7 @@ import type { SessionBinding } from "../../domain/scheduling/session-binding.js"
 import type { SessionCommand } from "../../domain/session/commands.js";
 import { sessionDecider } from "../../domain/session/decider.js";
 import { H } from "../../domain/headers.js";
+import { INLINE_PAYLOAD_BYTES, inputObject, PAYLOAD_BUCKET } from "../../domain/payloads.js";
 import { subjects } from "../../domain/subjects.js";
 import { streamNames } from "../../streams/catalog.js";
 import { rawOf } from "../../streams/codec.js";
@@ -18,7 +19,9 @@ import type { EventStore } from "../../streams/event-store.js";
 import { publishAssignment } from "../../streams/invocations/assignments.js";
 import { deadLetter, isPoison } from "../../streams/dead-letter.js";
 import { parseRequest, type ParsedRequest } from "../../streams/invocations/request.js";
+import { Payloads } from "../../streams/invocations/payloads.js";
 import { resendResult } from "../../streams/invocations/results.js";
+import { encodeJson } from "../../streams/json.js";
 import { isNotFound, isOutage } from "../../streams/nats-errors.js";
 import { lastMatchingSeq } from "../../streams/reader.js";
 import type { Lease } from "../leases/lease.js";
@@ -31,7 +34,8 @@ import { WaitQueue, type QueueKey } from "./wait-queue.js";
 export const SCHEDULER_CONSUMER = "spear_scheduler";
 
 interface Pending extends QueueKey {
-  readonly msg: JsMsg;
+  /** The latest delivery of the request (acknowledging any delivery settles it). */
+  msg: JsMsg;
   readonly request: ParsedRequest;
   /** When the request runs out of queue time (epoch ms). */
   readonly deadline: number;
@@ -73,6 +77,9 @@ export interface DispatcherStats {
  */
 export class Dispatcher {
   private readonly queue = new WaitQueue<Pending>();
+  /** The queued requests by stream sequence. */
+  private readonly held = new Map<number, Pending>();
+  private readonly payloads: Payloads;
   private readonly abort = new AbortController();
   private running = 0;
   private passScheduled = false;
@@ -81,7 +88,9 @@ export class Dispatcher {
   private consuming?: Promise<void>;
   private counts = { placed: 0, rejected: 0, deadLettered: 0, redelivered: 0 };
 
-  constructor(private readonly d: DispatcherDeps) {}
+  constructor(private readonly d: DispatcherDeps) {
+    this.payloads = new Payloads(d.nats.js);
+  }
 
   get stats(): DispatcherStats {
     return { queued: this.queue.size, ...this.counts };
@@ -136,6 +145,12 @@ export class Dispatcher {
 
   /** A delivered request: parsed, then queued (or redelivered later when the queue is full). */
   private admit(msg: JsMsg): void {
+    // Delivered again while this replica holds it (its keep-alive was lost to an outage): keep one.
+    const held = this.held.get(msg.seq);
+    if (held) {
+      held.msg = msg;
+      return;
+    }
     const parsed = parseRequest(rawOf(msg));
     if (!parsed.ok) {
       this.finishWith(msg, () => this.d.outcomes.reject(parsed, parsed.error, 0), "rejected");
@@ -150,7 +165,9 @@ export class Dispatcher {
       msg.nak(Math.min(10_000, 250 * 2 ** Math.min(msg.info.deliveryCount, 6)));
       return;
     }
-    this.queue.add({ msg, request, deadline, priority: request.body.priority, submittedAt: request.submittedAt, seq: request.requestSeq, nextTry: 0, tries: 0, busy: false });
+    const pending: Pending = { msg, request, deadline, priority: request.body.priority, submittedAt: request.submittedAt, seq: request.requestSeq, nextTry: 0, tries: 0, busy: false };
+    this.queue.add(pending);
+    this.held.set(msg.seq, pending);
     this.schedulePass();
   }
 
@@ -166,6 +183,11 @@ export class Dispatcher {
       p.nextTry = 0;
     }
     this.schedulePass();
+  }
+
+  private forget(p: Pending): void {
+    this.queue.remove(p);
+    this.held.delete(p.msg.seq);
   }
 
   private schedulePass(): void {
@@ -184,7 +206,7 @@ export class Dispatcher {
     for (const p of this.queue.ordered()) {
       if (p.busy) continue;
       if (now > p.deadline && p.tries > 0) {
-        this.queue.remove(p);
+        this.forget(p);
         this.finishWith(p.msg, () => this.rejectNoCapacity(p.request), "rejected");
         continue;
       }
@@ -207,7 +229,7 @@ export class Dispatcher {
       .then((outcome) => {
         p.busy = false;
         this.running--;
-        if (outcome === "done") this.queue.remove(p);
+        if (outcome === "done") this.forget(p);
         else {
           p.tries++;
           // Capacity frees when a call ends; status reports bring that within ~250 ms, the backoff covers the rest.
@@ -238,6 +260,9 @@ export class Dispatcher {
     if (p.tries === 0 && (await resendResult(this.d.nats.nc, this.d.nats.jsm, r.invocationId, r.replyTo))) {
       msg.ack();
       return "done";
+    }
+    if (p.tries === 0 && r.body.inputRef && !(await this.payloads.holds(r.body.inputRef))) {
+      return this.rejectWith(p, new SpearError("invalid_request", `the input object ${r.body.inputRef.object} is missing from ${PAYLOAD_BUCKET} or is not ${r.body.inputRef.size} bytes; upload it before the request`));
     }
     const resolved = resolveVersion(this.d.source.functionView(r.function), r.body.version, r.function);
     if (!resolved.ok) {
@@ -307,7 +332,18 @@ export class Dispatcher {
     return "done";
   }
 
-  private assign(r: ParsedRequest, lease: Lease, version: number, specTimeoutMs: number) {
+  /**
+   * The input as the assignment carries it: by reference when the request holds a reference,
+   * or when an inline input would not fit in an assignment message (a request just under the
+   * message limit): then the scheduler stores it for the spearlet.
+   */
+  private async assignedInput(r: ParsedRequest): Promise<Pick<InvocationAssigned, "input" | "inputRef">> {
+    if (r.body.inputRef) return { input: undefined, inputRef: r.body.inputRef };
+    if (r.raw.length <= INLINE_PAYLOAD_BYTES) return { input: r.body.input };
+    return { input: undefined, inputRef: await this.payloads.put(inputObject(r.invocationId), encodeJson(r.body.input ?? null)) };
+  }
+
+  private async assign(r: ParsedRequest, lease: Lease, version: number, specTimeoutMs: number) {
     const assignment: InvocationAssigned = {
       invocationId: r.invocationId,
       function: r.function,
@@ -319,7 +355,7 @@ export class Dispatcher {
       timeoutMs: r.body.timeoutMs !== undefined ? Math.min(r.body.timeoutMs, specTimeoutMs) : specTimeoutMs,
       requestSeq: r.requestSeq,
       submittedAt: r.submittedAt,
-      input: r.body.input,
+      ...(await this.assignedInput(r)),
       ...(r.replyTo ? { replyTo: r.replyTo } : {}),
       ...(r.body.sessionId ? { sessionId: r.body.sessionId } : {}),
     };

@@ -69,8 +69,8 @@ export class Reaper {
     } catch (e) {
       // The claim runs out and the lease comes back to a reaper.
       const fields = { err: e, invocationId: lease.invocationId, token: lease.token };
-      if (isOutage(e)) this.log.debug(fields, "could not handle an expired lease during an outage");
-      else this.log.warn(fields, "could not handle an expired lease yet");
+      if (isOutage(e)) this.log.info(fields, "could not handle an expired lease during an outage; it comes back when its claim runs out");
+      else this.log.warn(fields, "could not handle an expired lease yet; it comes back when its claim runs out");
     }
   }
 

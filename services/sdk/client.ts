@@ -8,6 +8,7 @@ import { SpearError } from "../../domain/errors.js";
 import { InvokeRequest, type InvocationFinished, type InvocationStatus } from "../../domain/events/invocation.js";
 import type { FunctionSummary, FunctionView } from "../../domain/function/view.js";
 import { FunctionName, InvocationId, type LanguagePair } from "../../domain/ids.js";
+import { MAX_JSON_DEPTH, valueDepth } from "../../domain/json-limits.js";
 import type { NodeState } from "../../domain/node/view.js";
 import { connectNats, type Nats } from "../../streams/connection.js";
 import { awaitResult, cancelledWait } from "../../streams/invocations/await-result.js";
@@ -15,6 +16,7 @@ import { invokeAndWait } from "../../streams/invocations/invoke-and-wait.js";
 import { listResults, type ResultList } from "../../streams/invocations/list-results.js";
 import { getResult } from "../../streams/invocations/results.js";
 import { submitInvocation } from "../../streams/invocations/submit.js";
+import { Payloads } from "../../streams/invocations/payloads.js";
 import { watchInvocation } from "../../streams/invocations/watch.js";
 import type { ReplayRecord } from "../../streams/replay.js";
 import { allPages } from "../cli/commands/sms-client.js";
@@ -104,10 +106,14 @@ export const DEFAULT_INVOKE_TIMEOUT_MS = 60_000;
  * that ends in any status but `succeeded` is an `InvocationFailedError` carrying the result.
  */
 export class SpearClient {
+  private readonly payloads: Payloads;
+
   private constructor(
     private readonly nats: Nats,
     private readonly ownsConnection: boolean,
-  ) {}
+  ) {
+    this.payloads = new Payloads(nats.js);
+  }
 
   /** Connects to NATS; `close()` closes the connection. */
   static async connect(o: ConnectOptions): Promise<SpearClient> {
@@ -155,14 +161,15 @@ export class SpearClient {
 
   /** Like `invoke`, but resolves with the whole final result whatever its status (timings, node, attempts, error). */
   async invokeForResult(fn: string, input: unknown, o: InvokeOptions = {}): Promise<InvocationFinished> {
-    const { invocationId, body } = this.request(fn, input, o);
+    const { invocationId, body } = await this.request(fn, input, o);
     try {
-      return await invokeAndWait(this.nats, fn, body, {
+      const result = await invokeAndWait(this.nats, fn, body, {
         invocationId,
         waitMs: o.timeoutMs ?? DEFAULT_INVOKE_TIMEOUT_MS,
         ...(o.signal ? { signal: o.signal } : {}),
         ...(o.correlationId ? { correlationId: o.correlationId } : {}),
       });
+      return await this.payloads.resolveOutput(result);
     } catch (e) {
       throw asSpearError(e, `invoking ${fn}`);
     }
@@ -170,7 +177,7 @@ export class SpearClient {
 
   /** Puts an invocation into the durable request stream and resolves with its id once stored; does not wait for it to run. */
   async submit(fn: string, input: unknown, o: SubmitOptions = {}): Promise<string> {
-    const { invocationId, body } = this.request(fn, input, o);
+    const { invocationId, body } = await this.request(fn, input, o);
     try {
       await submitInvocation(this.nats.js, fn, body, { invocationId, ...(o.correlationId ? { correlationId: o.correlationId } : {}) });
     } catch (e) {
@@ -187,11 +194,10 @@ export class SpearClient {
   async result(invocationId: string, o: WaitOptions = {}): Promise<InvocationFinished | undefined> {
     validated(InvocationId, invocationId, "invocation id");
     try {
-      if (o.timeoutMs === undefined) {
-        if (o.signal?.aborted) throw cancelledWait(invocationId);
-        return await getResult(this.nats.jsm, invocationId);
-      }
-      return await awaitResult(this.nats, invocationId, { waitMs: o.timeoutMs, signal: o.signal });
+      if (o.signal?.aborted) throw cancelledWait(invocationId);
+      const result =
+        o.timeoutMs === undefined ? await getResult(this.nats.jsm, invocationId) : await awaitResult(this.nats, invocationId, { waitMs: o.timeoutMs, signal: o.signal });
+      return result && (await this.payloads.resolveOutput(result));
     } catch (e) {
       throw asSpearError(e, `reading the result of ${invocationId}`);
     }
@@ -249,10 +255,18 @@ export class SpearClient {
     await this.nats.nc.drain().catch(() => this.nats.nc.close());
   }
 
-  private request(fn: string, input: unknown, o: SubmitOptions): { invocationId: string; body: InvokeRequest } {
+  /**
+   * The request as it goes on the wire. An input too large for a message goes to the payload
+   * bucket first and the request names it (`inputRef`); one nested deeper than any hop can
+   * carry is refused here, before anything is stored.
+   */
+  private async request(fn: string, input: unknown, o: SubmitOptions): Promise<{ invocationId: string; body: InvokeRequest }> {
     validated(FunctionName, fn, "function name");
     const invocationId = o.invocationId ?? randomUUID();
     validated(InvocationId, invocationId, "invocation id");
+    if (valueDepth(input, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+      throw new SpearError("invalid_argument", `invoking ${fn}: the input is nested deeper than ${MAX_JSON_DEPTH} levels`);
+    }
     const body = validated(
       InvokeRequest,
       {
@@ -268,7 +282,11 @@ export class SpearClient {
       },
       `invoking ${fn}`,
     );
-    return { invocationId, body };
+    try {
+      return { invocationId, body: await this.payloads.externalizeInput(invocationId, body) };
+    } catch (e) {
+      throw asSpearError(e, `storing the input of ${fn}`);
+    }
   }
 
   private timeout(o: WaitOptions) {

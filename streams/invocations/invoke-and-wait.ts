@@ -24,7 +24,7 @@ export interface InvokeAndWaitOptions {
 export async function invokeAndWait(
   nats: Nats,
   fn: string,
-  body: Partial<InvokeRequest> & { input: unknown },
+  body: Partial<InvokeRequest>,
   o: InvokeAndWaitOptions,
 ): Promise<InvocationFinished> {
   if (o.signal?.aborted) throw cancelledWait(o.invocationId);

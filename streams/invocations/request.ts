@@ -1,9 +1,10 @@
 import type { MsgHdrs } from "@nats-io/transport-node";
 import { z } from "zod";
-import { InvokeRequest } from "../../domain/events/invocation.js";
+import { inputProblem, InvokeRequest } from "../../domain/events/invocation.js";
 import { H } from "../../domain/headers.js";
 import { FunctionName, Instant, InvocationId, NodeId } from "../../domain/ids.js";
 import { jsonDepth, MAX_JSON_DEPTH } from "../../domain/json-limits.js";
+import { inputObject, PAYLOAD_BUCKET } from "../../domain/payloads.js";
 import { isPublishableSubject, subjects } from "../../domain/subjects.js";
 import { decodeJson } from "../json.js";
 
@@ -85,6 +86,10 @@ export function parseRequest(msg: StoredRequest): ParseOutcome {
   }
   const body = InvokeRequest.safeParse(json ?? {});
   if (!body.success) return reject(`the body is invalid: ${z.prettifyError(body.error)}`);
+  const ref = body.data.inputRef;
+  const misplaced = inputProblem(body.data);
+  if (misplaced) return reject(misplaced);
+  if (ref && ref.object !== inputObject(invocationId)) return reject(`inputRef must name the object ${inputObject(invocationId)} of ${PAYLOAD_BUCKET}`);
   const attempt = counter(h(H.attempt), 1);
   if (attempt === undefined || attempt < 1) return reject(`${H.attempt} must be an integer from 1 to ${REQUEST_LIMITS.maxAttempt}`);
   const refusals = counter(h(H.refusals), 0);

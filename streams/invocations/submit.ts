@@ -13,7 +13,7 @@ import type { ParsedRequest } from "./request.js";
 export function submitInvocation(
   js: JetStreamClient,
   fn: string,
-  body: Partial<InvokeRequest> & { input: unknown },
+  body: Partial<InvokeRequest>,
   opts: { invocationId: string; replyTo?: string; correlationId?: string },
 ): Promise<PubAck> {
   const h = natsHeaders();

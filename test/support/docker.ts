@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import { afterAll, beforeAll, type TestContext } from "vitest";
 import { ServerProcess } from "../../infra/local/server-process.js";
-import { defaultSocketPath, pingEngine } from "../../services/spearlet/runtime/container/docker-engine.js";
+import { pingEngine } from "../../services/spearlet/runtime/container/docker-engine.js";
+import { defaultSocketPath } from "../../services/spearlet/runtime/container/socket-path.js";
 
 /**
  * A Docker engine for the container tests. Uses the one at DOCKER_HOST / /var/run/docker.sock

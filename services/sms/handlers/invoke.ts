@@ -2,10 +2,12 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { atFunction, type InvokeEndpoint } from "../../../domain/api/invoke.js";
 import { isSpearError, SpearError } from "../../../domain/errors.js";
+import { inputProblem } from "../../../domain/events/invocation.js";
 import { FunctionName } from "../../../domain/ids.js";
 import { lastToken } from "../../../domain/subjects.js";
 import type { Nats } from "../../../streams/connection.js";
 import { invokeAndWait } from "../../../streams/invocations/invoke-and-wait.js";
+import { Payloads } from "../../../streams/invocations/payloads.js";
 import type { Handler, Route } from "../router.js";
 
 /**
@@ -14,12 +16,16 @@ import type { Handler, Route } from "../router.js";
  * replica that shuts down, each answered with the invocation id to ask for later.
  */
 export function invokeRoute(nats: Nats, stopping: AbortSignal): Route {
+  const payloads = new Payloads(nats.js);
   const handle: Handler<InvokeEndpoint> = async (req, ctx) => {
     const fn = lastToken(ctx.subject);
     const name = FunctionName.safeParse(fn);
     if (!name.success) throw new SpearError("invalid_argument", `'${fn}' is not a function name: ${z.prettifyError(name.error)}`, { function: fn });
-    const { invocationId = randomUUID(), waitMs, ...body } = req;
+    const misplaced = inputProblem(req);
+    if (misplaced) throw new SpearError("invalid_argument", misplaced);
+    const { invocationId = randomUUID(), waitMs, ...request } = req;
     try {
+      const body = await payloads.externalizeInput(invocationId, request);
       return await invokeAndWait(nats, fn, body, { invocationId, waitMs, signal: stopping, correlationId: ctx.correlationId });
     } catch (e) {
       if (!isSpearError(e, "cancelled")) throw e;

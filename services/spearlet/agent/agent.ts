@@ -106,8 +106,8 @@ export async function startSpearlet(o: SpearletOptions): Promise<Spearlet> {
   const binaries = new BinaryCache({ dir: join(nodeDir, "binaries"), fetch: objectStoreFetcher(nats.js, ARTIFACT_BUCKET), log });
   const usage = new UsageSampler();
   const counters = new NodeCounters();
-  // The reporter reads the runner's and the pools' state when it reports; both exist by then.
-  let runner!: AssignmentRunner;
+  // The reporter reads the runner's and the pools' state when it reports (the manager exists by then).
+  let runner: AssignmentRunner | undefined;
   let manager!: PoolManager;
   const reporter = new StatusReporter({
     js: nats.js,
@@ -115,7 +115,8 @@ export async function startSpearlet(o: SpearletOptions): Promise<Spearlet> {
     heartbeatMs: config.heartbeat,
     flushMs: config.reportFlush,
     maxItems: config.reportMax,
-    usage: () => ({ ...usage.sample(), running: runner.running, slots: config.slots }),
+    // A report may go out (prewarm transitions) before the runner exists.
+    usage: () => ({ ...usage.sample(), running: runner?.running ?? 0, slots: config.slots }),
     instances: () => manager.summary(),
     log,
   });
@@ -127,16 +128,16 @@ export async function startSpearlet(o: SpearletOptions): Promise<Spearlet> {
     onTransition: (e) => reporter.addTransition(e),
     logger: log,
   });
-  const controller = new ConcurrencyController({ global: config.slots });
+  const controller = new ConcurrencyController({ global: config.slots, adaptive: { enabled: config.adaptiveConcurrency } });
   const pools = new PoolSync({ manager, controller, capabilities, log });
   const taskRefs = new TaskRefCache(nats.js, log);
   taskRefs.onChange((before, after) => pools.apply(before, after));
   await taskRefs.start();
   manager.start();
 
-  const consumer = new AssignmentConsumer({ js: nats.js, jsm: nats.jsm, nodeId, slots: config.slots, ackWaitMs: config.ackWait, handle: (m) => runner.handle(m), log });
+  const consumer = new AssignmentConsumer({ js: nats.js, jsm: nats.jsm, nodeId, slots: config.slots, ackWaitMs: config.ackWait, log });
   const replayUpTo = await consumer.reset();
-  runner = new AssignmentRunner({
+  const assignments = new AssignmentRunner({
     nodeId,
     nc: nats.nc,
     js: nats.js,
@@ -155,7 +156,8 @@ export async function startSpearlet(o: SpearletOptions): Promise<Spearlet> {
     replayUpTo,
     log,
   });
-  consumer.start();
+  runner = assignments;
+  consumer.start((m) => assignments.handle(m));
   reporter.start();
 
   const registration = new Registration(nats.nc, { nodeId, name: config.name, capabilities, capacity }, log);
@@ -169,7 +171,7 @@ export async function startSpearlet(o: SpearletOptions): Promise<Spearlet> {
       taskCount: [...taskRefs.state.values()].filter((f) => !f.deleted).length,
       taskRefSeq: taskRefs.seq,
       executionCount: counters.executions,
-      running: runner.running,
+      running: assignments.running,
       slots: config.slots,
       succeeded: counters.succeeded,
       failed: counters.failed,
@@ -195,7 +197,7 @@ export async function startSpearlet(o: SpearletOptions): Promise<Spearlet> {
       registered: registration.registered,
       runtimes: kinds,
       uptimeMs: Date.now() - startedAt,
-      running: runner.running,
+      running: assignments.running,
       slots: config.slots,
       memoryMb: u.memoryMb,
       cpuPercent: u.cpuPercent,
@@ -228,15 +230,15 @@ export async function startSpearlet(o: SpearletOptions): Promise<Spearlet> {
   const drain = async (): Promise<DrainSummary> => {
     state = "draining";
     const deadline = Date.now() + config.drainTimeout;
-    log.info({ running: runner.running, drainTimeout: config.drainTimeout }, "draining: no new assignments; running calls finish");
-    runner.startDraining();
+    log.info({ running: assignments.running, drainTimeout: config.drainTimeout }, "draining: no new assignments; running calls finish");
+    assignments.startDraining();
     pools.stopPrewarming();
     await registration.stop();
     const marking = new AbortController();
     const marked = registration.markDrained(deadline, marking.signal);
     await reporter.setDraining();
-    const finished = await runner.settle(deadline);
-    const abandoned = finished ? 0 : await runner.abandonRunning();
+    const finished = await assignments.settle(deadline);
+    const abandoned = finished ? 0 : await assignments.abandonRunning();
     if (abandoned > 0) log.warn({ abandoned }, "drain deadline passed: calls still running were handed back");
     // Nothing starts any more: closing the pools now also ends the calls just handed back.
     await manager.close();

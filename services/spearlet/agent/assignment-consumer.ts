@@ -15,7 +15,6 @@ export interface AssignmentConsumerOptions {
   /** Assignments delivered and not yet acknowledged at most (the node's slots). */
   readonly slots: number;
   readonly ackWaitMs: number;
-  readonly handle: (m: JsMsg) => Promise<void>;
   readonly log: Logger;
 }
 
@@ -82,8 +81,9 @@ export class AssignmentConsumer {
     });
   }
 
-  start(): void {
-    this.#running ??= this.#loop();
+  /** Delivers assignments to `handle` until `stop`. */
+  start(handle: (m: JsMsg) => Promise<void>): void {
+    this.#running ??= this.#loop(handle);
   }
 
   /**
@@ -104,7 +104,7 @@ export class AssignmentConsumer {
     while (this.#handlers.size > 0) await Promise.allSettled([...this.#handlers]);
   }
 
-  async #loop(): Promise<void> {
+  async #loop(handle: (m: JsMsg) => Promise<void>): Promise<void> {
     const log = this.#o.log.child({ part: "assignment-consumer", consumer: this.#name });
     // One line per interruption, however many tries resuming takes (NATS away for a while).
     for (let wait = 250, interrupted = false; !this.#stopped; wait = Math.min(wait * 2, 5_000)) {
@@ -113,7 +113,7 @@ export class AssignmentConsumer {
         this.#messages = await consumer.consume({ max_messages: this.#o.slots });
         if (this.#stopped) this.#messages.stop();
         for await (const m of this.#messages) {
-          const handled = this.#o.handle(m).finally(() => this.#handlers.delete(handled));
+          const handled = handle(m).finally(() => this.#handlers.delete(handled));
           this.#handlers.add(handled);
           wait = 250;
           interrupted = false;

@@ -7,17 +7,20 @@ import { streamNames } from "../../../streams/catalog.js";
 import { decodeRecorded, rawOf } from "../../../streams/codec.js";
 import { deadLetter, isPoison } from "../../../streams/dead-letter.js";
 import { loadRequest } from "../../../streams/invocations/load-request.js";
+import { Payloads } from "../../../streams/invocations/payloads.js";
 import { recordResult, resendResult } from "../../../streams/invocations/results.js";
 import { isOutage } from "../../../streams/nats-errors.js";
 import { requestRetry } from "../../../streams/invocations/submit.js";
 import type { LeaseStore } from "../../leases/lease-store.js";
 import type { ConcurrencyController } from "../concurrency/controller.js";
+import type { PoolCall } from "../pool/instance-pool.js";
 import type { PoolManager } from "../pool/pool-manager.js";
 import type { NodeCounters } from "./node-counters.js";
 import type { PoolSync } from "./pool-sync.js";
 import type { StatusReporter } from "./status-reporter.js";
 import type { TaskRefCache } from "./task-refs.js";
-import { finishedEvent, verdictOfCall, verdictOfError, type CallError, type Verdict, retryCause } from "./verdict.js";
+import { callInput, storableResult } from "./call-payloads.js";
+import { finishedEvent, rejectedEvent, verdictOfCall, verdictOfError, type CallError, type Verdict, retryCause } from "./verdict.js";
 
 export interface RunnerOptions {
   readonly nodeId: string;
@@ -95,10 +98,12 @@ export class AssignmentRunner {
   /** Stream sequences being handled here (a redelivery of one of them is ignored). */
   readonly #handling = new Set<number>();
   readonly #tasks = new Set<Task>();
+  readonly #payloads: Payloads;
   #draining = false;
 
   constructor(options: RunnerOptions) {
     this.#o = options;
+    this.#payloads = new Payloads(options.js);
     this.#log = options.log.child({ part: "assignments" });
   }
 
@@ -173,24 +178,23 @@ export class AssignmentRunner {
     if (!decoded) return;
     const { a, assignedAt } = decoded;
     const log = this.#log.child({ invocationId: a.invocationId, attempt: a.attempt, function: a.function });
-    if (Date.parse(a.deadline) <= Date.now()) {
+    // Delivered before (to this process or to the one before it, killed): its lease may have been
+    // committed and be running past the pickup deadline, so only the lease can say it is over.
+    const again = m.info.redelivered || m.seq <= this.#o.replayUpTo;
+    if (!again && Date.parse(a.deadline) <= Date.now()) {
       // The lease expired before pickup; the scheduler's reaper retries the invocation elsewhere.
+      log.info("assignment past its pickup deadline: not run");
       this.#fenced(a, "lease_expired");
       m.ack();
       return;
     }
     if (this.#draining) return this.#drainingHandBack(a, m);
-    // Handled before (this process or the one before it), it may have a result: send that, run nothing.
-    if ((m.info.redelivered || m.seq <= this.#o.replayUpTo) && (await resendResult(this.#o.nc, this.#o.jsm, a.invocationId, a.replyTo))) {
-      await this.#release(a);
-      m.ack();
-      return;
-    }
     try {
       await this.#o.leases.commit(a.leaseToken, a.timeoutMs + this.#o.commitGraceMs);
     } catch (e) {
       if (isSpearError(e) && fencedCodes.has(e.code)) {
-        log.debug({ code: e.code }, "assignment fenced off: not run");
+        // Released (finished, or handed back) or expired (the reaper retries it): nothing to do here.
+        log.info({ code: e.code }, "assignment fenced off: not run");
         this.#fenced(a, e.code);
         m.ack();
       } else {
@@ -198,6 +202,13 @@ export class AssignmentRunner {
         log.debug({ err: e }, "cannot check the assignment's lease; it will be delivered again");
         m.nak(this.#o.retryDelayMs);
       }
+      return;
+    }
+    // The lease was live: a process that handled it before may have recorded the result and died
+    // before releasing it. Then the caller gets that result (its reply may be missing) and nothing runs.
+    if (again && (await resendResult(this.#o.nc, this.#o.jsm, a.invocationId, a.replyTo))) {
+      await this.#release(a);
+      m.ack();
       return;
     }
     // The drain may have begun while the lease was committed: the call must not start now.
@@ -228,6 +239,7 @@ export class AssignmentRunner {
       }
       task.finishing = true;
       if (verdict.kind === "final") await this.#final(a, verdict, { assignedAt, startedAt, finishedAt }, log);
+      else if (verdict.kind === "rejected") await this.#reject(a, verdict.error, log);
       else await this.#handBack(a, verdict.error, verdict.call ? "failed" : "refused", verdict);
       m.ack();
     } finally {
@@ -237,8 +249,15 @@ export class AssignmentRunner {
     }
   }
 
-  /** Steps 3-5: the version's spec, admission, the call. */
+  /** Steps 3-5: the input, the version's spec, admission, the call. */
   async #execute(a: InvocationAssigned, signal: AbortSignal): Promise<Verdict> {
+    let input;
+    try {
+      input = await callInput(a, this.#payloads);
+    } catch (e) {
+      return verdictOfError(e);
+    }
+    if (!input.ok) return { kind: "rejected", error: input.error };
     const resolved = await this.#o.taskRefs.waitFor(a.function, a.version, this.#o.versionWaitMs);
     if (!resolved.ok) return verdictOfError(resolved.error);
     const spec = resolved.spec;
@@ -256,7 +275,7 @@ export class AssignmentRunner {
     this.#o.pools.begin(a.function, a.version);
     let sample: { latencyMs: number } | undefined;
     try {
-      const call = await this.#o.manager.invoke(a.function, a.version, spec, a.input, { invocationId: a.invocationId, timeoutMs: a.timeoutMs, signal });
+      const call = await this.#o.manager.invoke(a.function, a.version, spec, input.value, { invocationId: a.invocationId, timeoutMs: a.timeoutMs, signal });
       const responseMs = performance.now() - started;
       sample = { latencyMs: responseMs };
       this.#o.counters.executed(call.outcome.ok, responseMs);
@@ -271,9 +290,9 @@ export class AssignmentRunner {
 
   /** Step 6: the result, then the slot. */
   async #final(a: InvocationAssigned, v: Verdict & { kind: "final" }, times: { assignedAt: string; startedAt: number; finishedAt: number }, log: Logger): Promise<void> {
-    const built = finishedEvent(a, this.#o.nodeId, v, times);
-    let recorded = built;
+    let recorded = finishedEvent(a, this.#o.nodeId, v, times);
     try {
+      const built = await persist(() => storableResult(recorded, this.#payloads));
       const out = await persist(() => recordResult(this.#o.nc, this.#o.js, built, { replyTo: a.replyTo, writer: `a${a.attempt}.${this.#o.nodeId}` }));
       if (!out.recorded) log.info("another attempt recorded the result first; this one is dropped");
       else recorded = out.result;
@@ -288,11 +307,24 @@ export class AssignmentRunner {
     this.#outcome(a, recorded.status === "failed" ? "failed" : v.status, v.call, recorded.error?.code);
   }
 
+  /** An invocation that cannot run anywhere for what it was given: it ends rejected here, once. */
+  async #reject(a: InvocationAssigned, error: CallError, log: Logger): Promise<void> {
+    try {
+      await persist(() => recordResult(this.#o.nc, this.#o.js, rejectedEvent(a, this.#o.nodeId, error, Date.now()), { replyTo: a.replyTo, writer: `a${a.attempt}.${this.#o.nodeId}` }));
+    } catch (e) {
+      log.error({ err: e }, "could not record the rejection; the lease is left to expire");
+      this.#outcome(a, "refused", undefined, error.code);
+      return;
+    }
+    await this.#release(a);
+    this.#outcome(a, "refused", undefined, error.code);
+  }
+
   /**
    * Step 7: the next attempt on another node, THEN the slot (a crash in between leaves an
    * expiring lease whose reaper retry is the same attempt, deduplicated by its message id).
    */
-  async #handBack(a: InvocationAssigned, error: CallError, status: "refused" | "failed", verdict?: Verdict): Promise<void> {
+  async #handBack(a: InvocationAssigned, error: CallError, status: "refused" | "failed", verdict?: Extract<Verdict, { kind: "retry" }>): Promise<void> {
     const log = this.#log.child({ invocationId: a.invocationId, attempt: a.attempt, function: a.function });
     this.#o.counters.handedBack += 1;
     try {
@@ -344,7 +376,7 @@ export class AssignmentRunner {
     this.#outcome(a, "refused", undefined, code);
   }
 
-  #outcome(a: InvocationAssigned, status: InvocationOutcome["status"], call: Verdict["call"], errorCode?: string): void {
+  #outcome(a: InvocationAssigned, status: InvocationOutcome["status"], call: PoolCall | undefined, errorCode?: string): void {
     this.#o.reporter.addOutcome({
       invocationId: a.invocationId,
       function: a.function,

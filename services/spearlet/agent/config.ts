@@ -57,6 +57,11 @@ export const SpearletConfig = z
     ackWait: Duration.default(5_000),
     /** Redelivery delay of an assignment whose lease could not be checked (Redis away or rebuilding). */
     retryDelay: Duration.default(1_000),
+    /** The per-function adaptive concurrency limit (off: a function's latency alone refuses no call while slots are free). */
+    adaptiveConcurrency: z
+      .union([z.boolean(), z.enum(["true", "false"])])
+      .transform((v) => v === true || v === "true")
+      .default(false),
     /** CPUs a container may use. */
     containerCpus: z.coerce.number().positive().max(1024).default(1),
     dockerSocket: z.string().min(1).optional(),

@@ -1,11 +1,11 @@
-import { rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { FunctionSpec } from "../../../domain/events/function.js";
 import type { NodeCapabilities } from "../../../domain/events/node.js";
 import type { RuntimeKind } from "../../../domain/ids.js";
 import { nodeHandlesPair } from "../../../domain/pools/languages.js";
-import { ContainerRuntime } from "../runtime/container/container-runtime.js";
+import { defaultSocketPath } from "../runtime/container/socket-path.js";
 import { ProcessRuntime } from "../runtime/process/process-runtime.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { WasmRuntime } from "../runtime/wasm/wasm-runtime.js";
@@ -29,19 +29,21 @@ export interface RuntimeSetup {
 export async function availableRuntimes(s: RuntimeSetup): Promise<Partial<Record<RuntimeKind, Runtime>>> {
   const out: Partial<Record<RuntimeKind, Runtime>> = {};
   for (const kind of new Set(s.wanted)) {
-    const runtime = build(kind, s);
-    const ready = await runtime.available();
+    const runtime = await build(kind, s);
+    const ready = typeof runtime === "string" ? { ok: false as const, reason: runtime } : await runtime.available();
     if (!ready.ok) {
       s.log.warn({ runtime: kind, reason: ready.reason }, "runtime not available on this node; not advertised");
       continue;
     }
-    if (runtime instanceof ContainerRuntime) await runtime.removeLeftovers();
+    if (typeof runtime === "string") continue;
+    await runtime.removeLeftovers?.();
     out[kind] = runtime;
   }
   return out;
 }
 
-function build(kind: RuntimeKind, s: RuntimeSetup): Runtime {
+/** The runtime, or why it cannot be had here (said without loading a client it would not use). */
+async function build(kind: RuntimeKind, s: RuntimeSetup): Promise<Runtime | string> {
   switch (kind) {
     case "wasm":
       return new WasmRuntime();
@@ -51,8 +53,13 @@ function build(kind: RuntimeKind, s: RuntimeSetup): Runtime {
       rmSync(workRoot, { recursive: true, force: true });
       return new ProcessRuntime({ workRoot, baseDir: s.baseDir }, s.log);
     }
-    case "container":
-      return new ContainerRuntime({ ownerId: s.nodeId, cpus: s.containerCpus, ...(s.dockerSocket ? { socketPath: s.dockerSocket } : {}) }, s.log);
+    case "container": {
+      // The Docker client is a few hundred modules: a node restarting without an engine must not pay for it.
+      const socketPath = s.dockerSocket ?? defaultSocketPath();
+      if (!existsSync(socketPath)) return `no Docker engine socket at ${socketPath}`;
+      const { ContainerRuntime } = await import("../runtime/container/container-runtime.js");
+      return new ContainerRuntime({ ownerId: s.nodeId, cpus: s.containerCpus, socketPath }, s.log);
+    }
   }
 }
 

@@ -17,7 +17,9 @@ export interface CallError {
 export type Verdict =
   | { readonly kind: "final"; readonly status: "succeeded"; readonly output: unknown; readonly call: PoolCall }
   | { readonly kind: "final"; readonly status: "failed" | "timed_out"; readonly error: CallError; readonly call: PoolCall }
-  | { readonly kind: "retry"; readonly error: CallError; readonly call?: PoolCall };
+  | { readonly kind: "retry"; readonly error: CallError; readonly call?: PoolCall }
+  /** The call cannot run anywhere (its referenced input is gone or unusable): the invocation ends rejected. */
+  | { readonly kind: "rejected"; readonly error: CallError };
 
 /** Failures of the node or the instance rather than of the function: another node may succeed. */
 const retryableRuntimeCodes = new Set(["instance_crashed", "runtime_unavailable"]);
@@ -58,6 +60,20 @@ export interface RunTimes {
   readonly assignedAt: string;
   readonly startedAt: number;
   readonly finishedAt: number;
+}
+
+/** The result of an invocation this node could not start for what it was given (its input). */
+export function rejectedEvent(a: InvocationAssigned, nodeId: string, error: CallError, now: number): InvocationFinished {
+  return {
+    invocationId: a.invocationId,
+    function: a.function,
+    version: a.version,
+    status: "rejected",
+    error,
+    nodeId,
+    attempts: a.attempt,
+    timings: { submittedAt: a.submittedAt, finishedAt: new Date(now).toISOString(), totalMs: Math.max(0, now - Date.parse(a.submittedAt)) },
+  };
 }
 
 /** The one final result of the invocation, as this node writes it. */

@@ -14,9 +14,14 @@ export const ConcurrencySettings = z.object({
   perBinary: z.coerce.number().int().min(1).optional(),
   /** A rate applied to functions whose admission request names none; none when absent. */
   defaultRate: RateLimitSettings.optional(),
+  /**
+   * The per-function adaptive limit. Off unless asked for: it refuses calls while the node's slots
+   * are free whenever a function's latency rises, and for a function whose latency follows its
+   * input rather than its load, that is noise; turn it on for functions that slow down under load.
+   */
   adaptive: z
     .object({
-      enabled: z.boolean().default(true),
+      enabled: z.boolean().default(false),
       min: z.coerce.number().int().min(1).default(defaultAdaptiveLimitOptions.min),
       tolerance: z.coerce.number().min(1).default(defaultAdaptiveLimitOptions.tolerance),
       shortWindow: z.coerce.number().int().min(1).default(defaultAdaptiveLimitOptions.shortWindow),
@@ -24,7 +29,7 @@ export const ConcurrencySettings = z.object({
       smoothing: z.coerce.number().gt(0).max(1).default(defaultAdaptiveLimitOptions.smoothing),
     })
     .refine((a) => a.longWindow > a.shortWindow, "adaptive.longWindow must be larger than adaptive.shortWindow")
-    .default({ enabled: true, ...defaultAdaptiveLimitOptions }),
+    .default({ enabled: false, ...defaultAdaptiveLimitOptions }),
 });
 export type ConcurrencySettings = z.output<typeof ConcurrencySettings>;
 export type ConcurrencySettingsInput = z.input<typeof ConcurrencySettings>;

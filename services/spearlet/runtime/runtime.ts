@@ -67,4 +67,6 @@ export interface Runtime {
   available(): Promise<{ readonly ok: true } | { readonly ok: false; readonly reason: string }>;
   /** Creates an instance and warms it up; resolves when it can take a call. */
   createInstance(spec: InstanceSpec): Promise<RuntimeInstance>;
+  /** Clears what an earlier run of this node left behind (a killed spearlet cannot), before the first instance. */
+  removeLeftovers?(): Promise<unknown>;
 }

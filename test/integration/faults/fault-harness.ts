@@ -66,6 +66,7 @@ export function useFaultCluster(o: { streams?: Partial<StreamSettings>; env?: No
 
   const spawn = (args: string[]): ChildProcess => {
     const child = spawnCli([...args, "--nats", servers.nats.url, "--redis", servers.redis.url], env);
+    if (process.env.SPEAR_TEST_SERVICE_LOGS) child.stderr?.pipe(process.stderr);
     children.push(child);
     return child;
   };
@@ -90,7 +91,7 @@ export function useFaultCluster(o: { streams?: Partial<StreamSettings>; env?: No
         spec: { runtime: "process", command: ["node", worker], env: { SPEAR_TEST_EXEC_LOG: execLog }, limits: { timeoutMs } },
       }),
     /** Submits on the documented subject with a reply subject of its own. */
-    async call(fn: string, body: Partial<InvokeRequest> & { input: unknown }, invocationId: string): Promise<Call> {
+    async call(fn: string, body: Partial<InvokeRequest>, invocationId: string): Promise<Call> {
       const replyTo = createInbox();
       const replies: InvocationFinished[] = [];
       const bodies: string[] = [];

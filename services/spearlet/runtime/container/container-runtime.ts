@@ -6,10 +6,12 @@ import { parseConfig } from "../../../config.js";
 import { createLogger, type Logger } from "../../../logger.js";
 import type { InstanceSpec, Runtime, RuntimeInstance } from "../runtime.js";
 import { containerConfig } from "./container-config.js";
-import { defaultSocketPath, engineClient, pingEngine, statusOf } from "./docker-engine.js";
+import { engineClient, pingEngine, statusOf } from "./docker-engine.js";
+import { defaultSocketPath } from "./socket-path.js";
 import { ownerFilter } from "./labels.js";
 import { PerCallContainerInstance } from "./per-call-container-instance.js";
 import { startWarmContainer } from "./warm-container-instance.js";
+import { MAX_GUEST_OUTPUT_BYTES } from "../../../../domain/payloads.js";
 
 export const ContainerRuntimeOptions = z.object({
   /** Whose containers these are (the spearlet's node id): the label leftovers are found by. */
@@ -26,7 +28,7 @@ export const ContainerRuntimeOptions = z.object({
   stopGraceMs: z.number().int().nonnegative().default(2_000),
   pingTimeoutMs: z.number().int().positive().default(2_000),
   /** Longest protocol line (warm) or whole stdout (per call) accepted from a container. */
-  maxOutputBytes: z.number().int().positive().default(16 * 1024 * 1024),
+  maxOutputBytes: z.number().int().positive().default(MAX_GUEST_OUTPUT_BYTES),
   stderrTailBytes: z.number().int().positive().default(8 * 1024),
 });
 export type ContainerRuntimeOptions = z.input<typeof ContainerRuntimeOptions>;

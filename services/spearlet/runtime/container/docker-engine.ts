@@ -1,12 +1,5 @@
 import Docker from "dockerode";
 
-/** The engine's unix socket: `DOCKER_HOST=unix://...` when set, else the standard path. */
-export function defaultSocketPath(env: NodeJS.ProcessEnv = process.env): string {
-  const host = env.DOCKER_HOST;
-  if (host?.startsWith("unix://") && host.length > "unix://".length) return host.slice("unix://".length);
-  return "/var/run/docker.sock";
-}
-
 /**
  * A client of the Docker Engine API over its unix socket. No client-wide timeout: it would also
  * cut the long-lived attach streams of warm containers; calls that must be quick race a timer.

@@ -9,6 +9,7 @@ import type { InstanceSpec, Runtime, RuntimeInstance } from "../runtime.js";
 import { findOnPath, resolveCommand, workerEnv } from "./command.js";
 import { PerCallProcessInstance } from "./per-call-process-instance.js";
 import { startWarmProcess } from "./warm-process-instance.js";
+import { MAX_GUEST_OUTPUT_BYTES } from "../../../../domain/payloads.js";
 
 export const ProcessRuntimeOptions = z.object({
   /** Where each instance gets its private working folder. */
@@ -20,7 +21,7 @@ export const ProcessRuntimeOptions = z.object({
   /** After stdin closes, how long a warm worker may take to exit before it is killed. */
   stopGraceMs: z.number().int().nonnegative().default(2_000),
   /** Longest protocol line (warm) or whole stdout (per call) accepted from a worker. */
-  maxOutputBytes: z.number().int().positive().default(16 * 1024 * 1024),
+  maxOutputBytes: z.number().int().positive().default(MAX_GUEST_OUTPUT_BYTES),
   /** How much of a worker's stderr is kept for error messages. */
   stderrTailBytes: z.number().int().positive().default(8 * 1024),
   /** CPU seconds a warm worker may use beyond its current call's budget before its limit is moved. */

@@ -4,9 +4,10 @@ import type { InstanceSpec, Runtime } from "../runtime.js";
 import type { PreopenRoot } from "./wasi/sandbox-path.js";
 import { WasmInstance } from "./wasm-instance.js";
 import type { WorkerInit } from "./worker-protocol.js";
+import { MAX_GUEST_OUTPUT_BYTES } from "../../../../domain/payloads.js";
 
 export interface WasmRuntimeOptions {
-  /** Most bytes a call may write to stdout (its output). Default 16 MiB. */
+  /** Most bytes a call may write to stdout (its output). Default: the largest output Spear carries. */
   readonly maxOutputBytes?: number;
   /** How much of stderr is kept for error messages (the tail). Default 8 KiB. */
   readonly maxStderrBytes?: number;
@@ -42,7 +43,7 @@ export class WasmRuntime implements Runtime {
 
   constructor(opts: WasmRuntimeOptions = {}) {
     this.#opts = {
-      maxOutputBytes: opts.maxOutputBytes ?? 16 * 1_048_576,
+      maxOutputBytes: opts.maxOutputBytes ?? MAX_GUEST_OUTPUT_BYTES,
       maxStderrBytes: opts.maxStderrBytes ?? 8_192,
       workerHeapMb: opts.workerHeapMb ?? 64,
       startTimeoutMs: opts.startTimeoutMs ?? 10_000,

@@ -92,7 +92,7 @@ describe("concurrency controller", () => {
   });
 
   it("lowers a function's adaptive limit as its latency rises, refusing early, and raises it again as latency recovers", () => {
-    const cc = new ConcurrencyController({ global: 100 });
+    const cc = new ConcurrencyController({ global: 100, adaptive: { enabled: true } });
     const f = req("f", { maxConcurrency: 16 });
     // Runs `n` calls at once, each finishing with `latencyMs`; returns how many were admitted.
     const wave = (n: number, latencyMs: number) => {

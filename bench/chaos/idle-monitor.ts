@@ -1,0 +1,99 @@
+import type { NatsConnection } from "@nats-io/transport-node";
+
+/** A spearlet's answer on `spear.api.nodes.<nodeId>.health` (docs/api.md), the fields used here. */
+interface Health {
+  readonly ok: boolean;
+  readonly result?: { readonly healthy: boolean; readonly running: number };
+}
+
+export interface IdleFigures {
+  /** Node-seconds in which a node answered healthy with nothing running while work waited. */
+  readonly idleWithWorkS: number;
+  readonly idleWithWorkByNode: Record<string, number>;
+  readonly samples: number;
+  /** Samples in which more calls waited than ran. */
+  readonly samplesWithWaitingWork: number;
+  readonly maxOutstanding: number;
+  /** Health requests that got no answer in time (a node down, NATS down). */
+  readonly unanswered: number;
+}
+
+/** A gap longer than this between samples (a stalled event loop, NATS away) counts only up to it. */
+const MAX_STEP_MS = 500;
+
+/**
+ * "Idle node with work waiting": every `everyMs`, asks each spearlet for its health (core NATS
+ * request, short timeout) and counts the calls outstanding (submitted at least
+ * `outstandingAfterMs` ago with no final result seen). When more are outstanding than run on
+ * all the nodes together, each node that answered healthy with nothing running adds the time
+ * since the previous sample.
+ */
+export class IdleMonitor {
+  #stopped = false;
+  #loop?: Promise<void>;
+  #idleMs = new Map<string, number>();
+  #samples = 0;
+  #waiting = 0;
+  #maxOutstanding = 0;
+  #unanswered = 0;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly nodeIds: readonly string[],
+    private readonly outstanding: () => number,
+    private readonly o: { everyMs: number; timeoutMs: number },
+  ) {
+    for (const id of nodeIds) this.#idleMs.set(id, 0);
+  }
+
+  start(): void {
+    this.#loop = this.run();
+  }
+
+  async stop(): Promise<IdleFigures> {
+    this.#stopped = true;
+    await this.#loop;
+    const byNode = Object.fromEntries([...this.#idleMs].map(([id, ms]) => [id, ms / 1000]));
+    return {
+      idleWithWorkS: [...this.#idleMs.values()].reduce((a, b) => a + b, 0) / 1000,
+      idleWithWorkByNode: byNode,
+      samples: this.#samples,
+      samplesWithWaitingWork: this.#waiting,
+      maxOutstanding: this.#maxOutstanding,
+      unanswered: this.#unanswered,
+    };
+  }
+
+  private async run(): Promise<void> {
+    let previous = performance.now();
+    while (!this.#stopped) {
+      const started = performance.now();
+      const health = await Promise.all(this.nodeIds.map((id) => this.health(id)));
+      const outstanding = this.outstanding();
+      const step = Math.min(MAX_STEP_MS, started - previous);
+      previous = started;
+      this.#samples++;
+      this.#maxOutstanding = Math.max(this.#maxOutstanding, outstanding);
+      const running = health.reduce((sum, h) => sum + (h?.running ?? 0), 0);
+      if (outstanding - running > 0) {
+        this.#waiting++;
+        health.forEach((h, i) => {
+          if (h?.healthy && h.running === 0) this.#idleMs.set(this.nodeIds[i]!, this.#idleMs.get(this.nodeIds[i]!)! + step);
+        });
+      }
+      const rest = this.o.everyMs - (performance.now() - started);
+      if (rest > 0) await new Promise((r) => setTimeout(r, rest));
+    }
+  }
+
+  private async health(nodeId: string): Promise<{ healthy: boolean; running: number } | undefined> {
+    try {
+      const m = await this.nc.request(`spear.api.nodes.${nodeId}.health`, "{}", { timeout: this.o.timeoutMs });
+      const h = m.json<Health>();
+      return h.ok && h.result ? h.result : undefined;
+    } catch {
+      this.#unanswered++;
+      return undefined;
+    }
+  }
+}
