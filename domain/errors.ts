@@ -25,7 +25,7 @@ export const errorCatalog = {
   // spearlet instances, pools and concurrency control
   illegal_transition: { http: 409, text: "An instance state change that its lifecycle does not allow." },
   saturated: { http: 503, text: "The node is at a concurrency or instance limit and refused the call at once." },
-  rate_limited: { http: 429, text: "The function's rate limit on this node refused the call at once." },
+  rate_limited: { http: 429, text: "A rate limit refused the request at once: a function's on a node, or a token's on the gateway (see Retry-After)." },
   instance_start_failed: { http: 502, text: "A function instance could not be created or warmed up." },
   pool_closed: { http: 503, text: "The function version's instance pool was closed (version dropped or node stopping)." },
   // artifacts and the wasm runtime

@@ -38,6 +38,8 @@ export async function startStack(
     slots: o.slots,
     servers: { natsUrl: o.natsUrl, redisUrl: o.redisUrl },
     examples: false,
+    // A service that dies during a measurement must fail the scenario, not be quietly replaced.
+    restart: false,
     serviceEnv: { ...o.serviceEnv, ...(ctx.profileDir ? profilingEnv(ctx.profileDir) : {}) },
   });
   let status: DevStatus;

@@ -129,6 +129,17 @@ function placeAvoiding(snapshot: RuntimeSnapshot, req: PlacementRequest, ctx: Pl
   const candidates: Candidate[] = [];
   const add = (i: number, poolId: string | null) => candidates.push({ nodeId: table.nodes[i]!.id, poolId, slots: table.slots[i]! });
   let filter: NodeFilter;
+  // No pool's rules fit, so each node is checked for the language pair itself.
+  const anyNode = (): NodeFilter => {
+    const f = new NodeFilter(table, { ...requirements, pair }, options, exclude);
+    const members = snapshot.nodeIndex.byRuntime.get(spec.runtime) ?? [];
+    const cursorKey = `any:${spec.runtime}`;
+    const start = ctx.state.cursor(cursorKey);
+    ctx.state.moveTo(cursorKey, start + 1, members.length);
+    for (const i of lowestK(members, start, f, options.maxCandidates, (n) => loadScore(table, n, options.loadWeights))) add(i, null);
+    return f;
+  };
+  let fellBack = false;
   if (plan.kind === "pools") {
     filter = new NodeFilter(table, requirements, options, exclude);
     const choose = policies[policy];
@@ -139,14 +150,15 @@ function placeAvoiding(snapshot: RuntimeSnapshot, req: PlacementRequest, ctx: Pl
       const picks = choose({ pool, table, filter, need, warmKey: key, nodeIndex: snapshot.nodeIndex, state: ctx.state, rng: ctx.rng, options });
       for (const i of picks) add(i, pool.id);
     }
+    // Pools that fit but whose members cannot take the call (none at all, say) do not stop it
+    // outside strict mode: any node that meets the requirements may, as when no pool fits.
+    // (Should that find nothing either, the refusal tells what the pools' members lacked.)
+    if (candidates.length === 0 && !snapshot.settings.strict) {
+      anyNode();
+      fellBack = candidates.length > 0;
+    }
   } else {
-    // No pool's rules fit, so each node is checked for the language pair itself.
-    filter = new NodeFilter(table, { ...requirements, pair }, options, exclude);
-    const members = snapshot.nodeIndex.byRuntime.get(spec.runtime) ?? [];
-    const cursorKey = `any:${spec.runtime}`;
-    const start = ctx.state.cursor(cursorKey);
-    ctx.state.moveTo(cursorKey, start + 1, members.length);
-    for (const i of lowestK(members, start, filter, options.maxCandidates, (n) => loadScore(table, n, options.loadWeights))) add(i, null);
+    filter = anyNode();
   }
 
   if (candidates.length === 0) {
@@ -164,8 +176,8 @@ function placeAvoiding(snapshot: RuntimeSnapshot, req: PlacementRequest, ctx: Pl
     version,
     policy,
     candidates: spreadAway(candidates, lastNode),
-    preferredPool: plan.kind === "pools" ? plan.preferred.id : null,
-    binding: plan.kind === "pools" ? (plan.binding ?? null) : null,
+    preferredPool: plan.kind === "pools" && !fellBack ? plan.preferred.id : null,
+    binding: plan.kind === "pools" && !fellBack ? (plan.binding ?? null) : null,
   };
 }
 

@@ -74,6 +74,8 @@ export function sendError(reply: FastifyReply, err: SpearError | ApiError): Fast
   const body: ApiError = err instanceof SpearError ? err.toJSON() : err;
   // RFC 6750: a request that sent no credentials gets the challenge alone, a bad token its error too.
   if (body.code === "unauthorized") reply.header("www-authenticate", `Bearer realm="${REALM}"${body.details?.reason === "invalid_token" ? ', error="invalid_token"' : ""}`);
+  // The gateway is full of waits for a moment, not for good.
+  if (body.code === "too_many_waits") reply.header("retry-after", "1");
   return reply.code(httpStatusOf(body.code)).type("application/json; charset=utf-8").send(body);
 }
 
@@ -81,6 +83,11 @@ export function errorHandler(e: unknown, request: FastifyRequest, reply: Fastify
   const err = toSpearError(e);
   if (err.code === "internal") request.log.error({ err: e, method: request.method, url: request.url }, "request failed");
   return sendError(reply, err);
+}
+
+/** Fastify's `frameworkErrors`: what its router refuses before any hook (a URL that does not decode), in the same shape. */
+export function frameworkErrorHandler(e: FastifyError, _request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return sendError(reply, toSpearError(e));
 }
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): FastifyReply {

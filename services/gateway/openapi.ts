@@ -4,6 +4,7 @@ import { jsonSchemaTransform } from "fastify-type-provider-zod";
 import type { z } from "zod";
 import { SECURITY_SCHEME } from "./auth.js";
 import type { GatewayApp } from "./route.js";
+import { scopeMeaning } from "./scopes.js";
 
 type Transform = SwaggerTransform;
 type ContentBody = { content: Record<string, { schema: z.ZodType }> };
@@ -24,13 +25,19 @@ const zodToJson: Transform = (doc) => {
   return { ...rest, schema: { ...rest.schema, body: { content } } };
 };
 
-/** With tokens configured, every /v1 operation names the bearer scheme (Swagger UI then offers "Authorize"). */
+/**
+ * Every /v1 operation says which scope it needs; with tokens configured it names the bearer
+ * scheme with that scope as its security requirement (Swagger UI then offers "Authorize").
+ */
 const transformFor =
   (secured: boolean): Transform =>
   (doc) => {
     const out = zodToJson(doc);
-    if (!secured || !out.url.startsWith("/v1/")) return out;
-    return { ...out, schema: { ...out.schema, security: [{ [SECURITY_SCHEME]: [] }] } };
+    const scope = doc.route.config?.scope;
+    if (scope === undefined) return out;
+    const needs = `Needs a token with the \`${scope}\` scope${scope === "admin" ? "" : " (or `admin`)"}: ${scopeMeaning[scope]}.`;
+    const description = [out.schema.description, needs].filter(Boolean).join("\n\n");
+    return { ...out, schema: { ...out.schema, description, ...(secured ? { security: [{ [SECURITY_SCHEME]: [scope] }] } : {}) } };
   };
 
 /**
@@ -48,7 +55,9 @@ export async function registerOpenApi(app: GatewayApp, opts: { secured: boolean 
         description: [
           "Invoke functions and manage a Spear cluster over HTTP. Every route under /v1 is a thin layer over the NATS API (docs/api.md).",
           "Errors are `{ code, message, details }` with the HTTP status of the code in the error catalog.",
-          opts.secured ? "Routes under /v1 need `Authorization: Bearer <token>`." : "This gateway runs without tokens: anyone who reaches it may call it.",
+          opts.secured
+            ? "Routes under /v1 need `Authorization: Bearer <token>` with the scope each names (`invoke`, `read`, `deploy`; `admin` holds them all)."
+            : "This gateway runs without tokens: anyone who reaches it may call it.",
         ].join("\n\n"),
       },
       tags: [

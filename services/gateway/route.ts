@@ -9,6 +9,8 @@ import type { SpearClient } from "../sdk/index.js";
 import { smsRequest } from "../sms/client.js";
 import type { GatewayConfig } from "./config.js";
 import { ErrorResponse } from "./errors.js";
+import type { Scope } from "./scopes.js";
+import type { SyncWaits } from "./sync-waits.js";
 
 export type GatewayApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
 
@@ -18,9 +20,10 @@ export interface GatewayDeps {
   readonly log: Logger;
 }
 
-/** What a route gets: the connection (for the control plane's verbs) and the SDK client on it (for invoking). */
+/** What a route gets: the connection (for the control plane's verbs), the SDK client on it (for invoking), and the cap on synchronous waits. */
 export interface RouteContext extends GatewayDeps {
   readonly client: SpearClient;
+  readonly waits: SyncWaits;
 }
 
 /**
@@ -32,12 +35,17 @@ export interface GatewayRoute {
   readonly method: "GET" | "POST" | "DELETE";
   readonly path: string;
   readonly summary: string;
+  /** The scope a token needs to call it (a /v1 route); the probes have none. */
+  readonly scope?: Scope;
   /** What the route calls, in order: NATS subjects (`spear.…`) or a few words. */
   readonly calls: readonly string[];
   /** The statuses of a successful answer. */
   readonly success: readonly number[];
   readonly register: (app: GatewayApp, ctx: RouteContext) => void;
 }
+
+/** A /v1 route: it names the scope it needs, and registers with it in its config (which the token check reads). */
+export type ApiRoute = GatewayRoute & { readonly scope: Scope };
 
 /**
  * `/v1/functions/{name}:invoke` → `/v1/functions/:name(^[^:/]+)::invoke`: find-my-way reads a
@@ -75,17 +83,19 @@ type Parts<P extends AnyObject, Q extends AnyObject, B extends z.ZodType> = { pa
 export function smsRoute<E extends AnyEndpoint, P extends AnyObject, Q extends AnyObject, B extends z.ZodType = z.ZodUndefined>(def: {
   readonly method: GatewayRoute["method"];
   readonly path: string;
+  readonly scope: Scope;
   readonly endpoint: E;
   readonly params: P;
   readonly query?: Q;
   readonly body?: B;
   readonly request?: (parts: Parts<P, Q, B>) => RequestOf<E>;
-}): GatewayRoute {
+}): ApiRoute {
   const e = def.endpoint;
   const summary = e.description.split(". ")[0]!.replace(/\.$/, "");
   return {
     method: def.method,
     path: def.path,
+    scope: def.scope,
     summary,
     calls: [e.subject],
     success: [200],
@@ -93,6 +103,7 @@ export function smsRoute<E extends AnyEndpoint, P extends AnyObject, Q extends A
       app.route({
         method: def.method,
         url: fastifyPath(def.path),
+        config: { scope: def.scope },
         schema: {
           operationId: `${e.area}_${e.verb}`,
           tags: [e.area],

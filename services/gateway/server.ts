@@ -6,38 +6,70 @@ import type { StreamSettings } from "../../streams/catalog.js";
 import { ensureStreams } from "../../streams/ensure.js";
 import { SpearClient } from "../sdk/index.js";
 import { requireTokens } from "./auth.js";
+import { clientErrorHandler } from "./client-errors.js";
+import { refuseWhileClosing } from "./closing.js";
 import { DEFAULT_GATEWAY_PORT } from "./config.js";
-import { errorHandler, notFoundHandler } from "./errors.js";
+import { readRestOfBody } from "./early-answer.js";
+import { errorHandler, frameworkErrorHandler, notFoundHandler } from "./errors.js";
+import { pauseIdleTimeoutWhileWorking } from "./idle-timeout.js";
+import { parseJsonBodies } from "./json-body.js";
 import { registerOpenApi } from "./openapi.js";
+import { allowedHostNames, guardHost, guardOrigin } from "./origin.js";
+import { limitRate } from "./rate-limit.js";
 import type { GatewayApp, GatewayDeps } from "./route.js";
 import { apiRoutes, probeRoutes } from "./routes/index.js";
+import { serverOptions } from "./server-options.js";
+import { SyncWaits } from "./sync-waits.js";
 
 /**
  * The HTTP gateway as a Fastify instance, not yet listening (tests inject requests into it).
  * Requests are validated by the routes' zod schemas; answers are written as they are, since
  * what the control plane answered was validated by `smsRequest` against the same schemas
  * (and zod's encode, the type provider's serializer, refuses the schemas' one-way transforms).
+ *
+ * Every request meets, in this order: the closing check, `Host`, `Origin` (and CORS), the
+ * token and its scope (/v1 and unknown routes), the rate limit (/v1), then its body. Every
+ * refusal, Fastify's and Node's own included, is `{ code, message, details }`.
  */
 export async function buildGateway(deps: GatewayDeps): Promise<GatewayApp> {
   const { config, log } = deps;
   // One line per request (the onResponse hook below) rather than Fastify's two.
   const logController = new LogController({ disableRequestLogging: true });
-  const app = Fastify({ loggerInstance: log as FastifyBaseLogger, logController, bodyLimit: config.bodyLimit }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    logController,
+    bodyLimit: config.bodyLimit,
+    ...serverOptions(config),
+    return503OnClosing: false,
+    clientErrorHandler: clientErrorHandler(config),
+    frameworkErrors: frameworkErrorHandler,
+  }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   // JSON only (and multipart on the deploy route): a text body is refused with 415, not passed on as a string.
   app.removeContentTypeParser("text/plain");
-  app.setErrorHandler(errorHandler);
+  parseJsonBodies(app);
+  // A refusal may come before the body was read: the client still sending it gets the answer.
+  const largestBody = Math.max(config.bodyLimit, config.uploadLimit);
+  app.setErrorHandler((e, request, reply) => {
+    readRestOfBody(request, reply, largestBody);
+    return errorHandler(e, request, reply);
+  });
   app.setNotFoundHandler(notFoundHandler);
   app.addHook("onResponse", async (request, reply) => {
     request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, "http");
   });
+  refuseWhileClosing(app);
+  pauseIdleTimeoutWhileWorking(app, config.connectionTimeout);
+  guardHost(app, allowedHostNames(config));
+  await guardOrigin(app, config.corsOrigins);
+  await requireTokens(app, config.credentials);
 
-  const ctx = { ...deps, client: await SpearClient.fromConnection(deps.nats.nc) };
-  await registerOpenApi(app, { secured: config.tokens.length > 0 });
+  const ctx = { ...deps, client: await SpearClient.fromConnection(deps.nats.nc), waits: new SyncWaits(config.maxSyncWaits) };
+  await registerOpenApi(app, { secured: config.credentials.length > 0 });
   for (const r of probeRoutes) r.register(app, ctx);
   await app.register(async (v1) => {
-    await requireTokens(v1, config.tokens);
+    await limitRate(v1, config);
     for (const r of apiRoutes) r.register(v1, ctx);
   });
   await app.ready();
@@ -73,7 +105,10 @@ export async function startGateway(deps: GatewayDeps & { readonly streams: Strea
   const address = app.server.address();
   const bound = typeof address === "object" && address ? address.port : port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${bound}`;
-  if (config.tokens.length === 0) log.warn({ url }, "the gateway runs without tokens: anyone who reaches it may call /v1 (start it with --tokens or SPEAR_GATEWAY_TOKENS)");
-  log.info({ url, docs: `${url}/docs`, openapi: `${url}/openapi.json`, tokens: config.tokens.length }, "gateway listening");
+  const tokens = config.credentials.map((c) => ({ name: c.name, scopes: [...c.scopes], ...(c.rateLimit !== undefined ? { rateLimit: c.rateLimit } : {}) }));
+  if (tokens.length === 0) {
+    log.warn({ url }, "the gateway runs without tokens: anyone who reaches it may call /v1 (start it with --tokens, --tokens-file or SPEAR_GATEWAY_TOKENS)");
+  }
+  log.info({ url, docs: `${url}/docs`, openapi: `${url}/openapi.json`, tokens, corsOrigins: config.corsOrigins }, "gateway listening");
   return { url, port: bound, app, close: () => app.close() };
 }

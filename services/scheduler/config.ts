@@ -19,7 +19,7 @@ export const SchedulerConfig = z.object({
    * assignments (killed, hung, restarting): new calls go to other nodes until it picks up again.
    * 0 turns the check off.
    */
-  stallAfter: Duration.default(1_000),
+  stallAfter: Duration.default(500),
   /** How long an attempt may wait for capacity, from when it was requested, before `no_capacity`. */
   queueTimeout: Duration.default(30_000),
   /**

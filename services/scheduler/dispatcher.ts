@@ -27,7 +27,9 @@ import { lastMatchingSeq } from "../../streams/reader.js";
 import type { Lease } from "../leases/lease.js";
 import type { LeaseStore } from "../leases/lease-store.js";
 import type { SchedulerConfig } from "./config.js";
+import type { NodePresence } from "./node-presence.js";
 import type { SchedulerOutcomes } from "./outcomes.js";
+import { ResultFollowers } from "./result-followers.js";
 import type { SnapshotSource } from "./snapshot-source.js";
 import { WaitQueue, type QueueKey } from "./wait-queue.js";
 
@@ -50,6 +52,7 @@ export interface DispatcherDeps {
   readonly nats: Nats;
   readonly store: EventStore;
   readonly leases: LeaseStore;
+  readonly presence: NodePresence;
   readonly source: SnapshotSource;
   readonly outcomes: SchedulerOutcomes;
   readonly config: SchedulerConfig;
@@ -80,6 +83,7 @@ export class Dispatcher {
   /** The queued requests by stream sequence. */
   private readonly held = new Map<number, Pending>();
   private readonly payloads: Payloads;
+  private readonly followers: ResultFollowers;
   private readonly abort = new AbortController();
   private running = 0;
   private passScheduled = false;
@@ -90,6 +94,7 @@ export class Dispatcher {
 
   constructor(private readonly d: DispatcherDeps) {
     this.payloads = new Payloads(d.nats.js);
+    this.followers = new ResultFollowers(d.nats, d.log);
   }
 
   get stats(): DispatcherStats {
@@ -118,6 +123,7 @@ export class Dispatcher {
     for (const p of this.queue.ordered()) if (!p.busy) p.msg.nak();
     const deadline = Date.now() + 5_000;
     while (this.running > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    this.followers.stop();
   }
 
   private async ensureConsumer(): Promise<void> {
@@ -297,7 +303,10 @@ export class Dispatcher {
         requestSeq: r.requestSeq,
         stallMs: config.stallAfter,
       });
-      if (!res.ok) continue;
+      if (!res.ok) {
+        if (res.reason === "node_stalled") this.d.presence.suspect(c.nodeId);
+        continue;
+      }
       if (!res.created) return this.resume(p, res.lease, resolved.version, resolved.spec.limits.timeoutMs);
       lease = res.lease;
       break;
@@ -327,7 +336,14 @@ export class Dispatcher {
 
   /** The same attempt was reserved before (a redelivery): finish what that delivery began. */
   private async resume(p: Pending, lease: Lease, version: number, specTimeoutMs: number): Promise<Attempt> {
-    if (lease.status === "reserved" || lease.status === "running") await this.assign(p.request, lease, version, specTimeoutMs);
+    const r = p.request;
+    if (lease.requestSeq !== 0 && lease.requestSeq !== r.requestSeq) {
+      // Another request of the same invocation holds this attempt: this one runs nothing and
+      // its caller gets the one result.
+      if (r.replyTo) await this.followers.follow(r.invocationId, r.replyTo);
+    } else if (lease.status === "reserved" || lease.status === "running") {
+      await this.assign(r, lease, version, specTimeoutMs);
+    }
     p.msg.ack();
     return "done";
   }

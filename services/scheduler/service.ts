@@ -10,6 +10,7 @@ import { LeaseStore } from "../leases/lease-store.js";
 import type { SchedulerConfig } from "./config.js";
 import { Dispatcher, type DispatcherStats } from "./dispatcher.js";
 import { LeaseRecovery } from "./lease-recovery.js";
+import { NodePresence } from "./node-presence.js";
 import { SchedulerOutcomes } from "./outcomes.js";
 import { Reaper } from "./reaper.js";
 import { SnapshotSource } from "./snapshot-source.js";
@@ -48,6 +49,7 @@ export async function startScheduler(o: SchedulerOptions): Promise<RunningSchedu
     nats,
     store: new EventStore(nats.js, nats.jsm),
     leases,
+    presence: new NodePresence(nats.nc, leases, log),
     source,
     outcomes,
     config: o.config,

@@ -21,7 +21,7 @@ export const schedulerCommand = () =>
   serviceCommand("scheduler", "run a scheduler replica: place invocation requests on nodes through Redis slot leases (any number of replicas)")
     .addOption(new Option("--max-attempts <n>", "attempts before an invocation is dead-lettered (default 3)").env("SPEAR_MAX_ATTEMPTS"))
     .addOption(new Option("--pickup-timeout <duration>", "how long a reserved slot waits for its spearlet to start the call before it goes elsewhere (default 3s)").env("SPEAR_PICKUP_TIMEOUT"))
-    .addOption(new Option("--stall-after <duration>", "a node that leaves a reservation uncommitted this long gets no new calls until it picks up (default 1s; 0: off)").env("SPEAR_STALL_AFTER"))
+    .addOption(new Option("--stall-after <duration>", "a node that leaves a reservation uncommitted this long gets no new calls until it picks up (default 500ms; 0: off)").env("SPEAR_STALL_AFTER"))
     .addOption(new Option("--queue-timeout <duration>", "how long a request may wait for capacity before no_capacity (default 30s)").env("SPEAR_QUEUE_TIMEOUT"))
     .addOption(new Option("--ack-wait <duration>", "how long a request held by a replica that stopped answering waits before another replica takes it (default 5s)").env("SPEAR_SCHEDULER_ACK_WAIT"))
     .addOption(new Option("--max-queued <n>", "requests one replica holds while they wait (default 1000)").env("SPEAR_MAX_QUEUED"))

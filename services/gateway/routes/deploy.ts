@@ -1,6 +1,6 @@
 import type { MultipartFile } from "@fastify/multipart";
 import multipart from "@fastify/multipart";
-import type { FastifyRequest } from "fastify";
+import type { FastifyError, FastifyRequest } from "fastify";
 import { createHash, randomUUID } from "node:crypto";
 import { createWriteStream, mkdtempSync } from "node:fs";
 import { rm } from "node:fs/promises";
@@ -11,13 +11,16 @@ import { pipeline } from "node:stream/promises";
 import { z } from "zod";
 import { ARTIFACT_BUCKET } from "../../../domain/api/artifacts.js";
 import { api } from "../../../domain/api/registry.js";
+import { SpearError } from "../../../domain/errors.js";
 import { DeployFunction, DeleteFunction } from "../../../domain/function/commands.js";
 import { Sha256 } from "../../../domain/ids.js";
+import { jsonDepth } from "../../../domain/json-limits.js";
 import { uploadArtifact } from "../../sms/artifact-upload.js";
 import { smsRequest } from "../../sms/client.js";
 import { invalidArgument, zodIssues } from "../errors.js";
+import { MAX_BODY_DEPTH } from "../json-body.js";
 import { QueryFlag } from "../query.js";
-import { correlationOf, errorResponses, fastifyPath, ok, type GatewayRoute } from "../route.js";
+import { correlationOf, errorResponses, fastifyPath, ok, type ApiRoute } from "../route.js";
 
 /** An artifact the multipart parser streamed to a temporary file, hashed on the way. */
 interface UploadedFile {
@@ -31,6 +34,10 @@ interface UploadedFile {
 const isUploaded = (v: unknown): v is UploadedFile => typeof v === "object" && v !== null && typeof (v as UploadedFile).path === "string";
 
 const JsonText = z.string().transform((text, ctx) => {
+  if (jsonDepth(text) > MAX_BODY_DEPTH) {
+    ctx.addIssue({ code: "custom", message: `is nested deeper than ${MAX_BODY_DEPTH} levels` });
+    return z.NEVER;
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -70,9 +77,10 @@ const summary = "Deploy a new version of a function, with its artifact uploaded 
  * to the object store only when missing, registered, then named in the spec. The whole
  * request is validated before any byte goes to the object store.
  */
-export const deployRoute: GatewayRoute = {
+export const deployRoute: ApiRoute = {
   method: "POST",
   path,
+  scope: "deploy",
   summary,
   calls: [api.artifacts.prepare.subject, `the object store (${ARTIFACT_BUCKET})`, api.artifacts.register.subject, api.functions.deploy.subject],
   success: [200],
@@ -86,6 +94,15 @@ export const deployRoute: GatewayRoute = {
       scope.addHook("onResponse", forget);
       scope.addHook("onRequestAbort", forget);
       scope.addHook("onClose", () => rm(dir, { recursive: true, force: true }));
+      // The multipart parser refuses a malformed body (no boundary, cut short, a bad part header)
+      // with a bare Error while the fields are read, before the handler: the caller's fault.
+      const handled = new WeakSet<FastifyRequest>();
+      scope.setErrorHandler((e: FastifyError, request) => {
+        if (request.isMultipart() && !handled.has(request) && !(e instanceof SpearError) && e.statusCode === undefined) {
+          throw new SpearError("invalid_argument", `the multipart body is malformed: ${e.message}`);
+        }
+        throw e;
+      });
 
       await scope.register(multipart, {
         attachFieldsToBody: "keyValues",
@@ -111,6 +128,7 @@ export const deployRoute: GatewayRoute = {
       scope.route({
         method: "POST",
         url: fastifyPath(path),
+        config: { scope: deployRoute.scope },
         schema: {
           operationId: "functions_deploy_upload",
           tags: ["functions"],
@@ -127,6 +145,7 @@ export const deployRoute: GatewayRoute = {
           response: { 200: ok("The deployed version (and the uploaded artifact)", DeployResult), ...errorResponses },
         },
         handler: async (request) => {
+          handled.add(request);
           const { name } = request.params as z.output<typeof DeleteFunction>;
           const correlation = correlationOf(request);
           const opts = correlation ? { correlationId: correlation } : {};

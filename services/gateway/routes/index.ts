@@ -1,4 +1,4 @@
-import type { GatewayRoute } from "../route.js";
+import type { ApiRoute, GatewayRoute } from "../route.js";
 import { functionRoutes } from "./functions.js";
 import { healthRoutes } from "./health.js";
 import { invocationRoutes } from "./invocations.js";
@@ -6,8 +6,8 @@ import { nodeRoutes } from "./nodes.js";
 import { poolRoutes } from "./pools.js";
 import { sessionRoutes } from "./sessions.js";
 
-/** The routes under /v1, behind the bearer token when tokens are configured. */
-export const apiRoutes: readonly GatewayRoute[] = [...invocationRoutes, ...functionRoutes, ...nodeRoutes, ...poolRoutes, ...sessionRoutes];
+/** The routes under /v1, each behind the scope it names when tokens are configured. */
+export const apiRoutes: readonly ApiRoute[] = [...invocationRoutes, ...functionRoutes, ...nodeRoutes, ...poolRoutes, ...sessionRoutes];
 
 /** Probes: never behind a token. */
 export const probeRoutes: readonly GatewayRoute[] = healthRoutes;

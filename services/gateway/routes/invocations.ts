@@ -8,16 +8,22 @@ import { subjects } from "../../../domain/subjects.js";
 import type { InvokeOptions } from "../../sdk/index.js";
 import { sendError } from "../errors.js";
 import { QueryFlag } from "../query.js";
-import { correlationOf, errorResponses, fastifyPath, ok, type GatewayRoute } from "../route.js";
+import { correlationOf, errorResponses, fastifyPath, ok, type ApiRoute } from "../route.js";
 
 const InvokePath = z.object({ name: FunctionName });
+/**
+ * The sync verb's request without `inputRef`: an HTTP client has no way to store an input in
+ * the payload bucket, and need not: the SDK stores a large `input` by reference itself.
+ */
+const InvokeBody = SyncInvokeRequest.omit({ inputRef: true });
+type InvokeBody = z.output<typeof InvokeBody>;
 const InvokeQuery = z.object({ async: QueryFlag.optional().describe("Answer 202 with the invocation id at once instead of waiting for the result") });
 const Accepted = z.object({ invocationId: InvocationId });
 
 const location = (invocationId: string) => `/v1/invocations/${invocationId}`;
 
 /** The body (the sync NATS verb's request, `spear.api.invoke.<function>`) as the SDK's options. */
-function sdkOptions(b: SyncInvokeRequest, invocationId: string, correlationId: string | undefined): InvokeOptions {
+function sdkOptions(b: InvokeBody, invocationId: string, correlationId: string | undefined): InvokeOptions {
   return {
     invocationId,
     priority: b.priority,
@@ -33,16 +39,18 @@ function sdkOptions(b: SyncInvokeRequest, invocationId: string, correlationId: s
   };
 }
 
-const invoke: GatewayRoute = {
+const invoke: ApiRoute = {
   method: "POST",
   path: "/v1/functions/{name}:invoke",
+  scope: "invoke",
   summary: "Invoke a function and wait for its result (or, with ?async=true, get its id at once)",
   calls: [subjects.invoke("<name>"), subjects.result("<invocationId>")],
   success: [200, 202],
-  register: (app, { client }) => {
+  register: (app, { client, waits }) => {
     app.route({
       method: "POST",
       url: fastifyPath(invoke.path),
+      config: { scope: invoke.scope },
       schema: {
         operationId: "invoke",
         tags: ["invocations"],
@@ -57,10 +65,14 @@ const invoke: GatewayRoute = {
           "with a `Location` to poll: the invocation goes on.",
           "",
           "Asynchronous (`?async=true`): 202 with `{ invocationId }` and `Location: /v1/invocations/{id}`.",
+          "",
+          "An input larger than a NATS message holds comfortably travels by reference (the payload bucket), up to `--body-limit`.",
+          "A synchronous call while the gateway holds `--max-sync-waits` waits is refused at once, before anything is submitted:",
+          "503 `too_many_waits` with `Retry-After`."
         ].join("\n"),
         params: InvokePath,
         querystring: InvokeQuery,
-        body: SyncInvokeRequest,
+        body: InvokeBody,
         response: {
           200: ok("The invocation's final result", InvocationFinished),
           202: ok("Accepted: the invocation id, to ask for the result at the Location", Accepted),
@@ -76,6 +88,7 @@ const invoke: GatewayRoute = {
           await client.submit(name, body.input, opts);
           return reply.code(202).header("location", location(invocationId)).send({ invocationId });
         }
+        const release = waits.take();
         // The wait ends when the caller hangs up; the invocation itself goes on.
         const hangUp = new AbortController();
         reply.raw.once("close", () => {
@@ -87,6 +100,8 @@ const invoke: GatewayRoute = {
         } catch (e) {
           reply.header("location", location(invocationId));
           throw e;
+        } finally {
+          release();
         }
         if (result.status !== "rejected") return reply.code(200).send(result);
         reply.header("location", location(invocationId));
@@ -100,9 +115,10 @@ const invoke: GatewayRoute = {
   },
 };
 
-const getInvocation: GatewayRoute = {
+const getInvocation: ApiRoute = {
   method: "GET",
   path: "/v1/invocations/{invocationId}",
+  scope: "invoke",
   summary: "The final result of an invocation; 404 invocation_not_found while it runs",
   calls: [subjects.result("<invocationId>")],
   success: [200],
@@ -110,6 +126,7 @@ const getInvocation: GatewayRoute = {
     app.route({
       method: "GET",
       url: fastifyPath(getInvocation.path),
+      config: { scope: getInvocation.scope },
       schema: {
         operationId: "invocations_get",
         tags: ["invocations"],
@@ -135,4 +152,4 @@ const getInvocation: GatewayRoute = {
   },
 };
 
-export const invocationRoutes: readonly GatewayRoute[] = [invoke, getInvocation];
+export const invocationRoutes: readonly ApiRoute[] = [invoke, getInvocation];

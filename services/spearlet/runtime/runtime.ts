@@ -7,6 +7,7 @@ export type RuntimeErrorCode =
   | "memory_limit_exceeded"
   | "function_error"
   | "invalid_output"
+  | "output_too_large"
   | "permission_denied"
   | "instance_crashed"
   | "runtime_unavailable";

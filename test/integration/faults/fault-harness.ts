@@ -85,10 +85,10 @@ export function useFaultCluster(o: { streams?: Partial<StreamSettings>; env?: No
     online: (nodeId: string) =>
       eventually(async () => ((await smsRequest(nats().nc, api.nodes.get, { nodeId }).catch(() => undefined))?.state === "online" ? true : undefined), 20_000),
     /** The sleepy worker as a process function. */
-    deploy: (name: string, timeoutMs = 10_000) =>
+    deploy: (name: string, limits: { timeoutMs?: number; memoryMb?: number } = {}) =>
       smsRequest(nats().nc, api.functions.deploy, {
         name,
-        spec: { runtime: "process", command: ["node", worker], env: { SPEAR_TEST_EXEC_LOG: execLog }, limits: { timeoutMs } },
+        spec: { runtime: "process", command: ["node", worker], env: { SPEAR_TEST_EXEC_LOG: execLog }, limits: { timeoutMs: 10_000, ...limits } },
       }),
     /** Submits on the documented subject with a reply subject of its own. */
     async call(fn: string, body: Partial<InvokeRequest>, invocationId: string): Promise<Call> {

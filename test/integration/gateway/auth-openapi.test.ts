@@ -86,7 +86,7 @@ describe("gateway: OpenAPI and probes", () => {
 
     const secured = (await g.http("secured", "GET", "/openapi.json")).json;
     expect(secured.components.securitySchemes.bearerToken).toEqual({ type: "http", scheme: "bearer" });
-    expect(secured.paths["/v1/nodes"].get.security).toEqual([{ bearerToken: [] }]);
+    expect(secured.paths["/v1/nodes"].get.security).toEqual([{ bearerToken: ["read"] }]);
     expect(secured.paths["/healthz"].get.security).toBeUndefined();
   });
 

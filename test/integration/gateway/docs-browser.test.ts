@@ -1,46 +1,9 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { chromium, type BrowserContext } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { useChromium } from "./chromium.js";
 import { useGatewayCluster } from "./harness.js";
 
-/**
- * Debian's Chromium, driven by playwright-core (no browser is ever downloaded). Where it is not
- * installed or cannot start, the test is skipped with the reason, never passed.
- */
-const CHROMIUM = "/usr/bin/chromium";
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
 const g = useGatewayCluster({ open: {} });
-const b: { context?: BrowserContext; profile?: string; unavailable?: string } = {};
-
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    b.unavailable = `${CHROMIUM} is not installed (Debian package chromium; .ci/run installs it as root)`;
-    return;
-  }
-  b.profile = mkdtempSync(join(tmpdir(), "spear-chromium-"));
-  try {
-    b.context = await chromium.launchPersistentContext(b.profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, timeout: 30_000 });
-  } catch (e) {
-    b.unavailable = `Chromium did not start: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`;
-  }
-  if (b.unavailable) process.stderr.write(`[browser] the /docs test is skipped: ${b.unavailable}\n`);
-});
-afterAll(async () => {
-  await b.context?.close();
-  if (b.profile) rmSync(b.profile, { recursive: true, force: true });
-});
+const b = useChromium();
 
 describe("gateway: the /docs page in a browser", () => {
   it("shows the invoke route, and invoking from the page reaches a function", async (ctx) => {

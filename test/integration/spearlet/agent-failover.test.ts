@@ -1,6 +1,6 @@
 import { createInbox } from "@nats-io/transport-node";
 import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -82,24 +82,11 @@ const online = (nodeId: string) =>
 
 describe("spearlet agent with the scheduler", () => {
   it("completes on another spearlet a call whose spearlet was killed (kill -9) while running it", async () => {
-    const worker = join(dir, "slow.cjs");
-    writeFileSync(
-      worker,
-      `const send = (m) => process.stdout.write(JSON.stringify(m) + "\\n");
-let buffered = "";
-process.stdin.setEncoding("utf8");
-process.stdin.on("data", (chunk) => {
-  const lines = (buffered + chunk).split("\\n");
-  buffered = lines.pop();
-  for (const line of lines) if (line.trim()) { const req = JSON.parse(line); setTimeout(() => send({ id: req.id, output: { done: req.input } }), 1_500); }
-});
-process.stdin.on("end", () => process.exit(0));
-send({ ready: true });
-`,
-    );
+    // Long enough to be still running on the doomed node once the survivor is up, however slow the start.
+    const worker = join(import.meta.dirname, "..", "..", "support", "workers", "sleepy.cjs");
     await smsRequest(nats.nc, api.functions.deploy, {
       name: "slow",
-      spec: { runtime: "process", command: ["node", worker], limits: { timeoutMs: 3_000 }, requirements: { services: ["failover"], labels: {} } },
+      spec: { runtime: "process", command: ["node", worker], limits: { timeoutMs: 30_000 }, requirements: { services: ["failover"], labels: {} } },
     });
     const doomed = spearlet("doomed");
     await online("doomed");
@@ -108,15 +95,16 @@ send({ ready: true });
     const replies: InvocationFinished[] = [];
     nats.nc.subscribe(replyTo, { callback: (err, m) => void (!err && replies.push(parseResult(m.data))) });
     await nats.nc.flush();
-    await submitInvocation(nats.js, "slow", { input: "x" }, { invocationId: "failover-1", replyTo });
+    await submitInvocation(nats.js, "slow", { input: { sleepMs: 10_000, echo: "x" } }, { invocationId: "failover-1", replyTo });
     // The call is running on the doomed node once its lease is committed.
     await eventually(async () => ((await leases.counters(["doomed"])).get("doomed")?.running === 1 ? true : undefined), 20_000);
     spearlet("survivor");
     await online("survivor");
+    expect(replies).toHaveLength(0);
     doomed.kill("SIGKILL");
 
-    const result = await eventually(() => replies[0], 30_000);
-    expect(result).toMatchObject({ status: "succeeded", output: { done: "x" }, nodeId: "survivor", attempts: 2 });
+    const result = await eventually(() => replies[0], 45_000);
+    expect(result).toMatchObject({ status: "succeeded", output: "x", nodeId: "survivor", attempts: 2 });
     await new Promise((r) => setTimeout(r, 500));
     expect(replies).toHaveLength(1);
   });

@@ -139,6 +139,14 @@ describe("refusals", () => {
     given(snapshotBuilder().pool("p", []).fn("f")).when("f").thenRefused("no_capacity");
   });
 
+  it("outside strict mode, goes to any capable node when the pools that fit cannot take the call", () => {
+    const w = given(snapshotBuilder().node("outside").pool("empty", []).fn("f")).when("f");
+    w.thenCandidates(["outside"]);
+    w.thenPools([null]);
+    w.thenBinding(null);
+    given(snapshotBuilder().node("outside").pool("empty", []).strict().fn("f")).when("f").thenRefused("no_capacity");
+  });
+
   it("reads only the snapshot: the same decision twice on a fresh state gives the same answer", () => {
     const snap = cluster((b) => b.nodes(["a", "b"]), ["a", "b"]).build();
     expect(given(snap).when("f").decision).toEqual(given(snap).when("f").decision);

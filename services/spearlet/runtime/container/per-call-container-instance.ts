@@ -63,7 +63,7 @@ export class PerCallContainerInstance implements RuntimeInstance {
         return failed("timeout", `no result within ${opts.timeoutMs} ms; the container was killed`, elapsed(), false);
       }
       const stderr = container.stderr.text();
-      if (stdout.overflowed) return failed("invalid_output", `the output is larger than ${this.c.maxOutputBytes} bytes`, elapsed(), false);
+      if (stdout.overflowed) return failed("output_too_large", `the output is larger than ${this.c.maxOutputBytes} bytes`, elapsed(), false);
       if (end.oomKilled)
         return failed("memory_limit_exceeded", withStderr(`the container ${describeContainerExit(end)} of ${this.c.memoryMb} MB`, stderr), elapsed(), false);
       if (end.code !== 0) return failed("function_error", withStderr(`the container ${describeContainerExit(end)}`, stderr), elapsed(), false);

@@ -6,7 +6,7 @@ import { decodeResult, encodeRequest, isReadyLine, type WorkerResult } from "./p
 export type CallEnd =
   | { readonly kind: "result"; readonly result: WorkerResult }
   /** The worker broke the protocol (not JSON, wrong id, line too long); it cannot be trusted again. */
-  | { readonly kind: "violation"; readonly problem: string }
+  | { readonly kind: "violation"; readonly problem: string; readonly tooLong?: boolean }
   /** The worker went away (exited, killed, its stream closed) before answering. */
   | { readonly kind: "closed" };
 
@@ -38,7 +38,7 @@ export class JsonLinesChannel {
     const splitter = new LineSplitter(
       maxLineBytes,
       (line) => this.onLine(line),
-      () => this.violate(`the worker wrote a line longer than ${maxLineBytes} bytes`),
+      () => this.violate(`the worker wrote a line longer than ${maxLineBytes} bytes`, true),
     );
     stdout.on("data", (chunk: Buffer) => splitter.push(chunk));
     // A worker that exits closes the pipe under us; the owner's exit handling reports that.
@@ -91,12 +91,12 @@ export class JsonLinesChannel {
     this.settle({ kind: "result", result });
   }
 
-  private violate(problem: string): void {
+  private violate(problem: string, tooLong = false): void {
     if (this.violation) return;
     this.violation = problem;
     this.readyWaiter?.reject(new Error(problem));
     this.readyWaiter = undefined;
-    this.settle({ kind: "violation", problem });
+    this.settle({ kind: "violation", problem, ...(tooLong ? { tooLong } : {}) });
     this.onViolation(problem);
   }
 

@@ -64,7 +64,7 @@ export class PerCallProcessInstance implements RuntimeInstance {
       }
       worker.killGroup(); // whatever it left running in its group
       const stderr = worker.stderr.text();
-      if (stdout.overflowed) return failed("invalid_output", `the output is larger than ${this.c.maxOutputBytes} bytes`, elapsed(), false);
+      if (stdout.overflowed) return failed("output_too_large", `the output is larger than ${this.c.maxOutputBytes} bytes`, elapsed(), false);
       if (end.signal === "SIGXCPU") return failed("timeout", withStderr("the process reached its CPU time limit", stderr), elapsed(), false);
       if (abnormal(end)) {
         const what = `the process ${describeExit(end)}`;

@@ -123,7 +123,7 @@ export class WarmInstance<Exit> implements RuntimeInstance {
       return failed("timeout", `no answer within ${opts.timeoutMs} ms; the ${this.c.what} was killed`, elapsed(), true);
     }
     if (end.kind === "result") return fromWorkerResult(end.result, elapsed());
-    if (end.kind === "violation") return failed("invalid_output", end.problem, elapsed(), true);
+    if (end.kind === "violation") return failed(end.tooLong ? "output_too_large" : "invalid_output", end.problem, elapsed(), true);
     const exit = await this.worker.exited;
     const stderr = this.worker.stderr.text(mark);
     const code = this.worker.classify(exit, stderr);

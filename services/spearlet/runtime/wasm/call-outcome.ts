@@ -35,7 +35,7 @@ export function callOutcome(reply: InvokeReply, durationMs: number, memoryLimitM
     if (io.denied) return fail("permission_denied", `${io.denied}; the function ${how}${stderr}`, durationMs);
     return fail("function_error", `the function ${how}${stderr}`, durationMs);
   }
-  if (io.outputOverflowed) return fail("invalid_output", `the output passed its limit (writes beyond it were refused)${stderr}`, durationMs);
+  if (io.outputOverflowed) return fail("output_too_large", `the output passed its limit (writes beyond it were refused)${stderr}`, durationMs);
   const text = dec.decode(io.stdout).trim();
   if (text === "") return fail("invalid_output", `the function wrote nothing to stdout (its output must be JSON)${stderr}`, durationMs);
   if (jsonDepth(text) > MAX_JSON_DEPTH) return fail("invalid_output", `the output is nested deeper than ${MAX_JSON_DEPTH} levels`, durationMs);

@@ -1,0 +1,51 @@
+import { errors, type NatsConnection } from "@nats-io/transport-node";
+import type { Logger } from "pino";
+import { atNode, nodeAgentApi } from "../../domain/api/node-agent.js";
+import type { LeaseStore } from "../leases/lease-store.js";
+
+/** How long a node's health verb may take to answer a probe. */
+const PROBE_TIMEOUT_MS = 1_000;
+/** A node is probed at most this often. */
+const PROBE_EVERY_MS = 1_000;
+
+/**
+ * Tells a node that stopped picking up its work from one that is only slow. A spearlet's
+ * process holds its health subscription for as long as it lives, and the NATS server drops it the
+ * moment the process dies, so a request there gets "no responders" at once. Then the node's leases
+ * (its reserved and its running calls) are expired now, for the reaper to retry them elsewhere,
+ * rather than when their TTLs run out; a process of that node started again finds them fenced.
+ */
+export class NodePresence {
+  private readonly probed = new Map<string, number>();
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly leases: LeaseStore,
+    private readonly log: Logger,
+  ) {}
+
+  /** A reservation found the node stalled: probe it (at most once a second) and give its work away if its process is gone. */
+  suspect(nodeId: string): void {
+    const now = Date.now();
+    if ((this.probed.get(nodeId) ?? 0) + PROBE_EVERY_MS > now) return;
+    this.probed.set(nodeId, now);
+    void this.probe(nodeId);
+  }
+
+  private async probe(nodeId: string): Promise<void> {
+    try {
+      await this.nc.request(atNode(nodeAgentApi.health, nodeId).subject, "{}", { timeout: PROBE_TIMEOUT_MS });
+    } catch (e) {
+      if (!isNoResponders(e)) return;
+      try {
+        const expired = await this.leases.expireNode(nodeId);
+        if (expired > 0) this.log.info({ nodeId, leases: expired }, "node's process is gone: its leases expired for retry elsewhere");
+      } catch (again) {
+        this.log.debug({ err: again, nodeId }, "could not expire the leases of a node whose process is gone");
+      }
+    }
+  }
+}
+
+const isNoResponders = (e: unknown): boolean =>
+  e instanceof errors.NoRespondersError || (e instanceof errors.RequestError && e.isNoResponders());
