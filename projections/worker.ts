@@ -10,6 +10,7 @@ import type { Logger } from "pino";
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { isSpearError } from "../domain/errors.js";
+import { PULL_EXPIRES_MS } from "../streams/catalog.js";
 import { rawOf } from "../streams/codec.js";
 import { deadLetter } from "../streams/dead-letter.js";
 import { batches } from "../streams/batches.js";
@@ -158,7 +159,7 @@ export class ProjectionWorker<D> {
       return;
     }
     const consumer = await this.js.consumers.get(projection.stream, name);
-    const messages = await consumer.consume({ max_messages: this.opts.maxBatch ?? 1_000 });
+    const messages = await consumer.consume({ max_messages: this.opts.maxBatch ?? 1_000, expires: PULL_EXPIRES_MS });
     const stop = () => messages.stop();
     this.abort.signal.addEventListener("abort", stop, { once: true });
     if (this.abort.signal.aborted) stop();

@@ -85,3 +85,11 @@ export function streamCatalog(s: StreamSettings): StreamDefinition[] {
     },
   ];
 }
+
+/**
+ * How long a consumer's pull waits before it is made again. Short, because nats.js waits a
+ * random part of it before checking a consumer again after a reconnect that found JetStream not
+ * ready yet (a restarted server recovering its streams): with the 30 s default a service could
+ * sit idle for that long after a NATS restart.
+ */
+export const PULL_EXPIRES_MS = 3_000;

@@ -1,4 +1,5 @@
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg, type OrderedConsumerOptions } from "@nats-io/jetstream";
+import { PULL_EXPIRES_MS } from "./catalog.js";
 
 export interface ReadOptions {
   /** One subject filter (wildcards allowed); the whole stream when absent. */
@@ -68,7 +69,7 @@ export async function* readStream(js: JetStreamClient, stream: string, opts: Rea
       copts.opt_start_time = opts.startTime.toISOString();
     }
     const consumer = await js.consumers.get(stream, copts);
-    const messages = await consumer.consume({ max_messages: 1024 });
+    const messages = await consumer.consume({ max_messages: 1024, expires: PULL_EXPIRES_MS });
     const stop = () => messages.stop();
     opts.signal?.addEventListener("abort", stop, { once: true });
     if (opts.signal?.aborted) stop();

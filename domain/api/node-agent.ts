@@ -70,7 +70,7 @@ export type SpearletState = z.infer<typeof SpearletState>;
 
 export const NodeHealth = z.object({
   nodeId: NodeId,
-  /** Serving and registered: the node takes new work. */
+  /** Serving, registered and able to reach Redis (its slot leases): the node takes new work. */
   healthy: z.boolean(),
   state: SpearletState,
   registered: z.boolean(),

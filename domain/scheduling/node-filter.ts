@@ -54,6 +54,8 @@ export class NodeFilter {
     private readonly req: NodeRequirements,
     private readonly options: Pick<PlaceOptions, "maxCpuPercent" | "maxMemoryPercent">,
     exclude: Iterable<string>,
+    /** Whether a node the snapshot shows full is passed over (false: the reservation decides). */
+    private readonly trustSlots = true,
   ) {
     this.labelEntries = Object.entries(req.labels);
     this.bit = runtimeBit[req.runtime];
@@ -85,7 +87,7 @@ export class NodeFilter {
       for (const [k, v] of this.labelEntries) if (node.labels[k] !== v) return "labels";
       if (this.req.pair && !nodeHandlesPair(node.languages, this.req.pair)) return "language";
     }
-    if (t.running[i]! >= t.slots[i]!) return "full";
+    if (this.trustSlots && t.running[i]! >= t.slots[i]!) return "full";
     if (t.cpu[i]! > this.options.maxCpuPercent) return "cpu";
     if (t.memory[i]! > this.options.maxMemoryPercent) return "memory";
     return undefined;

@@ -86,17 +86,21 @@ export type PlacementDecision = Placement | Refusal;
  * orders them by the function's policy, until `maxCandidates` are found. Pure and
  * synchronous: it reads the snapshot and the injected cursors and random numbers, nothing else.
  *
- * Excluding the nodes of failed attempts is a preference, not a ban: when only they could take
- * the call, they are offered. A node that failed once (killed and restarted, say) is better
- * than a call refused while it sits idle; the attempt limit still bounds the retries.
+ * Two things that leave no node are preferences, not bans, and when only they do, the decision
+ * is taken again without them: excluding the nodes of failed attempts (a node that failed once,
+ * killed and restarted say, is better than a call refused while it sits idle; the attempt limit
+ * still bounds the retries), and the snapshot's slot counts, which come from each node's last
+ * report and go stale when reports are held up (by an outage, say): the slot lease in Redis,
+ * which is exact, then decides.
  */
 export function place(snapshot: RuntimeSnapshot, req: PlacementRequest, ctx: PlaceContext): PlacementDecision {
-  const decision = placeAvoiding(snapshot, req, ctx);
-  if (decision.ok || decision.code !== "no_capacity" || !decision.details.rejected?.excluded) return decision;
-  return placeAvoiding(snapshot, { ...req, exclude: [] }, ctx);
+  const decision = placeAvoiding(snapshot, req, ctx, false);
+  const rejected = !decision.ok && decision.code === "no_capacity" ? decision.details.rejected : undefined;
+  if (!rejected?.excluded && !rejected?.full) return decision;
+  return placeAvoiding(snapshot, { ...req, exclude: [] }, ctx, true);
 }
 
-function placeAvoiding(snapshot: RuntimeSnapshot, req: PlacementRequest, ctx: PlaceContext): PlacementDecision {
+function placeAvoiding(snapshot: RuntimeSnapshot, req: PlacementRequest, ctx: PlaceContext, lenient: boolean): PlacementDecision {
   const options = ctx.options ?? defaultPlaceOptions;
   const fn = snapshot.functions.get(req.function);
   const version = req.version ?? fn?.activeVersion;
@@ -127,11 +131,14 @@ function placeAvoiding(snapshot: RuntimeSnapshot, req: PlacementRequest, ctx: Pl
   const policy = spec.policy ?? options.defaultPolicy;
   const table = snapshot.table;
   const candidates: Candidate[] = [];
-  const add = (i: number, poolId: string | null) => candidates.push({ nodeId: table.nodes[i]!.id, poolId, slots: table.slots[i]! });
+  // Taken again leniently, the nodes the snapshot shows full go last: their reservation may fail.
+  const full: Candidate[] = [];
+  const add = (i: number, poolId: string | null) =>
+    (lenient && table.running[i]! >= table.slots[i]! ? full : candidates).push({ nodeId: table.nodes[i]!.id, poolId, slots: table.slots[i]! });
   let filter: NodeFilter;
   // No pool's rules fit, so each node is checked for the language pair itself.
   const anyNode = (): NodeFilter => {
-    const f = new NodeFilter(table, { ...requirements, pair }, options, exclude);
+    const f = new NodeFilter(table, { ...requirements, pair }, options, exclude, !lenient);
     const members = snapshot.nodeIndex.byRuntime.get(spec.runtime) ?? [];
     const cursorKey = `any:${spec.runtime}`;
     const start = ctx.state.cursor(cursorKey);
@@ -141,11 +148,11 @@ function placeAvoiding(snapshot: RuntimeSnapshot, req: PlacementRequest, ctx: Pl
   };
   let fellBack = false;
   if (plan.kind === "pools") {
-    filter = new NodeFilter(table, requirements, options, exclude);
+    filter = new NodeFilter(table, requirements, options, exclude, !lenient);
     const choose = policies[policy];
     const key = warmKey(req.function, version);
     for (const pool of plan.pools) {
-      const need = options.maxCandidates - candidates.length;
+      const need = options.maxCandidates - candidates.length - full.length;
       if (need <= 0) break;
       const picks = choose({ pool, table, filter, need, warmKey: key, nodeIndex: snapshot.nodeIndex, state: ctx.state, rng: ctx.rng, options });
       for (const i of picks) add(i, pool.id);
@@ -153,14 +160,15 @@ function placeAvoiding(snapshot: RuntimeSnapshot, req: PlacementRequest, ctx: Pl
     // Pools that fit but whose members cannot take the call (none at all, say) do not stop it
     // outside strict mode: any node that meets the requirements may, as when no pool fits.
     // (Should that find nothing either, the refusal tells what the pools' members lacked.)
-    if (candidates.length === 0 && !snapshot.settings.strict) {
+    if (candidates.length + full.length === 0 && !snapshot.settings.strict) {
       anyNode();
-      fellBack = candidates.length > 0;
+      fellBack = candidates.length + full.length > 0;
     }
   } else {
     filter = anyNode();
   }
 
+  candidates.push(...full);
   if (candidates.length === 0) {
     const pools = plan.kind === "pools" ? plan.pools.map((p) => p.id) : [];
     const details = { function: req.function, version, pools, examined: filter.examined, rejected: filter.rejected };

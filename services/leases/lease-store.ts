@@ -81,8 +81,9 @@ export class LeaseStore {
       autoResendUnfulfilledCommands: false,
       commandTimeout: opts.commandTimeoutMs ?? 2_000,
       connectTimeout: opts.connectTimeoutMs ?? 2_000,
-      // Keep reconnecting for as long as the process lives; calls fail fast meanwhile.
-      retryStrategy: (times) => Math.min(100 * times, 2_000),
+      // Keep reconnecting for as long as the process lives (calls fail fast meanwhile), often
+      // enough that a restarted Redis is back in use within half a second.
+      retryStrategy: (times) => Math.min(50 * times, 500),
     });
     for (const [name, lua] of Object.entries(scripts)) this.redis.defineCommand(name, { numberOfKeys: 0, lua });
     this.redis.on("error", (e: Error) => this.noteDown(e));
@@ -90,6 +91,16 @@ export class LeaseStore {
       if (this.down) opts.log?.info({ url: opts.url }, "Redis is reachable again: slot leases work");
       this.down = false;
     });
+  }
+
+  /** Whether Redis answers now (as far as the connection knows). */
+  get reachable(): boolean {
+    return this.redis.status === "ready" && !this.down;
+  }
+
+  /** Calls `listener` each time Redis is reachable again after an outage (or a restart, which may have emptied it). */
+  onReconnect(listener: () => void): void {
+    this.redis.on("ready", listener);
   }
 
   /** Resolves once connected; fails with redis_unreachable after `timeoutMs` (the client keeps trying). */

@@ -27,7 +27,7 @@ export const SchedulerConfig = z.object({
    * hung) goes to another replica after this. Replicas keep the requests they hold alive at a
    * third of it.
    */
-  ackWait: Duration.pipe(z.number().min(1_000, "must be at least 1s")).default(5_000),
+  ackWait: Duration.pipe(z.number().min(1_000, "must be at least 1s")).default(2_000),
   /** Requests one replica holds while they wait for capacity; beyond that they are redelivered later. */
   maxQueued: z.coerce.number().int().min(1).max(100_000).default(1_000),
   /** Placements one replica works on at once. */

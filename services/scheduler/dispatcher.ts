@@ -11,7 +11,7 @@ import { sessionDecider } from "../../domain/session/decider.js";
 import { H } from "../../domain/headers.js";
 import { INLINE_PAYLOAD_BYTES, inputObject, PAYLOAD_BUCKET } from "../../domain/payloads.js";
 import { subjects } from "../../domain/subjects.js";
-import { streamNames } from "../../streams/catalog.js";
+import { PULL_EXPIRES_MS, streamNames } from "../../streams/catalog.js";
 import { rawOf } from "../../streams/codec.js";
 import { handleCommand } from "../../streams/command-handler.js";
 import type { Nats } from "../../streams/connection.js";
@@ -104,7 +104,7 @@ export class Dispatcher {
   async start(): Promise<void> {
     await this.ensureConsumer();
     const consumer = await this.d.nats.js.consumers.get(streamNames.invoke, SCHEDULER_CONSUMER);
-    const messages = await consumer.consume({ max_messages: 256 });
+    const messages = await consumer.consume({ max_messages: 256, expires: PULL_EXPIRES_MS });
     this.abort.signal.addEventListener("abort", () => messages.stop(), { once: true });
     if (this.abort.signal.aborted) messages.stop();
     this.d.source.onChange(() => this.capacityMayHaveChanged());
@@ -175,6 +175,11 @@ export class Dispatcher {
     this.queue.add(pending);
     this.held.set(msg.seq, pending);
     this.schedulePass();
+  }
+
+  /** Slot leases work again (Redis is back): the requests waiting try now rather than after their backoff. */
+  retryNow(): void {
+    this.capacityMayHaveChanged();
   }
 
   /**
@@ -296,6 +301,8 @@ export class Dispatcher {
     }
     let lease: Lease | undefined;
     for (const c of decision.candidates) {
+      // A node whose process was found gone would only hold the call until it is given away again.
+      if (this.d.presence.isGone(c.nodeId)) continue;
       const res = await this.d.leases.reserve(c.nodeId, c.slots, {
         invocationId: r.invocationId,
         attempt: r.attempt,

@@ -6,7 +6,9 @@ import type { LeaseStore } from "../leases/lease-store.js";
 /** How long a node's health verb may take to answer a probe. */
 const PROBE_TIMEOUT_MS = 1_000;
 /** A node is probed at most this often. */
-const PROBE_EVERY_MS = 1_000;
+const PROBE_EVERY_MS = 250;
+/** Nodes probed per round of the sweep, in turn: a large fleet is covered over several rounds. */
+const SWEEP_BATCH = 16;
 
 /**
  * Tells a node that stopped picking up its work from one that is only slow. A spearlet's
@@ -14,17 +16,31 @@ const PROBE_EVERY_MS = 1_000;
  * moment the process dies, so a request there gets "no responders" at once. Then the node's leases
  * (its reserved and its running calls) are expired now, for the reaper to retry them elsewhere,
  * rather than when their TTLs run out; a process of that node started again finds them fenced.
+ * Nodes are probed when a reservation finds them stalled (at most four times a second each), and
+ * in turn by a sweep, which finds
+ * a node that died with calls running even when no new call is placed there.
  */
 export class NodePresence {
   private readonly probed = new Map<string, number>();
+  /** Nodes whose last probe found no process: no call is placed there until one answers again. */
+  private readonly gone = new Set<string>();
+  private timer?: NodeJS.Timeout;
+  private turn = 0;
 
   constructor(
     private readonly nc: NatsConnection,
     private readonly leases: LeaseStore,
     private readonly log: Logger,
+    /** Called when a gone node's leases were expired (the reaper can retry them now rather than at its next round). */
+    private readonly onExpired: () => void = () => undefined,
   ) {}
 
-  /** A reservation found the node stalled: probe it (at most once a second) and give its work away if its process is gone. */
+  /** Whether the node's process was found gone (and has not answered since). */
+  isGone(nodeId: string): boolean {
+    return this.gone.has(nodeId);
+  }
+
+  /** A reservation found the node stalled: probe it (at most four times a second) and give its work away if its process is gone. */
   suspect(nodeId: string): void {
     const now = Date.now();
     if ((this.probed.get(nodeId) ?? 0) + PROBE_EVERY_MS > now) return;
@@ -32,14 +48,31 @@ export class NodePresence {
     void this.probe(nodeId);
   }
 
+  /** Four times a second, probes the next few of the nodes `nodes` lists. */
+  start(nodes: () => readonly string[]): void {
+    this.timer = setInterval(() => {
+      const all = nodes();
+      for (let i = 0; i < Math.min(SWEEP_BATCH, all.length); i++) this.suspect(all[this.turn++ % all.length]!);
+    }, PROBE_EVERY_MS);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
   private async probe(nodeId: string): Promise<void> {
     try {
       await this.nc.request(atNode(nodeAgentApi.health, nodeId).subject, "{}", { timeout: PROBE_TIMEOUT_MS });
+      this.gone.delete(nodeId);
     } catch (e) {
       if (!isNoResponders(e)) return;
+      this.gone.add(nodeId);
       try {
         const expired = await this.leases.expireNode(nodeId);
-        if (expired > 0) this.log.info({ nodeId, leases: expired }, "node's process is gone: its leases expired for retry elsewhere");
+        if (expired > 0) {
+          this.log.info({ nodeId, leases: expired }, "node's process is gone: its leases expired for retry elsewhere");
+          this.onExpired();
+        }
       } catch (again) {
         this.log.debug({ err: again, nodeId }, "could not expire the leases of a node whose process is gone");
       }

@@ -27,6 +27,8 @@ export interface SchedulerOptions {
 export interface RunningScheduler {
   readonly id: string;
   stats(): DispatcherStats & { readonly retried: number; readonly snapshots: number };
+  /** Whether Redis answers (no call can be placed without it). */
+  readonly redisReachable: boolean;
   stop(): Promise<void>;
 }
 
@@ -45,11 +47,12 @@ export async function startScheduler(o: SchedulerOptions): Promise<RunningSchedu
   const outcomes = new SchedulerOutcomes(nats.nc, nats.js, id, log);
   const recovery = new LeaseRecovery(nats, leases, o.config.recoveryWindow, log);
   const reaper = new Reaper(nats, leases, outcomes, o.config.reaperInterval, log, () => void recovery.trigger());
+  const presence = new NodePresence(nats.nc, leases, log, () => void reaper.sweep());
   const dispatcher = new Dispatcher({
     nats,
     store: new EventStore(nats.js, nats.jsm),
     leases,
-    presence: new NodePresence(nats.nc, leases, log),
+    presence,
     source,
     outcomes,
     config: o.config,
@@ -65,15 +68,22 @@ export async function startScheduler(o: SchedulerOptions): Promise<RunningSchedu
   await recovery.trigger();
   const stopWatching = watchLostNodes(source, leases, log);
   recovery.start();
+  // A Redis back from an outage may have restarted empty: check at once, and let waiting requests try again.
+  leases.onReconnect(() => void recovery.trigger().then(() => dispatcher.retryNow()));
   reaper.start();
+  presence.start(() => liveNodes(source));
   await dispatcher.start();
   log.info({ nodes: source.snapshot.table.nodes.length }, "scheduler ready");
 
   return {
     id,
     stats: () => ({ ...dispatcher.stats, retried: reaper.retried, snapshots: source.buildCount }),
+    get redisReachable() {
+      return leases.reachable;
+    },
     stop: async () => {
       stopWatching();
+      presence.stop();
       reaper.stop();
       recovery.stop();
       await dispatcher.stop();
@@ -98,3 +108,7 @@ function watchLostNodes(source: SnapshotSource, leases: LeaseStore, log: Logger)
   check(source.nodes.state);
   return source.nodes.subscribe((state) => check(state));
 }
+
+/** The nodes that may hold calls: not lost (their leases are expired already) nor deregistered. */
+const liveNodes = (source: SnapshotSource): string[] =>
+  [...source.nodes.state.values()].filter((n) => n.state === "online" || n.state === "draining").map((n) => n.id);

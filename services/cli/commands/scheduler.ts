@@ -23,7 +23,7 @@ export const schedulerCommand = () =>
     .addOption(new Option("--pickup-timeout <duration>", "how long a reserved slot waits for its spearlet to start the call before it goes elsewhere (default 3s)").env("SPEAR_PICKUP_TIMEOUT"))
     .addOption(new Option("--stall-after <duration>", "a node that leaves a reservation uncommitted this long gets no new calls until it picks up (default 500ms; 0: off)").env("SPEAR_STALL_AFTER"))
     .addOption(new Option("--queue-timeout <duration>", "how long a request may wait for capacity before no_capacity (default 30s)").env("SPEAR_QUEUE_TIMEOUT"))
-    .addOption(new Option("--ack-wait <duration>", "how long a request held by a replica that stopped answering waits before another replica takes it (default 5s)").env("SPEAR_SCHEDULER_ACK_WAIT"))
+    .addOption(new Option("--ack-wait <duration>", "how long a request held by a replica that stopped answering waits before another replica takes it (default 2s)").env("SPEAR_SCHEDULER_ACK_WAIT"))
     .addOption(new Option("--max-queued <n>", "requests one replica holds while they wait (default 1000)").env("SPEAR_MAX_QUEUED"))
     .addOption(new Option("--concurrency <n>", "placements one replica works on at once (default 64)").env("SPEAR_SCHEDULER_CONCURRENCY"))
     .addOption(new Option("--max-cpu <percent>", "nodes above this cpu use take no new work (default 100: off)").env("SPEAR_MAX_CPU"))
@@ -38,7 +38,8 @@ export const schedulerCommand = () =>
       const { maxAttempts, pickupTimeout, stallAfter, queueTimeout, ackWait, maxQueued, concurrency } = f;
       const raw = Object.fromEntries(Object.entries({ maxAttempts, pickupTimeout, stallAfter, queueTimeout, ackWait, maxQueued, concurrency }).filter(([, v]) => v !== undefined));
       const config = parseConfig(SchedulerConfig, { ...raw, place }, "scheduler settings");
-      await runService(cmd, "scheduler", async (nats, { cli, log }) =>
-        startScheduler({ nats, redisUrl: cli.connection.redisUrl, streams: cli.streams, config, log }),
-      );
+      await runService(cmd, "scheduler", async (nats, { cli, log }) => {
+        const scheduler = await startScheduler({ nats, redisUrl: cli.connection.redisUrl, streams: cli.streams, config, log });
+        return { stop: () => scheduler.stop(), checks: { redis: () => scheduler.redisReachable } };
+      });
     });

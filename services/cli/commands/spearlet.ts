@@ -54,7 +54,7 @@ export const spearletCommand = () =>
         const spearlet = await startSpearlet({ nats, redisUrl: cli.connection.redisUrl, config, streams: cli.streams, log });
         return {
           stop: async () => void (await spearlet.drain()),
-          checks: { serving: () => spearlet.state === "serving", registered: () => spearlet.health().registered },
+          checks: { serving: () => spearlet.state === "serving", registered: () => spearlet.health().registered, healthy: () => spearlet.health().healthy },
         };
       });
     });

@@ -192,7 +192,8 @@ export async function startSpearlet(o: SpearletOptions): Promise<Spearlet> {
     const u = usage.peek();
     return {
       nodeId,
-      healthy: state === "serving" && registration.registered,
+      // Without Redis no call can start here (its lease cannot be committed).
+      healthy: state === "serving" && registration.registered && leases.reachable,
       state,
       registered: registration.registered,
       runtimes: kinds,

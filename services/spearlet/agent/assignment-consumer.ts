@@ -2,7 +2,7 @@ import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JetStreamClient, 
 import { nanos } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { subjects } from "../../../domain/subjects.js";
-import { streamNames } from "../../../streams/catalog.js";
+import { PULL_EXPIRES_MS, streamNames } from "../../../streams/catalog.js";
 import { isNotFound } from "../../../streams/nats-errors.js";
 import { lastMatchingSeq } from "../../../streams/reader.js";
 
@@ -110,7 +110,7 @@ export class AssignmentConsumer {
     for (let wait = 250, interrupted = false; !this.#stopped; wait = Math.min(wait * 2, 5_000)) {
       try {
         const consumer = await this.#o.js.consumers.get(streamNames.assign, this.#name);
-        this.#messages = await consumer.consume({ max_messages: this.#o.slots });
+        this.#messages = await consumer.consume({ max_messages: this.#o.slots, expires: PULL_EXPIRES_MS });
         if (this.#stopped) this.#messages.stop();
         for await (const m of this.#messages) {
           const handled = handle(m).finally(() => this.#handlers.delete(handled));

@@ -56,7 +56,7 @@ export const SpearletConfig = z
      */
     ackWait: Duration.default(5_000),
     /** Redelivery delay of an assignment whose lease could not be checked (Redis away or rebuilding). */
-    retryDelay: Duration.default(1_000),
+    retryDelay: Duration.default(250),
     /** The per-function adaptive concurrency limit (off: a function's latency alone refuses no call while slots are free). */
     adaptiveConcurrency: z
       .union([z.boolean(), z.enum(["true", "false"])])

@@ -86,15 +86,20 @@ describe("level 2: exclusion of the nodes of failed attempts", () => {
     g.when({ function: "f", exclude: ["a", "b"] }).thenCandidates(["a", "b"]);
   });
 
-  it("offers an excluded node when the others are full", () => {
+  it("offers an excluded node first when the others are full by the snapshot", () => {
     const g = given(cluster((b) => b.node("a").node("b", { running: 4, slots: 4 }), ["a", "b"]), all);
-    g.when({ function: "f", exclude: ["a"] }).thenCandidates(["a"]);
+    g.when({ function: "f", exclude: ["a"] }).thenCandidates(["a", "b"]);
   });
 
   it("still refuses with no_capacity when the excluded nodes cannot take the call either", () => {
-    const g = given(cluster((b) => b.node("a", { running: 4, slots: 4 }).node("b", { running: 4, slots: 4 }), ["a", "b"]));
+    const g = given(cluster((b) => b.node("a", { state: "draining" }).node("b", { state: "draining" }), ["a", "b"]));
     const r = g.when({ function: "f", exclude: ["a"] }).thenRefused("no_capacity");
-    expect(r.details.rejected).toEqual({ full: 2 });
+    expect(r.details.rejected).toEqual({ draining: 2 });
+  });
+
+  it("offers the nodes the snapshot shows full, last, when no other can take the call: the reservation decides", () => {
+    const g = given(cluster((b) => b.node("a", { running: 4, slots: 4 }).node("b", { running: 4, slots: 4 }).node("c", { state: "draining" }), ["a", "b", "c"]), all);
+    g.when("f").thenCandidates(["a", "b"]);
   });
 });
 
@@ -130,9 +135,9 @@ describe("refusals", () => {
   });
 
   it("refuses with no_capacity when some node could run it but none can now", () => {
-    const g = given(snapshotBuilder().node("a", { runtimes: ["process"] }).node("b", { running: 4 }).pool("p", ["a", "b"]).fn("f"));
+    const g = given(snapshotBuilder().node("a", { runtimes: ["process"] }).node("b", { state: "lost" }).pool("p", ["a", "b"]).fn("f"));
     const r = g.when("f").thenRefused("no_capacity");
-    expect(r.details.rejected).toEqual({ runtime: 1, full: 1 });
+    expect(r.details.rejected).toEqual({ runtime: 1, lost: 1 });
   });
 
   it("refuses with no_capacity when the eligible pools have no members yet", () => {
