@@ -16,6 +16,8 @@ export const H = {
   /** How many of the attempts so far were refusals (saturated, draining) rather than failures. */
   refusals: "Spear-Refusals",
   excludeNodes: "Spear-Exclude-Nodes",
+  /** Nodes that lost an attempt by going away (killed, hung): later attempts go there only when no other node can take the call. */
+  avoidNodes: "Spear-Avoid-Nodes",
   submittedAt: "Spear-Submitted-At",
   retryReason: "Spear-Retry-Reason",
   // dead letters

@@ -18,6 +18,8 @@ export const subjects = {
   api: (area: string, verb: string) => `spear.api.${area}.${verb}`,
   /** A verb one spearlet answers for itself (stats, health): `spear.api.nodes.<nodeId>.<verb>`. */
   nodeApi: (nodeId: string, verb: string) => `spear.api.nodes.${nodeId}.${verb}`,
+  /** Answered with an empty message by a spearlet's process for as long as it lives (schedulers probe it). */
+  presence: (nodeId: string) => `spear.presence.${nodeId}`,
 } as const;
 
 /** The longest reply subject Spear publishes to. */

@@ -15,6 +15,8 @@ export interface PassRecord {
   readonly diedOnOwn: readonly UnexpectedExit[];
   /** The first ids of each anomaly (lost, recorded twice, run twice, ...), to look up with `spear replay --invocation`. */
   readonly evidence: Readonly<Record<string, readonly string[]>>;
+  /** Node-seconds of idle-with-work per second of the pass, to set beside its timeline. */
+  readonly idleBySecond: Readonly<Record<string, number>>;
 }
 
 /** bench/results/chaos.json: the bench result format, plus targets and what each pass went through. */
@@ -78,6 +80,6 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosResult> {
     figures,
     ratios: chaosRatios(figures),
     targets: evaluateTargets(figures, kinds),
-    passes: Object.fromEntries(passes.map((p) => [p.kind, { timeline: p.timeline, diedOnOwn: p.deaths, evidence: p.audit.evidence }])),
+    passes: Object.fromEntries(passes.map((p) => [p.kind, { timeline: p.timeline, diedOnOwn: p.deaths, evidence: p.audit.evidence, idleBySecond: p.idle.idleWithWorkBySecond }])),
   };
 }

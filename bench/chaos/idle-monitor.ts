@@ -10,6 +10,8 @@ export interface IdleFigures {
   /** Node-seconds in which a node answered healthy with nothing running while work waited. */
   readonly idleWithWorkS: number;
   readonly idleWithWorkByNode: Record<string, number>;
+  /** When the idle time accrued: node-seconds per whole second since the monitor started (only seconds with some). */
+  readonly idleWithWorkBySecond: Record<string, number>;
   readonly samples: number;
   /** Samples in which more calls waited than ran. */
   readonly samplesWithWaitingWork: number;
@@ -32,6 +34,8 @@ export class IdleMonitor {
   #stopped = false;
   #loop?: Promise<void>;
   #idleMs = new Map<string, number>();
+  #bySecond = new Map<number, number>();
+  #startedAt = 0;
   #samples = 0;
   #waiting = 0;
   #maxOutstanding = 0;
@@ -47,6 +51,7 @@ export class IdleMonitor {
   }
 
   start(): void {
+    this.#startedAt = performance.now();
     this.#loop = this.run();
   }
 
@@ -57,6 +62,7 @@ export class IdleMonitor {
     return {
       idleWithWorkS: [...this.#idleMs.values()].reduce((a, b) => a + b, 0) / 1000,
       idleWithWorkByNode: byNode,
+      idleWithWorkBySecond: Object.fromEntries([...this.#bySecond].map(([s, ms]) => [String(s), Math.round(ms) / 1000])),
       samples: this.#samples,
       samplesWithWaitingWork: this.#waiting,
       maxOutstanding: this.#maxOutstanding,
@@ -78,7 +84,10 @@ export class IdleMonitor {
       if (outstanding - running > 0) {
         this.#waiting++;
         health.forEach((h, i) => {
-          if (h?.healthy && h.running === 0) this.#idleMs.set(this.nodeIds[i]!, this.#idleMs.get(this.nodeIds[i]!)! + step);
+          if (!h?.healthy || h.running !== 0) return;
+          this.#idleMs.set(this.nodeIds[i]!, this.#idleMs.get(this.nodeIds[i]!)! + step);
+          const second = Math.floor((started - this.#startedAt) / 1000);
+          this.#bySecond.set(second, (this.#bySecond.get(second) ?? 0) + step);
         });
       }
       const rest = this.o.everyMs - (performance.now() - started);

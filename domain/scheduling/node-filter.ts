@@ -10,6 +10,7 @@ export type RejectReason =
   | "draining"
   | "unhealthy"
   | "excluded"
+  | "avoided"
   | "runtime"
   | "services"
   | "labels"
@@ -43,6 +44,8 @@ export class NodeFilter {
   readonly rejected: Partial<Record<RejectReason, number>> = {};
   private readonly taken: number[] = [];
   private readonly excluded: ReadonlySet<number>;
+  private readonly avoided: ReadonlySet<number>;
+  private readonly trustSlots: boolean;
   private readonly labelEntries: readonly (readonly [string, string])[];
   private readonly bit: number;
   private readonly objectChecks: boolean;
@@ -53,19 +56,19 @@ export class NodeFilter {
     private readonly table: NodeTable,
     private readonly req: NodeRequirements,
     private readonly options: Pick<PlaceOptions, "maxCpuPercent" | "maxMemoryPercent">,
-    exclude: Iterable<string>,
-    /** Whether a node the snapshot shows full is passed over (false: the reservation decides). */
-    private readonly trustSlots = true,
+    passOver: {
+      readonly exclude: Iterable<string>;
+      readonly avoid?: Iterable<string>;
+      /** Whether a node the snapshot shows full is passed over (false: the reservation decides). */
+      readonly trustSlots?: boolean;
+    },
   ) {
     this.labelEntries = Object.entries(req.labels);
     this.bit = runtimeBit[req.runtime];
     this.objectChecks = req.services.length > 0 || this.labelEntries.length > 0 || req.pair !== undefined;
-    const excluded = new Set<number>();
-    for (const id of exclude) {
-      const i = table.indexOf.get(id);
-      if (i !== undefined) excluded.add(i);
-    }
-    this.excluded = excluded;
+    this.excluded = indexes(table, passOver.exclude);
+    this.avoided = indexes(table, passOver.avoid ?? []);
+    this.trustSlots = passOver.trustSlots ?? true;
   }
 
   /** Why node `i` cannot take the call, or undefined when it can. */
@@ -80,6 +83,7 @@ export class NodeFilter {
       return "unhealthy";
     }
     if (this.excluded.size > 0 && this.excluded.has(i)) return "excluded";
+    if (this.avoided.size > 0 && this.avoided.has(i)) return "avoided";
     if ((t.runtimes[i]! & this.bit) === 0) return "runtime";
     if (this.objectChecks) {
       const node = t.nodes[i]!;
@@ -117,4 +121,14 @@ export class NodeFilter {
   get onlyRequirementsFailed(): boolean {
     return this.examinedCount > 0 && this.otherRejections === 0;
   }
+}
+
+/** The node numbers of the ids that are in the table. */
+function indexes(table: NodeTable, ids: Iterable<string>): ReadonlySet<number> {
+  const out = new Set<number>();
+  for (const id of ids) {
+    const i = table.indexOf.get(id);
+    if (i !== undefined) out.add(i);
+  }
+  return out;
 }

@@ -22,8 +22,10 @@ export interface PlacementRequest {
   readonly routingKey?: string | undefined;
   /** Overrides the function's own language pair for this call. */
   readonly langPair?: LanguagePair | undefined;
-  /** Nodes of this invocation's failed attempts: offered again only when no other node can take the call. */
+  /** Nodes of this invocation's failed attempts: never offered again. */
   readonly exclude?: Iterable<string> | undefined;
+  /** Nodes that went away during an attempt (and may be back): offered only when no other node can take the call. */
+  readonly avoid?: Iterable<string> | undefined;
   /** Put the session's last node last, so the session's calls spread over nodes. */
   readonly spread?: boolean | undefined;
 }
@@ -87,17 +89,17 @@ export type PlacementDecision = Placement | Refusal;
  * synchronous: it reads the snapshot and the injected cursors and random numbers, nothing else.
  *
  * Two things that leave no node are preferences, not bans, and when only they do, the decision
- * is taken again without them: excluding the nodes of failed attempts (a node that failed once,
- * killed and restarted say, is better than a call refused while it sits idle; the attempt limit
+ * is taken again without them: the nodes to avoid (nodes that went away during an attempt: a
+ * node killed and restarted is better than a call refused while it sits idle; the attempt limit
  * still bounds the retries), and the snapshot's slot counts, which come from each node's last
  * report and go stale when reports are held up (by an outage, say): the slot lease in Redis,
- * which is exact, then decides.
+ * which is exact, then decides. Excluded nodes (that failed the call) stay excluded.
  */
 export function place(snapshot: RuntimeSnapshot, req: PlacementRequest, ctx: PlaceContext): PlacementDecision {
   const decision = placeAvoiding(snapshot, req, ctx, false);
   const rejected = !decision.ok && decision.code === "no_capacity" ? decision.details.rejected : undefined;
-  if (!rejected?.excluded && !rejected?.full) return decision;
-  return placeAvoiding(snapshot, { ...req, exclude: [] }, ctx, true);
+  if (!rejected?.avoided && !rejected?.full) return decision;
+  return placeAvoiding(snapshot, req, ctx, true);
 }
 
 function placeAvoiding(snapshot: RuntimeSnapshot, req: PlacementRequest, ctx: PlaceContext, lenient: boolean): PlacementDecision {
@@ -127,6 +129,7 @@ function placeAvoiding(snapshot: RuntimeSnapshot, req: PlacementRequest, ctx: Pl
   }
 
   const exclude = req.exclude ?? [];
+  const avoid = lenient ? [] : (req.avoid ?? []);
   const requirements = { runtime: spec.runtime, services: spec.requirements.services, labels: spec.requirements.labels };
   const policy = spec.policy ?? options.defaultPolicy;
   const table = snapshot.table;
@@ -138,7 +141,7 @@ function placeAvoiding(snapshot: RuntimeSnapshot, req: PlacementRequest, ctx: Pl
   let filter: NodeFilter;
   // No pool's rules fit, so each node is checked for the language pair itself.
   const anyNode = (): NodeFilter => {
-    const f = new NodeFilter(table, { ...requirements, pair }, options, exclude, !lenient);
+    const f = new NodeFilter(table, { ...requirements, pair }, options, { exclude, avoid, trustSlots: !lenient });
     const members = snapshot.nodeIndex.byRuntime.get(spec.runtime) ?? [];
     const cursorKey = `any:${spec.runtime}`;
     const start = ctx.state.cursor(cursorKey);
@@ -148,7 +151,7 @@ function placeAvoiding(snapshot: RuntimeSnapshot, req: PlacementRequest, ctx: Pl
   };
   let fellBack = false;
   if (plan.kind === "pools") {
-    filter = new NodeFilter(table, requirements, options, exclude, !lenient);
+    filter = new NodeFilter(table, requirements, options, { exclude, avoid, trustSlots: !lenient });
     const choose = policies[policy];
     const key = warmKey(req.function, version);
     for (const pool of plan.pools) {

@@ -290,6 +290,7 @@ export class Dispatcher {
         routingKey: r.body.routingKey,
         langPair: r.body.langPair,
         exclude: r.excludeNodes,
+        avoid: r.avoidNodes,
         spread: r.body.spread,
       },
       { state: this.d.policy, rng: this.d.rng, options: config.place },

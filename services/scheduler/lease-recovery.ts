@@ -1,10 +1,10 @@
 import type { Logger } from "pino";
 import { isSpearError } from "../../domain/errors.js";
 import type { InvocationAssigned } from "../../domain/events/invocation.js";
+import { lastToken } from "../../domain/subjects.js";
 import { streamNames } from "../../streams/catalog.js";
 import { decodeRecorded, rawOf } from "../../streams/codec.js";
 import type { Nats } from "../../streams/connection.js";
-import { getResult } from "../../streams/invocations/results.js";
 import { isOutage } from "../../streams/nats-errors.js";
 import { readStream } from "../../streams/reader.js";
 import type { ActiveLease } from "../leases/lease.js";
@@ -13,7 +13,6 @@ import type { LeaseStore } from "../leases/lease-store.js";
 /** Extra time a committed lease may run past its function's timeout (the spearlet's reporting). */
 const RUN_GRACE_MS = 5_000;
 const CHECK_MS = 1_000;
-const RESULT_LOOKUPS = 32;
 
 /**
  * Redis holds no fact the log lacks. When its lease state is gone (flushed, restarted), the
@@ -76,27 +75,23 @@ export async function activeLeasesFromLog(nats: Nats, since: Date): Promise<Acti
     const prev = latest.get(e.data.invocationId);
     if (!prev || prev.a.attempt < e.data.attempt) latest.set(e.data.invocationId, { a: e.data, at: e.meta.occurredAt });
   }
-  const entries = [...latest.values()];
+  // Which of them finished: one read of the results recorded since then, rather than a lookup each.
+  const finished = new Set<string>();
+  for await (const m of readStream(nats.js, streamNames.results, { startTime: since })) finished.add(lastToken(m.subject));
   const active: ActiveLease[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(RESULT_LOOKUPS, entries.length) }, async () => {
-      while (next < entries.length) {
-        const { a, at } = entries[next++]!;
-        if (await getResult(nats.jsm, a.invocationId)) continue;
-        active.push({
-          token: a.leaseToken,
-          nodeId: a.nodeId,
-          invocationId: a.invocationId,
-          attempt: a.attempt,
-          requestSeq: a.requestSeq,
-          // Whether it was committed is not in the log; counting it as running holds its slot either way.
-          state: "running",
-          expiresAt: Date.parse(a.deadline) + a.timeoutMs + RUN_GRACE_MS,
-          createdAt: Date.parse(at),
-        });
-      }
-    }),
-  );
+  for (const { a, at } of latest.values()) {
+    if (finished.has(a.invocationId)) continue;
+    active.push({
+      token: a.leaseToken,
+      nodeId: a.nodeId,
+      invocationId: a.invocationId,
+      attempt: a.attempt,
+      requestSeq: a.requestSeq,
+      // Whether it was committed is not in the log; counting it as running holds its slot either way.
+      state: "running",
+      expiresAt: Date.parse(a.deadline) + a.timeoutMs + RUN_GRACE_MS,
+      createdAt: Date.parse(at),
+    });
+  }
   return active;
 }

@@ -1,23 +1,23 @@
 import { errors, type NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
-import { atNode, nodeAgentApi } from "../../domain/api/node-agent.js";
+import { subjects } from "../../domain/subjects.js";
 import type { LeaseStore } from "../leases/lease-store.js";
 
-/** How long a node's health verb may take to answer a probe. */
+/** How long a node's process may take to answer a probe. */
 const PROBE_TIMEOUT_MS = 1_000;
 /** A node is probed at most this often. */
-const PROBE_EVERY_MS = 250;
-/** Nodes probed per round of the sweep, in turn: a large fleet is covered over several rounds. */
-const SWEEP_BATCH = 16;
+const PROBE_EVERY_MS = 50;
+/** Probes a sweep sends per second at most: a small fleet is probed every 50 ms, a large one in turn. */
+const PROBES_PER_SECOND = 200;
 
 /**
  * Tells a node that stopped picking up its work from one that is only slow. A spearlet's
- * process holds its health subscription for as long as it lives, and the NATS server drops it the
+ * process holds its presence subscription (`spear.presence.<nodeId>`) for as long as it lives, and the NATS server drops it the
  * moment the process dies, so a request there gets "no responders" at once. Then the node's leases
  * (its reserved and its running calls) are expired now, for the reaper to retry them elsewhere,
  * rather than when their TTLs run out; a process of that node started again finds them fenced.
- * Nodes are probed when a reservation finds them stalled (at most four times a second each), and
- * in turn by a sweep, which finds
+ * Nodes are probed when a reservation finds them stalled, and in turn by a sweep (at most every
+ * 50 ms each, 200 probes a second in all), which finds
  * a node that died with calls running even when no new call is placed there.
  */
 export class NodePresence {
@@ -40,7 +40,7 @@ export class NodePresence {
     return this.gone.has(nodeId);
   }
 
-  /** A reservation found the node stalled: probe it (at most four times a second) and give its work away if its process is gone. */
+  /** Probe the node (at most every 50 ms) and give its work away if its process is gone. */
   suspect(nodeId: string): void {
     const now = Date.now();
     if ((this.probed.get(nodeId) ?? 0) + PROBE_EVERY_MS > now) return;
@@ -48,11 +48,12 @@ export class NodePresence {
     void this.probe(nodeId);
   }
 
-  /** Four times a second, probes the next few of the nodes `nodes` lists. */
+  /** Every 50 ms, probes the next few of the nodes `nodes` lists. */
   start(nodes: () => readonly string[]): void {
+    const batch = Math.max(1, Math.floor((PROBES_PER_SECOND * PROBE_EVERY_MS) / 1000));
     this.timer = setInterval(() => {
       const all = nodes();
-      for (let i = 0; i < Math.min(SWEEP_BATCH, all.length); i++) this.suspect(all[this.turn++ % all.length]!);
+      for (let i = 0; i < Math.min(batch, all.length); i++) this.suspect(all[this.turn++ % all.length]!);
     }, PROBE_EVERY_MS);
   }
 
@@ -62,7 +63,7 @@ export class NodePresence {
 
   private async probe(nodeId: string): Promise<void> {
     try {
-      await this.nc.request(atNode(nodeAgentApi.health, nodeId).subject, "{}", { timeout: PROBE_TIMEOUT_MS });
+      await this.nc.request(subjects.presence(nodeId), undefined, { timeout: PROBE_TIMEOUT_MS });
       this.gone.delete(nodeId);
     } catch (e) {
       if (!isNoResponders(e)) return;

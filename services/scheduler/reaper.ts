@@ -81,7 +81,8 @@ export class Reaper {
       : { code: "lease_expired", message: `node ${lease.nodeId} did not pick attempt ${lease.attempt} up in time` };
     if (loaded?.ok) {
       // A call never picked up never ran: like a refusal, it uses up no attempt.
-      await requestRetry(this.nats.js, loaded.request, reason, { excludeNode: lease.nodeId, refusal: !lease.committed });
+      // The node went away (killed, hung, restarting) rather than failing the call: avoided, not excluded.
+      await requestRetry(this.nats.js, loaded.request, reason, { avoidNode: lease.nodeId, refusal: !lease.committed });
       this.retried++;
       this.log.info({ invocationId: lease.invocationId, attempt: lease.attempt, nodeId: lease.nodeId }, "lease expired; next attempt requested");
       return;

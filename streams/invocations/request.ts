@@ -16,6 +16,8 @@ export interface ParsedRequest {
   /** Attempts that ended in a node's refusal rather than a failure: they do not count against the limit. */
   readonly refusals: number;
   readonly excludeNodes: readonly string[];
+  /** Nodes to prefer not to use (they went away during an attempt), offered when no other can take the call. */
+  readonly avoidNodes: readonly string[];
   readonly replyTo?: string;
   /** When the client first submitted it (a retry keeps the first attempt's time). */
   readonly submittedAt: string;
@@ -94,14 +96,20 @@ export function parseRequest(msg: StoredRequest): ParseOutcome {
   if (attempt === undefined || attempt < 1) return reject(`${H.attempt} must be an integer from 1 to ${REQUEST_LIMITS.maxAttempt}`);
   const refusals = counter(h(H.refusals), 0);
   if (refusals === undefined || refusals >= attempt) return reject(`${H.refusals} must be an integer below the attempt`);
-  const excludeNodes = (h(H.excludeNodes) ?? "").split(",").filter(Boolean);
-  if (excludeNodes.length > REQUEST_LIMITS.maxExcludedNodes || !excludeNodes.every((n) => NodeId.safeParse(n).success)) {
-    return reject(`${H.excludeNodes} must list at most ${REQUEST_LIMITS.maxExcludedNodes} node ids`);
-  }
+  const excludeNodes = nodeList(h(H.excludeNodes));
+  if (!excludeNodes) return reject(`${H.excludeNodes} must list at most ${REQUEST_LIMITS.maxExcludedNodes} node ids`);
+  const avoidNodes = nodeList(h(H.avoidNodes));
+  if (!avoidNodes) return reject(`${H.avoidNodes} must list at most ${REQUEST_LIMITS.maxExcludedNodes} node ids`);
   return {
     ok: true,
-    request: { ...base, attempt, refusals, excludeNodes, requestSeq: msg.seq, body: body.data, raw: msg.data },
+    request: { ...base, attempt, refusals, excludeNodes, avoidNodes, requestSeq: msg.seq, body: body.data, raw: msg.data },
   };
+}
+
+/** A header listing node ids (comma-separated, bounded); undefined when it holds anything else. */
+function nodeList(value: string | undefined): string[] | undefined {
+  const ids = (value ?? "").split(",").filter(Boolean);
+  return ids.length <= REQUEST_LIMITS.maxExcludedNodes && ids.every((n) => NodeId.safeParse(n).success) ? ids : undefined;
 }
 
 /** A header holding a small non-negative integer; undefined when it holds anything else. */

@@ -25,8 +25,10 @@ export function submitInvocation(
 
 /** Why the attempt ended, as far as the next one cares. */
 export interface RetryCause {
-  /** The node to avoid from now on (it failed the call, or is going away). */
+  /** The node not to use from now on (it failed the call, or is going away). */
   readonly excludeNode?: string;
+  /** The node to prefer not to use (it went away during the attempt, and may be back): used only when no other can take the call. */
+  readonly avoidNode?: string;
   /**
    * The node refused the call before running it (saturated, rate limited, draining): not a
    * failure of the call, so it does not use up an attempt; the queue timeout bounds it instead.
@@ -46,8 +48,8 @@ export function requestRetry(
   cause: RetryCause = {},
 ): Promise<PubAck> {
   const attempt = request.attempt + 1;
-  const { excludeNode } = cause;
-  const exclude = excludeNode && !request.excludeNodes.includes(excludeNode) ? [...request.excludeNodes, excludeNode] : request.excludeNodes;
+  const exclude = withNode(request.excludeNodes, cause.excludeNode);
+  const avoid = withNode(request.avoidNodes, cause.avoidNode);
   const refusals = request.refusals + (cause.refusal ? 1 : 0);
   const h = natsHeaders();
   h.set(H.eventType, "InvocationRetryRequested");
@@ -57,6 +59,9 @@ export function requestRetry(
   h.set(H.retryReason, `${reason.code}: ${reason.message}`.replace(/[\r\n]+/g, " ").slice(0, 512));
   if (refusals > 0) h.set(H.refusals, String(refusals));
   if (exclude.length > 0) h.set(H.excludeNodes, exclude.join(","));
+  if (avoid.length > 0) h.set(H.avoidNodes, avoid.join(","));
   if (request.replyTo) h.set(H.replyTo, request.replyTo);
   return js.publish(subjects.invoke(request.function), request.raw, { msgID: `${request.invocationId}.a${attempt}`, headers: h });
 }
+
+const withNode = (nodes: readonly string[], node: string | undefined): readonly string[] => (node && !nodes.includes(node) ? [...nodes, node] : nodes);

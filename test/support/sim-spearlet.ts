@@ -1,4 +1,5 @@
 import { AckPolicy, DeliverPolicy } from "@nats-io/jetstream";
+import type { Subscription } from "@nats-io/transport-node";
 import { api } from "../../domain/api/registry.js";
 import { isSpearError } from "../../domain/errors.js";
 import type { InvocationAssigned, InvocationFinished } from "../../domain/events/invocation.js";
@@ -41,6 +42,7 @@ export class SimSpearlet {
   private reportTimer?: NodeJS.Timeout;
   private reportSeq = 0;
   private stopConsumer?: () => void;
+  private presence?: Subscription;
   private leases: LeaseStore;
 
   constructor(
@@ -62,6 +64,8 @@ export class SimSpearlet {
     });
     await this.report();
     this.reportTimer = setInterval(() => void this.report(), opts.heartbeatMs ?? 200);
+    // Its "process" lives until it crashes: schedulers probe this to tell a dead node from a slow one.
+    this.presence = this.nats.nc.subscribe(subjects.presence(this.nodeId), { callback: (_err, m) => void m.respond() });
     if (this.behaviour.noPickup) return this;
     const durable = `sim_${this.nodeId}`;
     await this.nats.jsm.consumers.add(streamNames.assign, {
@@ -91,6 +95,7 @@ export class SimSpearlet {
   async crash(): Promise<void> {
     this.stopped = true;
     clearInterval(this.reportTimer);
+    this.presence?.unsubscribe();
     this.stopConsumer?.();
     await this.leases.close();
   }

@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import { ARTIFACT_BUCKET } from "../../../domain/api/artifacts.js";
 import { atNode, nodeAgentApi, type NodeHealth, type NodeStats, type SpearletState } from "../../../domain/api/node-agent.js";
 import { SpearError } from "../../../domain/errors.js";
+import { subjects } from "../../../domain/subjects.js";
 import type { NodeCapabilities, NodeCapacity } from "../../../domain/events/node.js";
 import type { RuntimeKind } from "../../../domain/ids.js";
 import type { StreamSettings } from "../../../streams/catalog.js";
@@ -212,6 +213,8 @@ export async function startSpearlet(o: SpearletOptions): Promise<Spearlet> {
     ],
     { queue: `spearlet-${nodeId}`, log },
   );
+  // The cheapest answer there is: schedulers ask it many times a second to see that this process lives.
+  subscriptions.push(nats.nc.subscribe(subjects.presence(nodeId), { callback: (_err, m) => void m.respond() }));
   // Serving means its stats and health answer: the server has the subscriptions once it answers the flush.
   await nats.nc.flush();
 

@@ -74,26 +74,29 @@ describe("level 2: node filter", () => {
   });
 });
 
-describe("level 2: exclusion of the nodes of failed attempts", () => {
-  it("does not offer an excluded node while another node can take the call", () => {
+describe("level 2: nodes of earlier attempts", () => {
+  it("never offers an excluded node (it failed the call) again", () => {
     const g = given(cluster((b) => b.nodes(["a", "b", "c"]), ["a", "b", "c"]), all);
     g.when({ function: "f", exclude: ["a", "c"] }).thenCandidates(["b"]);
     g.when({ function: "f", exclude: new Set(["b"]) }).thenCandidates(["c", "a"]);
+    const r = g.when({ function: "f", exclude: ["a", "b", "c"] }).thenRefused("no_capacity");
+    expect(r.details.rejected).toEqual({ excluded: 3 });
   });
 
-  it("offers the excluded nodes when no other node can take the call, rather than refusing while they are idle", () => {
+  it("offers a node to avoid (it went away during an attempt) only when no other node can take the call", () => {
     const g = given(cluster((b) => b.nodes(["a", "b"]), ["a", "b"]), all);
-    g.when({ function: "f", exclude: ["a", "b"] }).thenCandidates(["a", "b"]);
+    g.when({ function: "f", avoid: ["a"] }).thenCandidates(["b"]);
+    g.when({ function: "f", avoid: ["a", "b"] }).thenCandidates(["a", "b"]);
   });
 
-  it("offers an excluded node first when the others are full by the snapshot", () => {
+  it("offers a node to avoid first when the others are full by the snapshot", () => {
     const g = given(cluster((b) => b.node("a").node("b", { running: 4, slots: 4 }), ["a", "b"]), all);
-    g.when({ function: "f", exclude: ["a"] }).thenCandidates(["a", "b"]);
+    g.when({ function: "f", avoid: ["a"] }).thenCandidates(["a", "b"]);
   });
 
-  it("still refuses with no_capacity when the excluded nodes cannot take the call either", () => {
+  it("still refuses with no_capacity when the nodes to avoid cannot take the call either", () => {
     const g = given(cluster((b) => b.node("a", { state: "draining" }).node("b", { state: "draining" }), ["a", "b"]));
-    const r = g.when({ function: "f", exclude: ["a"] }).thenRefused("no_capacity");
+    const r = g.when({ function: "f", avoid: ["a"] }).thenRefused("no_capacity");
     expect(r.details.rejected).toEqual({ draining: 2 });
   });
 
