@@ -69,7 +69,7 @@ describe("JSON-lines protocol", () => {
     await long.ch.ready();
     const big = long.ch.call("a1", 1);
     long.stdout.write(`{"id":"a1","output":"${"x".repeat(100)}`);
-    expect(await big).toEqual({ kind: "violation", problem: "the worker wrote a line longer than 64 bytes" });
+    expect(await big).toEqual({ kind: "violation", problem: "the worker wrote a line longer than 64 bytes", tooLong: true });
   });
 
   it("fails what waits when the worker goes away", async () => {
