@@ -58,6 +58,7 @@ export const errorCatalog = {
   lease_not_found: { http: 410, text: "The slot lease is gone (released or never granted): the call must not run." },
   lease_expired: { http: 410, text: "The slot lease expired before it was committed: the call must not run." },
   lease_state_lost: { http: 503, text: "Redis lost the lease state (flush or restart); the scheduler rebuilds it from the log." },
+  lease_not_held: { http: 409, text: "A result was sent for an invocation whose live lease the sending node does not hold (another node's, unknown, released, expired or fenced off); it was not recorded." },
   // HTTP gateway
   unauthorized: { http: 401, text: "The request carries no bearer token the gateway accepts (it was started with tokens)." },
   route_not_found: { http: 404, text: "No HTTP route of the gateway matches the method and path." },
@@ -76,6 +77,7 @@ export const errorCatalog = {
   invalid_output: { http: 502, text: "The function's output was not one JSON value, was too large, or broke the worker protocol." },
   output_too_large: { http: 502, text: "The function's result is larger than a result can hold (the NATS server's message size limit); the call is not run again." },
   memory_limit_exceeded: { http: 502, text: "The function went past its memory limit." },
+  cpu_limit_exceeded: { http: 502, text: "The function used up its CPU bound (a WebAssembly guest's fuel, `limits.fuel`) and was stopped." },
   permission_denied: { http: 502, text: "The function failed after the sandbox refused it a capability it was not granted (a file, a socket, the environment)." },
   instance_crashed: { http: 502, text: "The function's instance died during the call." },
   runtime_unavailable: { http: 503, text: "The node's runtime for the function (the container engine, say) could not be used." },

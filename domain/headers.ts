@@ -10,7 +10,10 @@ export const H = {
   correlationId: "Spear-Correlation-Id",
   causationId: "Spear-Causation-Id",
   // invocation path
+  /** Where the final result is published; only an inbox (`_INBOX.…`) is accepted (`isReplySubject`). */
   replyTo: "Spear-Reply-To",
+  // In a request of SPEAR_INVOKE, the headers from here to retryReason are believed only on the retry
+  // subject (`subjects.retry`, schedulers and spearlets); from a client (`subjects.invoke`) they are ignored.
   invocationId: "Spear-Invocation-Id",
   attempt: "Spear-Attempt",
   /** How many of the attempts so far were refusals (saturated, draining) rather than failures. */

@@ -5,7 +5,14 @@ export const subjects = {
   event: (type: AggregateType, id: string) => `spear.evt.${type}.${id}`,
   eventsOf: (type: AggregateType) => `spear.evt.${type}.>`,
   allEvents: "spear.evt.>",
+  /** A client's invocation request: every Spear header about earlier attempts is ignored here. */
   invoke: (fn: string) => `spear.invoke.${fn}`,
+  /**
+   * The next attempt of an invocation, published by schedulers and spearlets only (clients may
+   * publish on `spear.invoke.*` alone), so the attempt headers it carries can be believed.
+   * Inside `spear.invoke.>`: the same stream and the same scheduler consumer.
+   */
+  retry: (fn: string) => `spear.invoke.${fn}.retry`,
   allInvokes: "spear.invoke.>",
   assign: (nodeId: string) => `spear.assign.${nodeId}`,
   allAssigns: "spear.assign.>",
@@ -13,6 +20,8 @@ export const subjects = {
   allStatus: "spear.status.>",
   result: (invocationId: string) => `spear.result.${invocationId}`,
   allResults: "spear.result.>",
+  /** Where a spearlet sends its results for the schedulers' recorder to check and record; only that node may publish here. */
+  record: (nodeId: string) => `spear.record.${nodeId}`,
   dlq: (source: string, key: string) => `spear.dlq.${source}.${key}`,
   allDlq: "spear.dlq.>",
   api: (area: string, verb: string) => `spear.api.${area}.${verb}`,
@@ -25,12 +34,22 @@ export const subjects = {
 /** The longest reply subject Spear publishes to. */
 export const MAX_REPLY_SUBJECT = 256;
 
+/** What every reply subject starts with: NATS clients' default inbox prefix. */
+export const REPLY_INBOX_PREFIX = "_INBOX.";
+
 /**
- * Whether a subject given by a client can be published to as a reply: dot-separated non-empty
- * tokens of printable characters without spaces or wildcards, at most `MAX_REPLY_SUBJECT` long.
+ * Whether a subject can be published to: dot-separated non-empty tokens of printable
+ * characters without spaces or wildcards, at most `MAX_REPLY_SUBJECT` long.
  */
-export const isPublishableSubject = (s: string): boolean =>
+const isPublishableSubject = (s: string): boolean =>
   s.length > 0 && s.length <= MAX_REPLY_SUBJECT && /^[!-~]+$/.test(s) && s.split(".").every((t) => t.length > 0 && t !== "*" && t !== ">");
+
+/**
+ * Whether a subject given by a client may be its reply subject: a publishable inbox
+ * (`_INBOX.<token>...`). A client may subscribe to inboxes only, so Spear never publishes a
+ * result where the caller could not have listened, such as on another service's subject.
+ */
+export const isReplySubject = (s: string): boolean => s.startsWith(REPLY_INBOX_PREFIX) && isPublishableSubject(s);
 
 /** The last token of a subject, i.e. the aggregate id of `spear.evt.<type>.<id>`. */
 export const lastToken = (subject: string): string => subject.slice(subject.lastIndexOf(".") + 1);

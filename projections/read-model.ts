@@ -28,9 +28,16 @@ interface WalManifest {
 
 type Change = readonly [key: string, doc: unknown];
 
+/**
+ * The projection's bucket, opened when it exists (`spear streams apply` creates it; a worker's
+ * identity may not create streams) and created otherwise (by an identity that may).
+ */
 export async function openReadModel(js: JetStreamClient, p: AnyProjection, replicas: number): Promise<KV> {
-  return new Kvm(js).create(bucketName(p), { history: 1, replicas });
+  return (await openExistingReadModel(js, await js.jetstreamManager(), p)) ?? createReadModel(js, p, replicas);
 }
+
+export const createReadModel = (js: JetStreamClient, p: AnyProjection, replicas: number): Promise<KV> =>
+  new Kvm(js).create(bucketName(p), { history: 1, replicas });
 
 /**
  * A projection's read model, to read, or undefined when no worker has created it yet. Reads
@@ -130,4 +137,9 @@ async function inParallel<T>(items: readonly T[], fn: (item: T) => Promise<unkno
     while (next < items.length) await fn(items[next++]!);
   });
   await Promise.all(lanes);
+}
+
+/** Creates every projection's bucket that is missing (`spear streams apply`). */
+export async function ensureReadModels(js: JetStreamClient, projections: readonly AnyProjection[], replicas: number): Promise<void> {
+  for (const p of projections) await openReadModel(js, p, replicas);
 }

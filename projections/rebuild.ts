@@ -4,7 +4,7 @@ import { SpearError } from "../domain/errors.js";
 import { encodeJson } from "../streams/json.js";
 import { isNotFound } from "../streams/nats-errors.js";
 import type { Projection } from "./projection.js";
-import { consumerName, META, openReadModel, readJson } from "./read-model.js";
+import { consumerName, createReadModel, META, openReadModel, readJson } from "./read-model.js";
 import { ProjectionWorker, type WorkerProgress } from "./worker.js";
 
 export interface RebuildOptions {
@@ -40,7 +40,7 @@ export async function rebuildProjection<D>(
   } catch (e) {
     if (!isNotFound(e)) throw e;
   }
-  kv = await openReadModel(js, projection, replicas);
+  kv = await createReadModel(js, projection, replicas);
   if (opts.fromSeq && opts.fromSeq > 1) {
     await kv.put(META.checkpoint, encodeJson({ seq: opts.fromSeq - 1, at: new Date().toISOString() }));
   }

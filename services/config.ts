@@ -30,6 +30,10 @@ export const ConnectionConfig = z.object({
   natsUser: z.string().min(1).optional(),
   natsPassword: z.string().min(1).optional(),
   natsToken: z.string().min(1).optional(),
+  /** TLS to NATS: the CA that signed the server's certificate, and this client's certificate and key when the server verifies clients. */
+  natsTlsCa: z.string().min(1).optional(),
+  natsTlsCert: z.string().min(1).optional(),
+  natsTlsKey: z.string().min(1).optional(),
   redisUrl: z.string().regex(/^rediss?:\/\/\S+$/, "must be redis://host:port[/db]"),
 });
 export type ConnectionConfig = z.infer<typeof ConnectionConfig>;
@@ -63,10 +67,23 @@ export function parseConfig<S extends z.ZodType>(schema: S, raw: unknown, what =
 /** Where `spear dev` writes the URLs of what it started; other commands read it as a default. */
 export const devStateFile = (dataDir = ".spear") => join(dataDir, "dev.json");
 
+/**
+ * What each kind of client of a `spear dev` needs (its servers run with authentication on):
+ * NATS URLs carrying a user and password (the CLI uses `admin`, an application `client`), the
+ * gateway's bearer token (every scope), Redis's URL with its password.
+ */
+export interface DevCredentials {
+  readonly admin: { readonly natsUrl: string };
+  readonly client: { readonly natsUrl: string };
+  readonly gateway: { readonly token: string };
+  readonly redis: { readonly redisUrl: string };
+}
+
 export interface DevState {
   readonly natsUrl: string;
   readonly redisUrl: string;
   readonly gatewayUrl?: string;
+  readonly credentials?: DevCredentials;
   /** The pid of each process that runs now (see `processes` for more). */
   readonly pids: Readonly<Record<string, number>>;
   readonly startedAt: string;

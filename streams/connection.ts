@@ -3,6 +3,7 @@ import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/trans
 import { readFileSync } from "node:fs";
 import type { Logger } from "pino";
 import { SpearError } from "../domain/errors.js";
+import { parseNatsUrl } from "./nats-url.js";
 
 export interface NatsConnectOptions {
   readonly url: string;
@@ -11,9 +12,17 @@ export interface NatsConnectOptions {
   readonly user?: string | undefined;
   readonly password?: string | undefined;
   readonly token?: string | undefined;
+  readonly tls?: NatsTls | undefined;
   /** Services keep reconnecting forever; one-shot commands fail fast. */
   readonly longLived?: boolean;
   readonly timeoutMs?: number;
+}
+
+/** TLS files for the connection (PEM). */
+export interface NatsTls {
+  readonly caFile?: string | undefined;
+  readonly certFile?: string | undefined;
+  readonly keyFile?: string | undefined;
 }
 
 export interface Nats {
@@ -23,15 +32,19 @@ export interface Nats {
 }
 
 export async function connectNats(o: NatsConnectOptions): Promise<Nats> {
+  const target = parseNatsUrl(o.url);
+  const user = o.user ?? target.user;
+  const password = o.user ? o.password : target.password;
   let nc: NatsConnection;
   try {
     nc = await connect({
-      servers: o.url.split(",").map((s) => s.trim()),
+      servers: target.servers,
       name: o.name,
       timeout: o.timeoutMs ?? 5_000,
       ...(o.creds ? { authenticator: credsAuthenticator(readFileSync(o.creds)) } : {}),
-      ...(o.user ? { user: o.user, pass: o.password } : {}),
+      ...(user ? { user, pass: password } : {}),
       ...(o.token ? { token: o.token } : {}),
+      ...(o.tls ? { tls: { ...(o.tls.caFile ? { caFile: o.tls.caFile } : {}), ...(o.tls.certFile ? { certFile: o.tls.certFile } : {}), ...(o.tls.keyFile ? { keyFile: o.tls.keyFile } : {}) } } : {}),
       ...(o.longLived
         ? // Services make a request per message; an Error captured for each one's stack costs more than the request.
           { maxReconnectAttempts: -1, reconnectTimeWait: 500, waitOnFirstConnect: false, noAsyncTraces: true }
@@ -39,15 +52,15 @@ export async function connectNats(o: NatsConnectOptions): Promise<Nats> {
     });
   } catch (e) {
     const reason = e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e);
-    throw new SpearError("nats_unreachable", `cannot reach NATS at ${o.url}: ${reason}`, { url: o.url }, { cause: e });
+    throw new SpearError("nats_unreachable", `cannot reach NATS at ${target.display}: ${reason}`, { url: target.display }, { cause: e });
   }
   let jsm: JetStreamManager;
   try {
     jsm = await jetstreamManager(nc, { timeout: o.timeoutMs ?? 5_000 });
   } catch (e) {
     await nc.close();
-    throw new SpearError("nats_unreachable", `NATS at ${o.url} has no JetStream: ${e instanceof Error ? e.message : String(e)}`, {
-      url: o.url,
+    throw new SpearError("nats_unreachable", `NATS at ${target.display} has no JetStream: ${e instanceof Error ? e.message : String(e)}`, {
+      url: target.display,
     });
   }
   return { nc, js: jetstream(nc, { timeout: o.timeoutMs ?? 5_000 }), jsm };
@@ -59,14 +72,15 @@ export async function connectNats(o: NatsConnectOptions): Promise<Nats> {
  * `signal` fires first (the service is being stopped).
  */
 export async function connectWhenReachable(o: NatsConnectOptions & { readonly log: Logger; readonly signal?: AbortSignal }): Promise<Nats> {
+  const url = parseNatsUrl(o.url).display;
   for (let wait = 250, warned = false; ; wait = Math.min(wait * 2, 2_000)) {
-    if (o.signal?.aborted) throw new SpearError("cancelled", `stopped while waiting for NATS at ${o.url}`);
+    if (o.signal?.aborted) throw new SpearError("cancelled", `stopped while waiting for NATS at ${url}`);
     try {
       const nats = await connectNats({ ...o, longLived: true });
-      if (warned) o.log.info({ url: o.url }, "NATS is reachable");
+      if (warned) o.log.info({ url }, "NATS is reachable");
       return nats;
     } catch (e) {
-      if (!warned) o.log.warn({ url: o.url, reason: e instanceof Error ? e.message : String(e) }, "waiting for NATS");
+      if (!warned) o.log.warn({ url, reason: e instanceof Error ? e.message : String(e) }, "waiting for NATS");
       warned = true;
     }
     await new Promise<void>((resolve) => {

@@ -154,12 +154,12 @@ function matches(r: ReplayRecord, q: ReplayQuery): boolean {
   }
   if (q.fn) {
     const byAggregate = r.aggregate?.type === "function" && r.aggregate.id === q.fn;
-    const bySubject = r.subject === subjects.invoke(q.fn);
+    const bySubject = r.subject === subjects.invoke(q.fn) || r.subject === subjects.retry(q.fn);
     if (!byAggregate && !bySubject && field(r.data, "function") !== q.fn) return false;
   }
   if (q.invocation) {
     const byAggregate = r.aggregate?.type === "invocation" && r.aggregate.id === q.invocation;
-    if (!byAggregate && r.headers[H.invocationId] !== q.invocation && field(r.data, "invocationId") !== q.invocation) return false;
+    if (!byAggregate && field(r.data, "invocationId") !== q.invocation) return false;
   }
   return true;
 }

@@ -3,6 +3,7 @@
 // stands between the faults and what is measured.
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { connect, headers, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import { parseNatsUrl } from "../../streams/nats-url.js";
 
 export const RESULTS_STREAM = "SPEAR_RESULTS";
 export const resultSubject = (id: string) => `spear.result.${id}`;
@@ -94,7 +95,8 @@ export class ChaosClient {
 
   /** Connects for good: the client reconnects by itself across nats-server restarts. */
   static async connect(o: ClientOptions): Promise<ChaosClient> {
-    const nc = await connect({ servers: o.url, name: "spear-chaos-load", maxReconnectAttempts: -1, reconnectTimeWait: 250, timeout: 5_000 });
+    const { servers, user, password } = parseNatsUrl(o.url);
+    const nc = await connect({ servers, user, pass: password, name: "spear-chaos-load", maxReconnectAttempts: -1, reconnectTimeWait: 250, timeout: 5_000 });
     return new ChaosClient(nc, jetstream(nc, { timeout: o.publishTimeoutMs }), await jetstreamManager(nc), o);
   }
 

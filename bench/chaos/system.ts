@@ -6,7 +6,9 @@ import { packageRoot } from "../../infra/local/paths.js";
 import { RedisServer } from "../../infra/local/redis-server.js";
 import { defaultStreamSettings } from "../../streams/catalog.js";
 import { connectNats, type Nats } from "../../streams/connection.js";
-import { ensureStreams } from "../../streams/ensure.js";
+import { generateCredentials, identityOf, natsUrlAs, redisUrlWith, type LocalCredentials } from "../../infra/local/credentials.js";
+import { applyStreams } from "../../infra/nats/apply.js";
+import type { Role } from "../../infra/nats/permissions.js";
 import { logSays, nodeOnline, projectionOwners, projectionsOwned, smsAnswers, spearletHealthy, waitReady, type Check } from "./readiness.js";
 import { SupervisedService, type UnexpectedExit } from "./supervised-service.js";
 
@@ -35,6 +37,7 @@ export class ChaosSystem {
   readonly nodeIds: readonly string[];
   readonly #nats: NatsServer;
   readonly #redis: RedisServer;
+  readonly #creds: LocalCredentials;
   readonly #services = new Map<string, SupervisedService>();
   /** Servers the harness has taken down on purpose (their exits are not unexpected). */
   readonly #serversDown = new Set<string>();
@@ -44,8 +47,9 @@ export class ChaosSystem {
 
   private constructor(private readonly o: SystemOptions) {
     this.nodeIds = Array.from({ length: o.spearlets }, (_, i) => `chaos-${i + 1}`);
-    this.#nats = new NatsServer({ dataDir: join(o.dir, "nats"), name: "spear-chaos" });
-    this.#redis = new RedisServer({ dataDir: join(o.dir, "redis") });
+    this.#creds = generateCredentials(this.nodeIds);
+    this.#nats = new NatsServer({ dataDir: join(o.dir, "nats"), name: "spear-chaos", identities: this.#creds.nats });
+    this.#redis = new RedisServer({ dataDir: join(o.dir, "redis"), password: this.#creds.redisPassword });
   }
 
   /** Starts everything and waits until each part is ready; on failure stops what was started. */
@@ -60,8 +64,16 @@ export class ChaosSystem {
     return system;
   }
 
+  /**
+   * The load's URL. It carries the admin's identity rather than a client's: besides invoking,
+   * the harness watches every result as it is stored (`spear.result.>`), which a client may not.
+   */
   get natsUrl(): string {
-    return this.#nats.url;
+    return this.urlAs("admin");
+  }
+
+  private urlAs(role: Role, nodeId?: string): string {
+    return natsUrlAs(this.#nats.url, identityOf(this.#creds, role, nodeId));
   }
 
   /** The harness's own connection (deploys, readiness checks); it rides out nats-server restarts. */
@@ -86,26 +98,29 @@ export class ChaosSystem {
     await Promise.all([this.#nats.start(), this.#redis.start()]);
     log.info({ nats: this.#nats.url, redis: this.#redis.url }, "servers ready");
     this.#watch = setInterval(() => this.checkServers(), 500);
-    this.#control = await connectNats({ url: this.#nats.url, name: "spear-chaos-harness", longLived: true });
-    await ensureStreams(this.#control.jsm, defaultStreamSettings);
+    this.#control = await connectNats({ url: this.urlAs("admin"), name: "spear-chaos-harness", longLived: true });
+    await applyStreams(this.#control, defaultStreamSettings);
 
-    const env: NodeJS.ProcessEnv = {
+    // Every process with its role's identity, as `spear dev` runs them.
+    const env = (role: Role, nodeId?: string): NodeJS.ProcessEnv => ({
       ...process.env,
-      SPEAR_NATS_URL: this.#nats.url,
-      SPEAR_REDIS_URL: this.#redis.url,
+      SPEAR_NATS_URL: this.urlAs(role, nodeId),
+      SPEAR_REDIS_URL: redisUrlWith(this.#redis.url, this.#creds.redisPassword),
       SPEAR_DATA_DIR: join(dir, "data"),
       SPEAR_LOG_LEVEL: "info",
-    };
-    const add = (name: string, args: string[]) => {
-      const s = new SupervisedService({ name, args, env, logDir: join(dir, "logs") }, (e) => this.unexpected(e));
+    });
+    const add = (name: string, args: string[], role: Role, nodeId?: string) => {
+      const s = new SupervisedService({ name, args, env: env(role, nodeId), logDir: join(dir, "logs") }, (e) => this.unexpected(e));
       this.#services.set(name, s);
     };
-    add("sms", ["sms"]);
-    add("projections", ["projections", "run"]);
-    for (let i = 1; i <= this.o.schedulers; i++) add(`scheduler-${i}`, ["scheduler"]);
+    add("sms", ["sms"], "control-plane");
+    add("projections", ["projections", "run"], "projections");
+    for (let i = 1; i <= this.o.schedulers; i++) add(`scheduler-${i}`, ["scheduler"], "scheduler");
     for (const id of this.nodeIds) {
-      const args = ["--data-dir", join(dir, `spearlet-${id}`), "spearlet", "--name", id, "--slots", String(this.o.slots), "--runtimes", "wasm,process", "--base-dir", packageRoot()];
-      add(`spearlet-${id}`, args);
+      // Unconfined: the sleep function writes each execution to the harness's log in its work
+      // folder under /tmp, which a confined function cannot see (its /tmp is its own).
+      const args = ["--data-dir", join(dir, `spearlet-${id}`), "spearlet", "--name", id, "--slots", String(this.o.slots), "--runtimes", "wasm,process", "--isolation", "off", "--base-dir", packageRoot()];
+      add(`spearlet-${id}`, args, "spearlet", id);
     }
     // The control plane first: spearlets register with it.
     await this.startReady("sms");

@@ -2,6 +2,11 @@ import getPort from "get-port";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { join } from "node:path";
+import { generateCredentials, identityOf, natsUrlAs, redisUrlWith, type LocalCredentials } from "../../infra/local/credentials.js";
+import { applyStreams } from "../../infra/nats/apply.js";
+import type { Role } from "../../infra/nats/permissions.js";
+import { defaultStreamSettings } from "../../streams/catalog.js";
+import { connectNats } from "../../streams/connection.js";
 import { NatsServer } from "../../infra/local/nats-server.js";
 import { packageRoot } from "../../infra/local/paths.js";
 import { RedisServer } from "../../infra/local/redis-server.js";
@@ -54,14 +59,16 @@ export class FuzzSystem {
   private readonly services: Service[] = [];
   private readonly nats: NatsServer;
   private readonly redis: RedisServer;
+  private readonly creds: LocalCredentials;
   private stopping = false;
   private serverWatch?: NodeJS.Timeout;
   gatewayUrl = "";
 
   private constructor(private readonly o: { dir: string; spearlets: number; slots: number }) {
     this.nodeIds = Array.from({ length: o.spearlets }, (_, i) => `fuzz-${i + 1}`);
-    this.nats = new NatsServer({ dataDir: join(o.dir, "nats"), name: "spear-fuzz" });
-    this.redis = new RedisServer({ dataDir: join(o.dir, "redis") });
+    this.creds = generateCredentials(this.nodeIds);
+    this.nats = new NatsServer({ dataDir: join(o.dir, "nats"), name: "spear-fuzz", identities: this.creds.nats });
+    this.redis = new RedisServer({ dataDir: join(o.dir, "redis"), password: this.creds.redisPassword });
   }
 
   /** Starts everything and waits until every service is ready; on failure stops what was started. */
@@ -76,8 +83,16 @@ export class FuzzSystem {
     return system;
   }
 
+  /**
+   * The fuzzer's URL: the admin's identity, so that junk reaches every subject, as it would from
+   * a compromised insider (what a client identity may not publish, the server refuses).
+   */
   get natsUrl(): string {
-    return this.nats.url;
+    return this.urlAs("admin");
+  }
+
+  private urlAs(role: Role, nodeId?: string): string {
+    return natsUrlAs(this.nats.url, identityOf(this.creds, role, nodeId));
   }
 
   get pids(): Record<string, number> {
@@ -93,28 +108,37 @@ export class FuzzSystem {
     await this.nats.start();
     await this.redis.start();
     this.watchServers();
+    const admin = await connectNats({ url: this.urlAs("admin"), name: "spear-fuzz-apply" });
+    try {
+      await applyStreams(admin, defaultStreamSettings);
+    } finally {
+      await admin.nc.close();
+    }
     mkdirSync(join(dir, "logs"), { recursive: true });
     const gatewayPort = await getPort({ host: "127.0.0.1" });
     this.gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-    const commands: [string, string[]][] = [
-      ["sms", ["sms", "--heartbeat-interval", "500ms", "--heartbeat-timeout", "3s"]],
-      ["projections", ["projections", "run"]],
-      ["scheduler", ["scheduler", "--pickup-timeout", "3s", "--queue-timeout", "5s"]],
-      ...this.nodeIds.map((id): [string, string[]] => [
+    const commands: [string, string[], Role, string?][] = [
+      ["sms", ["sms", "--heartbeat-interval", "500ms", "--heartbeat-timeout", "3s"], "control-plane"],
+      ["projections", ["projections", "run"], "projections"],
+      ["scheduler", ["scheduler", "--pickup-timeout", "3s", "--queue-timeout", "5s"], "scheduler"],
+      ...this.nodeIds.map((id): [string, string[], Role, string] => [
         id,
         ["spearlet", "--name", id, "--slots", String(this.o.slots), "--runtimes", "wasm,process", "--heartbeat", "500ms", "--drain-timeout", "2s", "--data-dir", join(dir, id), "--base-dir", packageRoot()],
+        "spearlet",
+        id,
       ]),
-      ["gateway", ["gateway", "--port", String(gatewayPort)]],
+      ["gateway", ["gateway", "--port", String(gatewayPort)], "gateway"],
     ];
-    for (const [name, args] of commands) await this.spawn(name, args);
+    for (const [name, args, role, nodeId] of commands) await this.spawn(name, args, this.urlAs(role, nodeId));
     await Promise.all(this.services.map((s) => this.ready(s)));
   }
 
-  private async spawn(name: string, args: string[]): Promise<void> {
+  private async spawn(name: string, args: string[], natsUrl: string): Promise<void> {
     const monitorPort = await getPort({ host: "127.0.0.1" });
     const bin = join(packageRoot(), "bin", "spear.js");
-    const child = spawn(process.execPath, [bin, ...args, "--monitor-port", String(monitorPort), "--nats", this.nats.url, "--redis", this.redis.url], {
-      env: { ...process.env, SPEAR_LOG_LEVEL: "warn" },
+    const child = spawn(process.execPath, [bin, ...args, "--monitor-port", String(monitorPort)], {
+      // Secrets in the environment, not on the command line (where `ps` shows them).
+      env: { ...process.env, SPEAR_LOG_LEVEL: "warn", SPEAR_NATS_URL: natsUrl, SPEAR_REDIS_URL: redisUrlWith(this.redis.url, this.creds.redisPassword) },
       stdio: ["ignore", "ignore", "pipe"],
     });
     const log = createWriteStream(join(this.o.dir, "logs", `${name}.log`));

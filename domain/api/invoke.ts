@@ -47,7 +47,7 @@ export const invocationOutcomes: Readonly<Record<InvocationStatus, { readonly me
   succeeded: { meaning: "The function ran and returned `output`.", codes: [] },
   failed: {
     meaning: "The function ran and failed in a way another node would repeat; not retried.",
-    codes: ["function_error", "invalid_output", "output_too_large", "memory_limit_exceeded", "permission_denied"],
+    codes: ["function_error", "invalid_output", "output_too_large", "memory_limit_exceeded", "cpu_limit_exceeded", "permission_denied"],
   },
   timed_out: { meaning: "The function passed its per-call time limit and was stopped.", codes: ["timeout"] },
   rejected: {

@@ -68,6 +68,10 @@ export type NodeStats = z.infer<typeof NodeStats>;
 export const SpearletState = z.enum(["starting", "serving", "draining", "stopped"]);
 export type SpearletState = z.infer<typeof SpearletState>;
 
+/** A protection a runtime cannot give on this node (see docs/operations.md), and why. */
+export const IsolationGap = z.object({ runtime: RuntimeKind, mechanism: z.string(), reason: z.string() });
+export type IsolationGap = z.infer<typeof IsolationGap>;
+
 export const NodeHealth = z.object({
   nodeId: NodeId,
   /** Serving, registered and able to reach Redis (its slot leases): the node takes new work. */
@@ -80,6 +84,8 @@ export const NodeHealth = z.object({
   slots: z.number().int().positive(),
   memoryMb: z.number().nonnegative(),
   cpuPercent: z.number().nonnegative(),
+  /** What the node's runtimes cannot isolate here (empty: every protection holds); logged once at start too. */
+  isolationGaps: z.array(IsolationGap),
 });
 export type NodeHealth = z.infer<typeof NodeHealth>;
 
@@ -91,7 +97,8 @@ export const nodeAgentApi = {
     result: NodeStats,
   }),
   health: nodeAgentEndpoint("health", {
-    description: "Whether this spearlet takes new work (serving and registered), its state, runtimes, running calls, uptime, memory and CPU in use.",
+    description:
+      "Whether this spearlet takes new work (serving and registered), its state, runtimes, running calls, uptime, memory and CPU in use, and the isolation its runtimes cannot give on this machine.",
     request: z.object({}),
     result: NodeHealth,
   }),

@@ -24,6 +24,12 @@ export const FunctionLimits = z.object({
   timeoutMs: z.number().int().min(1).max(3_600_000).default(30_000),
   memoryMb: z.number().int().min(1).max(65_536).default(128),
   maxConcurrency: z.number().int().min(1).max(10_000).default(16),
+  /**
+   * WebAssembly only: the CPU bound of one call, in fuel units (one per function entry and per
+   * loop iteration the guest runs). Unset: the spearlet's default. Unlike the timeout it counts
+   * the guest's own work, so a busy node does not make it run out sooner.
+   */
+  fuel: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
 });
 
 export const FunctionScaling = z.object({
@@ -32,10 +38,14 @@ export const FunctionScaling = z.object({
   idleTtlMs: z.number().int().min(1_000).default(300_000),
 });
 
-/** What a WASM module may touch; everything is denied unless granted. */
-export const WasmGrants = z.object({
+/** What a function may touch beyond its own code and input; everything is denied unless granted. */
+export const FunctionGrants = z.object({
+  /** WebAssembly: the function's `env` is visible to the guest (process and container functions always get their `env`). */
   env: z.boolean().default(false),
+  /** WebAssembly: host folders the guest may open, by the path it sees them at. */
   preopens: z.record(z.string(), z.string()).default({}),
+  /** Process and container functions: the host's network (otherwise only a loopback interface of their own). */
+  network: z.boolean().default(false),
 });
 
 /** A deployed version; immutable once its event is written. */
@@ -52,7 +62,7 @@ export const FunctionSpec = z
     limits: FunctionLimits.default({ timeoutMs: 30_000, memoryMb: 128, maxConcurrency: 16 }),
     scaling: FunctionScaling.default({ minWarm: 0, maxInstances: 16, idleTtlMs: 300_000 }),
     policy: PlacementPolicy.optional(),
-    grants: WasmGrants.default({ env: false, preopens: {} }),
+    grants: FunctionGrants.default({ env: false, preopens: {}, network: false }),
   })
   .superRefine((s, ctx) => {
     if (s.runtime === "wasm" && !s.artifact) ctx.addIssue({ code: "custom", message: "a wasm function needs an artifact" });

@@ -22,8 +22,13 @@ export interface PlacementRequest {
   readonly routingKey?: string | undefined;
   /** Overrides the function's own language pair for this call. */
   readonly langPair?: LanguagePair | undefined;
-  /** Nodes of this invocation's failed attempts: never offered again. */
+  /** Nodes of this invocation's failed attempts: not offered again, unless `reuseExcluded`. */
   readonly exclude?: Iterable<string> | undefined;
+  /**
+   * The attempt has waited long enough (half its queue time, say) for another node: an excluded
+   * node is then offered when no other, avoided ones included, can take the call.
+   */
+  readonly reuseExcluded?: boolean | undefined;
   /** Nodes that went away during an attempt (and may be back): offered only when no other node can take the call. */
   readonly avoid?: Iterable<string> | undefined;
   /** Put the session's last node last, so the session's calls spread over nodes. */
@@ -88,19 +93,25 @@ export type PlacementDecision = Placement | Refusal;
  * orders them by the function's policy, until `maxCandidates` are found. Pure and
  * synchronous: it reads the snapshot and the injected cursors and random numbers, nothing else.
  *
- * Two things that leave no node are preferences, not bans, and when only they do, the decision
- * is taken again without them: the nodes to avoid (nodes that went away during an attempt: a
- * node killed and restarted is better than a call refused while it sits idle; the attempt limit
- * still bounds the retries), and the snapshot's slot counts, which come from each node's last
- * report and go stale when reports are held up (by an outage, say): the slot lease in Redis,
- * which is exact, then decides. Excluded nodes (that failed the call) stay excluded.
+ * Three things that leave no node are preferences, not bans, and when only they do, the
+ * decision is taken again without them: the nodes to avoid (nodes that went away during an
+ * attempt) and the snapshot's slot counts, which come from each node's last report and go stale
+ * when reports are held up (by an outage, say), so the slot lease in Redis, which is exact,
+ * decides; then, last and only once the attempt has waited for another node (`reuseExcluded`),
+ * the excluded nodes (that failed the call: one that failed once, say before it had caught up
+ * after a restart, is better than a call refused while it sits idle; the attempt limit still
+ * bounds the retries).
  */
 export function place(snapshot: RuntimeSnapshot, req: PlacementRequest, ctx: PlaceContext): PlacementDecision {
   const decision = placeAvoiding(snapshot, req, ctx, false);
-  const rejected = !decision.ok && decision.code === "no_capacity" ? decision.details.rejected : undefined;
-  if (!rejected?.avoided && !rejected?.full) return decision;
-  return placeAvoiding(snapshot, req, ctx, true);
+  const rejected = rejectedBy(decision);
+  if (!rejected?.avoided && !rejected?.full && !rejected?.excluded) return decision;
+  const lenient = placeAvoiding(snapshot, req, ctx, true);
+  if (!req.reuseExcluded || !rejectedBy(lenient)?.excluded) return lenient;
+  return placeAvoiding(snapshot, { ...req, exclude: [] }, ctx, true);
 }
+
+const rejectedBy = (d: PlacementDecision) => (!d.ok && d.code === "no_capacity" ? d.details.rejected : undefined);
 
 function placeAvoiding(snapshot: RuntimeSnapshot, req: PlacementRequest, ctx: PlaceContext, lenient: boolean): PlacementDecision {
   const options = ctx.options ?? defaultPlaceOptions;

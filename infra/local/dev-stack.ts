@@ -3,11 +3,12 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Logger } from "pino";
 import { SpearError } from "../../domain/errors.js";
-import { devStateFile, type DevState } from "../../services/config.js";
+import { devStateFile, type DevCredentials, type DevState } from "../../services/config.js";
 import { SCHEDULER_CONSUMER } from "../../services/scheduler/dispatcher.js";
 import { streamNames, type StreamSettings } from "../../streams/catalog.js";
 import { connectNats } from "../../streams/connection.js";
-import { ensureStreams } from "../../streams/ensure.js";
+import { applyStreams } from "../nats/apply.js";
+import { identityOf, loadCredentials, natsUrlAs, redisUrlWith, type LocalCredentials } from "./credentials.js";
 import { deployExamples, type DeployedExample } from "./dev-examples.js";
 import { clearLeftovers, stopWaves } from "./dev-stop.js";
 import type { LocalServer } from "./local-server.js";
@@ -17,6 +18,7 @@ import { packageRoot } from "./paths.js";
 import { identify, type ProcessId } from "./process-identity.js";
 import { RedisServer } from "./redis-server.js";
 import { ServiceProcess } from "./service-process.js";
+import type { Role } from "../nats/permissions.js";
 import { Supervisor, type RestartPolicy, type UnitRun, type UnitSpec } from "./supervisor.js";
 
 export { stopWaves };
@@ -77,6 +79,7 @@ export class DevStack {
   private readonly detached: boolean;
   private readonly launcher: ProcessId;
   private urls?: { natsUrl: string; redisUrl: string; gatewayUrl?: string };
+  private credentials?: DevCredentials | undefined;
   private deployed: DeployedExample[] = [];
   private ready = false;
   private readonly startedAt = new Date().toISOString();
@@ -117,14 +120,18 @@ export class DevStack {
 
     let natsUrl: string;
     let redisUrl: string;
+    const spearlets = Array.from({ length: this.opts.spearlets ?? 2 }, (_, i) => `dev-${i + 1}`);
+    // Our own servers run with authentication on; servers given to us are used as they are.
+    let creds: LocalCredentials | undefined;
     if (this.opts.servers) {
       ({ natsUrl, redisUrl } = this.opts.servers);
     } else {
       const guarded = !this.detached;
       const natsPort = await free(this.opts.natsPort, 4222);
       const redisPort = await free(this.opts.redisPort, 6379);
-      this.nats = new NatsServer({ dataDir: join(dataDir, "nats"), port: natsPort, name: "spear-dev", detached: this.detached, guarded });
-      this.redis = new RedisServer({ dataDir: join(dataDir, "redis"), port: redisPort, detached: this.detached, guarded });
+      creds = loadCredentials(dataDir, spearlets);
+      this.nats = new NatsServer({ dataDir: join(dataDir, "nats"), port: natsPort, name: "spear-dev", detached: this.detached, guarded, identities: creds.nats });
+      this.redis = new RedisServer({ dataDir: join(dataDir, "redis"), port: redisPort, detached: this.detached, guarded, password: creds.redisPassword });
       // Recorded from the first process on, so that a launcher killed while starting leaves a record.
       this.urls = { natsUrl: `nats://127.0.0.1:${natsPort}`, redisUrl: `redis://127.0.0.1:${redisPort}` };
       await this.supervisor.start(this.serverUnit("nats-server", this.nats, join(dataDir, "nats", "nats-server.log")));
@@ -136,12 +143,13 @@ export class DevStack {
     const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
     this.monitorPorts.add(gatewayPort);
     this.urls = { natsUrl, redisUrl, gatewayUrl };
+    this.credentials = creds && devCredentials(creds, natsUrl, redisUrl);
     this.record();
 
-    const nats = await connectNats({ url: natsUrl, name: "spear-dev", longLived: true });
+    const as = (role: Role, nodeId?: string): string => (creds ? natsUrlAs(natsUrl, identityOf(creds, role, nodeId)) : natsUrl);
+    const nats = await connectNats({ url: as("admin"), name: "spear-dev", longLived: true });
     try {
-      await ensureStreams(nats.jsm, this.opts.streams);
-      const spearlets = Array.from({ length: this.opts.spearlets ?? 2 }, (_, i) => `dev-${i + 1}`);
+      await applyStreams(nats, this.opts.streams);
       const env: NodeJS.ProcessEnv = {
         ...process.env,
         SPEAR_NATS_URL: natsUrl,
@@ -159,18 +167,29 @@ export class DevStack {
       // In dependency order, each layer once the one before is ready: the control plane and the
       // read models; then what uses them (the scheduler, the spearlets, which register with the
       // control plane, and the gateway). The parts of a layer start together.
-      await this.layer([this.service("sms", ["sms"], env, STOP_GRACE_MS.sms), this.service("projections", ["projections", "run"], env, STOP_GRACE_MS.projections)]);
+      // Each process gets its role's identity only; Redis's password goes to those that use it.
+      const envAs = (role: Role, nodeId?: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ ...env, SPEAR_NATS_URL: as(role, nodeId), ...extra });
+      const withRedis = { SPEAR_REDIS_URL: creds ? redisUrlWith(redisUrl, creds.redisPassword) : redisUrl };
       await this.layer([
-        this.service("scheduler", ["scheduler"], env, STOP_GRACE_MS.scheduler),
+        this.service("sms", ["sms"], envAs("control-plane"), STOP_GRACE_MS.sms),
+        this.service("projections", ["projections", "run"], envAs("projections"), STOP_GRACE_MS.projections),
+      ]);
+      await this.layer([
+        this.service("scheduler", ["scheduler"], envAs("scheduler", undefined, withRedis), STOP_GRACE_MS.scheduler),
         ...spearlets.map((id) =>
           this.service(
             `spearlet-${id}`,
             ["spearlet", "--name", id, "--slots", String(this.opts.slots ?? 4), "--base-dir", packageRoot(), "--drain-timeout", SPEARLET_DRAIN],
-            env,
+            envAs("spearlet", id, withRedis),
             STOP_GRACE_MS.spearlet,
           ),
         ),
-        this.service("gateway", ["gateway", "--port", String(gatewayPort)], env, STOP_GRACE_MS.gateway),
+        this.service(
+          "gateway",
+          ["gateway", "--port", String(gatewayPort)],
+          envAs("gateway", undefined, creds ? { SPEAR_GATEWAY_TOKENS: creds.gatewayToken } : {}),
+          STOP_GRACE_MS.gateway,
+        ),
       ]);
       await schedulerListening(nats, this.opts.readyTimeoutMs ?? 60_000, () => this.supervisor.isStopping);
 
@@ -257,6 +276,7 @@ export class DevStack {
       natsUrl: urls.natsUrl,
       redisUrl: urls.redisUrl,
       ...(urls.gatewayUrl ? { gatewayUrl: urls.gatewayUrl } : {}),
+      ...(this.credentials ? { credentials: this.credentials } : {}),
       dataDir: this.dataDir,
       ready: this.ready,
       launcher: { ...this.launcher, detached: this.detached },
@@ -287,7 +307,8 @@ export class DevStack {
     if (this.finished || !this.urls?.natsUrl) return;
     const file = devStateFile(this.opts.dataDir);
     const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(this.status(), null, 2)}\n`);
+    // It holds credentials: readable by its owner only.
+    writeFileSync(tmp, `${JSON.stringify(this.status(), null, 2)}\n`, { mode: 0o600 });
     renameSync(tmp, file);
     this.wrote = true;
   }
@@ -337,4 +358,14 @@ async function schedulerListening(nats: Awaited<ReturnType<typeof connectNats>>,
     }
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** What a client of each kind needs, as dev.json lists it (`credentials`). */
+function devCredentials(c: LocalCredentials, natsUrl: string, redisUrl: string): DevCredentials {
+  return {
+    admin: { natsUrl: natsUrlAs(natsUrl, identityOf(c, "admin")) },
+    client: { natsUrl: natsUrlAs(natsUrl, identityOf(c, "client")) },
+    gateway: { token: c.gatewayToken },
+    redis: { redisUrl: redisUrlWith(redisUrl, c.redisPassword) },
+  };
 }

@@ -91,7 +91,7 @@ async function report(e: Entry, state: DevState): Promise<ProcessReport> {
   };
   if (!running) return { ...base, health: "down" };
   if (e.monitorUrl) return { ...base, ...(await readiness(e.monitorUrl)) };
-  const probe = e.name === "nats-server" ? () => natsReady(state.natsUrl) : e.name === "redis-server" ? () => redisReady(state.redisUrl) : undefined;
+  const probe = e.name === "nats-server" ? () => natsReady(state.credentials?.admin.natsUrl ?? state.natsUrl) : e.name === "redis-server" ? () => redisReady(state.credentials?.redis.redisUrl ?? state.redisUrl) : undefined;
   if (!probe) return { ...base, health: "unknown" };
   return { ...base, health: (await checkWithin(probe, 2_000)) ? "ready" : "no answer" };
 }

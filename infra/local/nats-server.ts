@@ -1,6 +1,9 @@
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { parseNatsUrl } from "../../streams/nats-url.js";
+import { authorizationBlock, type NatsIdentity } from "../nats/auth-config.js";
 import { requireBinary } from "./binaries.js";
 import { LocalServer, type LocalServerOptions } from "./local-server.js";
 import { infraFile } from "./paths.js";
@@ -11,6 +14,11 @@ export interface NatsServerOptions extends LocalServerOptions {
   readonly configFile?: string;
   readonly extraArgs?: readonly string[];
   readonly name?: string;
+  /**
+   * Authentication on: these identities and no others may connect, each with its role's
+   * permissions. The first admin among them is the one the readiness probe uses.
+   */
+  readonly identities?: readonly NatsIdentity[];
 }
 
 /** A real nats-server with JetStream, on loopback, storing under `dataDir`. */
@@ -19,12 +27,14 @@ export class NatsServer extends LocalServer<NatsServerOptions> {
 
   protected spec(port: number): ProcessSpec {
     const o = this.opts;
+    const admin = o.identities?.find((i) => i.role === "admin");
+    if (o.identities && !admin) throw new Error("a nats-server with authentication needs an admin identity");
     return {
       name: "nats-server",
       binary: requireBinary("nats-server"),
       args: [
         "-c",
-        o.configFile ?? infraFile("nats", "single.conf"),
+        this.configFile(),
         "-js",
         "-a",
         this.host,
@@ -37,13 +47,27 @@ export class NatsServer extends LocalServer<NatsServerOptions> {
       ],
       logFile: join(o.dataDir, "nats-server.log"),
       detached: o.detached ?? false,
-      probe: () => natsReady(`nats://${this.host}:${port}`),
+      probe: () => natsReady(`nats://${this.host}:${port}`, admin),
     };
+  }
+
+  /** The base configuration, with the authorization block appended when authentication is on. */
+  private configFile(): string {
+    const base = this.opts.configFile ?? infraFile("nats", "single.conf");
+    if (!this.opts.identities) return base;
+    mkdirSync(this.opts.dataDir, { recursive: true });
+    const file = join(this.opts.dataDir, "nats-server.conf");
+    writeFileSync(file, `${readFileSync(base, "utf8")}\n${authorizationBlock(this.opts.identities)}`, { mode: 0o600 });
+    return file;
   }
 }
 
-export async function natsReady(url: string): Promise<boolean> {
-  const nc = await connect({ servers: url, reconnect: false, timeout: 1_000 });
+/** Whether JetStream answers at `url` (which may carry a user and password), as `as` when given. */
+export async function natsReady(url: string, as?: NatsIdentity): Promise<boolean> {
+  const target = parseNatsUrl(url);
+  const user = as?.user ?? target.user;
+  const pass = as?.password ?? target.password;
+  const nc = await connect({ servers: target.servers, reconnect: false, timeout: 1_000, ...(user ? { user, pass } : {}) });
   try {
     await (await jetstreamManager(nc, { timeout: 1_000 })).getAccountInfo();
     return true;

@@ -187,7 +187,11 @@ export class Supervisor {
       this.changed();
       await Promise.all(
         live.map(async (u) => {
-          await u.run!.stop(u.spec.stopGraceMs);
+          // One part that fails to stop must not leave the next waves (the servers) running.
+          await u.run!.stop(u.spec.stopGraceMs).catch((e: unknown) => {
+            this.opts.log.warn({ err: e, process: u.spec.name }, "could not stop it cleanly; killing it");
+            u.run!.kill();
+          });
           u.state = "stopped";
         }),
       );

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import type { Logger } from "pino";
 import { ConnectionConfig, parseConfig, readDevState, StreamSettingsConfig, toStreamSettings } from "../config.js";
 import { createLogger, type LogLevel } from "../logger.js";
-import { connectNats, type Nats } from "../../streams/connection.js";
+import { connectNats, type Nats, type NatsTls } from "../../streams/connection.js";
 import type { StreamSettings } from "../../streams/catalog.js";
 
 /** What a subcommand gets: validated settings and lazily opened connections. */
@@ -19,6 +19,9 @@ interface GlobalOptions {
   natsUser?: string;
   natsPassword?: string;
   natsToken?: string;
+  natsTlsCa?: string;
+  natsTlsCert?: string;
+  natsTlsKey?: string;
   redis?: string;
   replicas?: string;
   logLevel?: LogLevel;
@@ -36,12 +39,16 @@ export function cliContext(cmd: Command, name = "spear-cli"): CliContext {
   const connection = parseConfig(
     ConnectionConfig,
     {
-      natsUrl: o.nats ?? dev?.natsUrl ?? "nats://127.0.0.1:4222",
+      // The CLI is the developer's own: on a `spear dev`, it acts as the admin.
+      natsUrl: o.nats ?? dev?.credentials?.admin.natsUrl ?? dev?.natsUrl ?? "nats://127.0.0.1:4222",
       natsCreds: o.natsCreds,
       natsUser: o.natsUser,
       natsPassword: o.natsPassword,
       natsToken: o.natsToken,
-      redisUrl: o.redis ?? dev?.redisUrl ?? "redis://127.0.0.1:6379",
+      natsTlsCa: o.natsTlsCa,
+      natsTlsCert: o.natsTlsCert,
+      natsTlsKey: o.natsTlsKey,
+      redisUrl: o.redis ?? dev?.credentials?.redis.redisUrl ?? dev?.redisUrl ?? "redis://127.0.0.1:6379",
     },
     "connection settings",
   );
@@ -71,6 +78,7 @@ export async function withNats<T>(ctx: CliContext, name: string, fn: (nats: Nats
     user: c.natsUser,
     password: c.natsPassword,
     token: c.natsToken,
+    tls: tlsOf(c),
     longLived,
   });
   try {
@@ -79,3 +87,7 @@ export async function withNats<T>(ctx: CliContext, name: string, fn: (nats: Nats
     await nats.nc.drain().catch(() => nats.nc.close());
   }
 }
+
+/** The TLS files of a connection, when any is set. */
+export const tlsOf = (c: ConnectionConfig): NatsTls | undefined =>
+  c.natsTlsCa || c.natsTlsCert || c.natsTlsKey ? { caFile: c.natsTlsCa, certFile: c.natsTlsCert, keyFile: c.natsTlsKey } : undefined;

@@ -8,6 +8,7 @@ import { isErrorCode, SpearError } from "../../domain/errors.js";
 const commands: Record<string, () => Promise<Command>> = {
   dev: async () => (await import("./commands/dev.js")).devCommand(),
   streams: async () => (await import("./commands/streams.js")).streamsCommand(),
+  auth: async () => (await import("./commands/auth.js")).authCommand(),
   replay: async () => (await import("./commands/replay.js")).replayCommand(),
   projections: async () => (await import("./commands/projections.js")).projectionsCommand(),
   sms: async () => (await import("./commands/sms.js")).smsCommand(),
@@ -24,7 +25,7 @@ const commands: Record<string, () => Promise<Command>> = {
 };
 
 /** Global options that take a value: the word after them is not the subcommand. */
-const valued = new Set(["--nats", "--nats-creds", "--nats-user", "--nats-password", "--nats-token", "--redis", "--replicas", "--data-dir", "--log-level"]);
+const valued = new Set(["--nats", "--nats-creds", "--nats-user", "--nats-password", "--nats-token", "--nats-tls-ca", "--nats-tls-cert", "--nats-tls-key", "--redis", "--replicas", "--data-dir", "--log-level"]);
 
 /** The subcommand named on the command line, if any (after the global options). */
 export function subcommandOf(argv: readonly string[]): string | undefined {
@@ -44,6 +45,9 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
     .addOption(new Option("--nats-user <user>", "NATS user").env("SPEAR_NATS_USER"))
     .addOption(new Option("--nats-password <password>", "NATS password").env("SPEAR_NATS_PASSWORD"))
     .addOption(new Option("--nats-token <token>", "NATS token").env("SPEAR_NATS_TOKEN"))
+    .addOption(new Option("--nats-tls-ca <file>", "CA certificate (PEM) that signed the NATS server's certificate").env("SPEAR_NATS_TLS_CA"))
+    .addOption(new Option("--nats-tls-cert <file>", "client certificate (PEM) for a NATS server that verifies clients").env("SPEAR_NATS_TLS_CERT"))
+    .addOption(new Option("--nats-tls-key <file>", "the client certificate's key (PEM)").env("SPEAR_NATS_TLS_KEY"))
     .addOption(new Option("--redis <url>", "Redis URL").env("SPEAR_REDIS_URL"))
     .addOption(new Option("--replicas <n>", "stream and bucket replicas (3 on a 3-node cluster)").env("SPEAR_REPLICAS"))
     .addOption(new Option("--data-dir <dir>", "where `spear dev` keeps its data and dev.json").env("SPEAR_DATA_DIR").default(".spear"))

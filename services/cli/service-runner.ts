@@ -2,8 +2,9 @@ import { Command, Option } from "commander";
 import type { Logger } from "pino";
 import { isSpearError } from "../../domain/errors.js";
 import { connectWhenReachable, watchConnection, type Nats } from "../../streams/connection.js";
+import { awaitStreams } from "../../streams/require.js";
 import type { MonitorServer, ReadinessCheck } from "../monitor/monitor-server.js";
-import { cliContext, type CliContext } from "./context.js";
+import { cliContext, tlsOf, type CliContext } from "./context.js";
 import { installLastResort } from "./last-resort.js";
 import { StopRequest } from "./stop-request.js";
 
@@ -75,6 +76,7 @@ export async function runService(cmd: Command, name: string, start: (nats: Nats,
         user: c.natsUser,
         password: c.natsPassword,
         token: c.natsToken,
+        tls: tlsOf(c),
         log,
         signal: stop.signal,
       });
@@ -84,6 +86,12 @@ export async function runService(cmd: Command, name: string, start: (nats: Nats,
     }
     const connection = watchConnection(nats.nc, log);
     try {
+      try {
+        await awaitStreams(nats.jsm, { log, signal: stop.signal });
+      } catch (e) {
+        if (isSpearError(e, "cancelled")) return;
+        throw e;
+      }
       const service = await start(nats, { cli, log, signal: stop.signal });
       monitor?.setChecks({ nats: () => connection.connected, ...service.checks });
       const reason = await stop.stopped;

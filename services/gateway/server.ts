@@ -3,7 +3,6 @@ import { validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-z
 import getPort from "get-port";
 import { SpearError } from "../../domain/errors.js";
 import type { StreamSettings } from "../../streams/catalog.js";
-import { ensureStreams } from "../../streams/ensure.js";
 import { SpearClient } from "../sdk/index.js";
 import { requireTokens } from "./auth.js";
 import { clientErrorHandler } from "./client-errors.js";
@@ -90,7 +89,6 @@ export interface RunningGateway {
  */
 export async function startGateway(deps: GatewayDeps & { readonly streams: StreamSettings }): Promise<RunningGateway> {
   const { config, log } = deps;
-  await ensureStreams(deps.nats.jsm, deps.streams);
   const app = await buildGateway(deps);
   const port = config.port ?? (await getPort({ port: DEFAULT_GATEWAY_PORT, host: config.host }));
   try {

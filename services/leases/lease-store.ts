@@ -15,7 +15,7 @@ import {
   type ReserveResult,
 } from "./lease.js";
 import { toSpearError } from "./redis-errors.js";
-import { claimExpiredLua, commitLua, countersLua, expireNodeLua, forgetLua, rebuildLua, releaseLua, reserveLua } from "./scripts.js";
+import { claimExpiredLua, commitLua, countersLua, expireNodeLua, forgetLua, holdForResultLua, rebuildLua, releaseLua, reserveLua } from "./scripts.js";
 
 export interface LeaseStoreOptions {
   readonly url: string;
@@ -34,6 +34,7 @@ const scripts = {
   spearLeaseReserve: reserveLua,
   spearLeaseCommit: commitLua,
   spearLeaseRelease: releaseLua,
+  spearLeaseHoldForResult: holdForResultLua,
   spearLeaseClaimExpired: claimExpiredLua,
   spearLeaseForget: forgetLua,
   spearLeaseExpireNode: expireNodeLua,
@@ -152,6 +153,15 @@ export class LeaseStore {
   async commit(token: string, ttlMs: number): Promise<Lease> {
     if (!(ttlMs >= 1)) throw new SpearError("invalid_argument", `ttlMs must be at least 1, got ${ttlMs}`);
     return toLease(await this.run("spearLeaseCommit", token, Math.ceil(ttlMs)));
+  }
+
+  /**
+   * Before a node's result is recorded: the lease `token` must be a live lease of `nodeId` for
+   * that attempt of the invocation (else lease_not_held), and it is kept live for at least
+   * `holdMs`, so the reaper cannot take it while the result is being written.
+   */
+  async holdForResult(token: string, nodeId: string, invocationId: string, attempt: number, holdMs: number): Promise<Lease> {
+    return toLease(await this.run("spearLeaseHoldForResult", token, nodeId, invocationId, attempt, Math.ceil(holdMs)));
   }
 
   /** The call finished: frees the slot. Idempotent; `released` says whether this call did it. */

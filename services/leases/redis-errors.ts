@@ -5,6 +5,7 @@ const scriptCodes: Readonly<Record<string, ErrorCode>> = {
   SPEAR_STATE_LOST: "lease_state_lost",
   SPEAR_LEASE_NOT_FOUND: "lease_not_found",
   SPEAR_LEASE_EXPIRED: "lease_expired",
+  SPEAR_LEASE_NOT_HELD: "lease_not_held",
 };
 
 /** Replies that mean the server is there but cannot serve yet: as good as unreachable. */

@@ -109,6 +109,33 @@ redis.call('ZADD', P .. 'all', num(exp), token)
 return cjson.encode(read_lease(token, now))
 `);
 
+/**
+ * ARGV: P, token, node, invocationId, attempt, holdMs → the lease, now live for at least holdMs
+ * | error NOT_HELD. A result may be recorded only for a live lease of that node, invocation and
+ * attempt. Running in one script with the reaper's claim, it decides which comes first: once
+ * the lease has expired (and may be claimed) the result is refused; once it is held, it stays
+ * live while the result is recorded, so no retry starts meanwhile.
+ */
+export const holdForResultLua = script(`
+local e = lost() if e then return e end
+local token, node, inv, attempt, hold = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
+local now = now_ms()
+local l = read_lease(token, now)
+if not l or l.node ~= node or l.invocationId ~= inv or l.attempt ~= attempt then
+  return redis.error_reply('SPEAR_LEASE_NOT_HELD node ' .. node .. ' holds no lease ' .. token .. ' on attempt ' .. ARGV[5] .. ' of ' .. inv)
+end
+if l.status ~= 'reserved' and l.status ~= 'running' then
+  return redis.error_reply('SPEAR_LEASE_NOT_HELD lease ' .. token .. ' of ' .. inv .. ' is ' .. l.status)
+end
+local exp = now + hold
+if l.expiresAt < exp then
+  redis.call('HSET', lease_key(token), 'expiresAt', num(exp))
+  redis.call('ZADD', node_key(l.node, l.state), num(exp), token)
+  redis.call('ZADD', P .. 'all', num(exp), token)
+end
+return cjson.encode(read_lease(token, now))
+`);
+
 /** ARGV: P, token, tombstoneMs → {released: bool, lease?}. The record stays as a tombstone for a while. */
 export const releaseLua = script(`
 local e = lost() if e then return e end

@@ -8,7 +8,6 @@ import { place, type PolicyState, type Rng } from "../../domain/scheduling/index
 import type { SessionBinding } from "../../domain/scheduling/session-binding.js";
 import type { SessionCommand } from "../../domain/session/commands.js";
 import { sessionDecider } from "../../domain/session/decider.js";
-import { H } from "../../domain/headers.js";
 import { INLINE_PAYLOAD_BYTES, inputObject, PAYLOAD_BUCKET } from "../../domain/payloads.js";
 import { subjects } from "../../domain/subjects.js";
 import { PULL_EXPIRES_MS, streamNames } from "../../streams/catalog.js";
@@ -261,7 +260,7 @@ export class Dispatcher {
     const { request: r, msg } = p;
     const { config } = this.d;
     if (r.attempt - r.refusals > config.maxAttempts || r.refusals > config.maxRefusals) {
-      await this.d.outcomes.deadLetter(unplaced(r), { stream: streamNames.invoke, ...rawOf(msg) }, retryReason(msg, r), r.attempt - 1);
+      await this.d.outcomes.deadLetter(unplaced(r), { stream: streamNames.invoke, ...rawOf(msg) }, exhausted(r), r.attempt - 1);
       this.counts.deadLettered++;
       msg.ack();
       return "done";
@@ -291,6 +290,8 @@ export class Dispatcher {
         langPair: r.body.langPair,
         exclude: r.excludeNodes,
         avoid: r.avoidNodes,
+        // Half its queue time spent waiting for another node: a node that failed it may take it again.
+        reuseExcluded: Date.now() >= p.deadline - this.d.config.queueTimeout / 2,
         spread: r.body.spread,
       },
       { state: this.d.policy, rng: this.d.rng, options: config.place },
@@ -456,9 +457,8 @@ const unplaced = (r: ParsedRequest) => ({
   version: r.body.version,
 });
 
-const retryReason = (msg: JsMsg, r: ParsedRequest) => {
-  const last = msg.headers?.get(H.retryReason);
+const exhausted = (r: ParsedRequest) => {
   const failed = r.attempt - 1 - r.refusals;
   const tried = `${failed} attempt(s) failed${r.refusals ? ` and ${r.refusals} were refused` : ""}`;
-  return { code: "attempts_exhausted", message: `${tried}${last ? `; the last: ${last}` : ""}` };
+  return { code: "attempts_exhausted", message: `${tried}${r.retryReason ? `; the last: ${r.retryReason}` : ""}` };
 };

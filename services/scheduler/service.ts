@@ -4,7 +4,6 @@ import type { NodeView } from "../../domain/node/view.js";
 import { PolicyState } from "../../domain/scheduling/index.js";
 import type { StreamSettings } from "../../streams/catalog.js";
 import type { Nats } from "../../streams/connection.js";
-import { ensureStreams } from "../../streams/ensure.js";
 import { EventStore } from "../../streams/event-store.js";
 import { LeaseStore } from "../leases/lease-store.js";
 import type { SchedulerConfig } from "./config.js";
@@ -13,6 +12,7 @@ import { LeaseRecovery } from "./lease-recovery.js";
 import { NodePresence } from "./node-presence.js";
 import { SchedulerOutcomes } from "./outcomes.js";
 import { Reaper } from "./reaper.js";
+import { ResultRecorder } from "./result-recorder.js";
 import { SnapshotSource } from "./snapshot-source.js";
 
 export interface SchedulerOptions {
@@ -26,7 +26,7 @@ export interface SchedulerOptions {
 
 export interface RunningScheduler {
   readonly id: string;
-  stats(): DispatcherStats & { readonly retried: number; readonly snapshots: number };
+  stats(): DispatcherStats & { readonly retried: number; readonly snapshots: number; readonly recorded: number; readonly recordsRefused: number };
   /** Whether Redis answers (no call can be placed without it). */
   readonly redisReachable: boolean;
   stop(): Promise<void>;
@@ -41,12 +41,12 @@ export async function startScheduler(o: SchedulerOptions): Promise<RunningSchedu
   const id = `scheduler-${randomUUID().slice(0, 8)}`;
   const log = o.log.child({ scheduler: id });
   const { nats } = o;
-  await ensureStreams(nats.jsm, o.streams);
   const leases = new LeaseStore({ url: o.redisUrl, log, name: id });
   const source = new SnapshotSource(nats.js, log);
   const outcomes = new SchedulerOutcomes(nats.nc, nats.js, id, log);
   const recovery = new LeaseRecovery(nats, leases, o.config.recoveryWindow, log);
   const reaper = new Reaper(nats, leases, outcomes, o.config.reaperInterval, log, () => void recovery.trigger());
+  const recorder = new ResultRecorder(nats, leases, log, () => void recovery.trigger());
   const presence = new NodePresence(nats.nc, leases, log, () => void reaper.sweep());
   const dispatcher = new Dispatcher({
     nats,
@@ -71,13 +71,15 @@ export async function startScheduler(o: SchedulerOptions): Promise<RunningSchedu
   // A Redis back from an outage may have restarted empty: check at once, and let waiting requests try again.
   leases.onReconnect(() => void recovery.trigger().then(() => dispatcher.retryNow()));
   reaper.start();
+  // Spearlets' results are recorded from now on: the lease state was checked (rebuilt if lost) above.
+  recorder.start();
   presence.start(() => liveNodes(source));
   await dispatcher.start();
   log.info({ nodes: source.snapshot.table.nodes.length }, "scheduler ready");
 
   return {
     id,
-    stats: () => ({ ...dispatcher.stats, retried: reaper.retried, snapshots: source.buildCount }),
+    stats: () => ({ ...dispatcher.stats, retried: reaper.retried, snapshots: source.buildCount, recorded: recorder.recorded, recordsRefused: recorder.refused }),
     get redisReachable() {
       return leases.reachable;
     },
@@ -87,6 +89,7 @@ export async function startScheduler(o: SchedulerOptions): Promise<RunningSchedu
       reaper.stop();
       recovery.stop();
       await dispatcher.stop();
+      await recorder.stop();
       await source.stop();
       await leases.close();
     },

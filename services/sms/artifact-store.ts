@@ -6,9 +6,8 @@ import { ARTIFACT_BUCKET } from "../../domain/api/artifacts.js";
 import { tooLarge } from "../../domain/artifact/decider.js";
 import { SpearError } from "../../domain/errors.js";
 
-/** The object store bucket for artifact bytes, created when missing. */
-export const openArtifactStore = (js: JetStreamClient, replicas: number): Promise<ObjectStore> =>
-  new Objm(js).create(ARTIFACT_BUCKET, { replicas, description: "Spear artifacts, one object per sha256" });
+/** The object store bucket for artifact bytes (`spear streams apply` creates it). */
+export const openArtifactStore = (js: JetStreamClient): Promise<ObjectStore> => new Objm(js).open(ARTIFACT_BUCKET);
 
 /**
  * Checks bytes a client put under their sha256 before they are recorded: they must exist,

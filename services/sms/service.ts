@@ -3,7 +3,6 @@ import type { Logger } from "pino";
 import { api } from "../../domain/api/registry.js";
 import type { StreamSettings } from "../../streams/catalog.js";
 import type { Nats } from "../../streams/connection.js";
-import { ensureStreams } from "../../streams/ensure.js";
 import { EventStore } from "../../streams/event-store.js";
 import { openArtifactStore } from "./artifact-store.js";
 import type { SmsConfig } from "./config.js";
@@ -41,8 +40,7 @@ export function smsRoutes(sms: SmsContext): Route[] {
  * bucket in place, read models caught up, then the API, liveness and session expiry.
  */
 export async function startSms(nats: Nats, config: SmsConfig, streams: StreamSettings, log: Logger): Promise<SmsService> {
-  await ensureStreams(nats.jsm, streams);
-  const artifacts = await openArtifactStore(nats.js, streams.replicas);
+  const artifacts = await openArtifactStore(nats.js);
   const store = new EventStore(nats.js, nats.jsm);
   const models = new ReadModels(nats.js, nats.jsm, log, config.settleTimeout);
   await models.start();

@@ -2,10 +2,11 @@ import type { MsgHdrs } from "@nats-io/transport-node";
 import { z } from "zod";
 import { inputProblem, InvokeRequest } from "../../domain/events/invocation.js";
 import { H } from "../../domain/headers.js";
+import { readInvokeSubject } from "../../domain/invoke-subject.js";
 import { FunctionName, Instant, InvocationId, NodeId } from "../../domain/ids.js";
 import { jsonDepth, MAX_JSON_DEPTH } from "../../domain/json-limits.js";
 import { inputObject, PAYLOAD_BUCKET } from "../../domain/payloads.js";
-import { isPublishableSubject, subjects } from "../../domain/subjects.js";
+import { isReplySubject, MAX_REPLY_SUBJECT, REPLY_INBOX_PREFIX } from "../../domain/subjects.js";
 import { decodeJson } from "../json.js";
 
 /** An invocation request as the scheduler sees it: first attempts and retries alike. */
@@ -21,6 +22,8 @@ export interface ParsedRequest {
   readonly replyTo?: string;
   /** When the client first submitted it (a retry keeps the first attempt's time). */
   readonly submittedAt: string;
+  /** Why the previous attempt ended (`<code>: <message>`), as the retry says. */
+  readonly retryReason?: string;
   readonly requestSeq: number;
   readonly body: InvokeRequest;
   /** The body exactly as published, republished unchanged by a retry. */
@@ -53,31 +56,37 @@ export const REQUEST_LIMITS = { maxAttempt: 1_000, maxExcludedNodes: 64 } as con
 /** What a result names as the function when the request's subject names none that can exist. */
 export const UNKNOWN_FUNCTION = "unknown";
 
-const functionPrefix = subjects.invoke("");
-
 /**
  * Reads a message of SPEAR_INVOKE. A client gives the invocation id in `Nats-Msg-Id` (which
- * also makes the submit idempotent); a message without a usable id gets `seq-<n>`. Nothing in a
- * request is an exception: a bad body, a function name that cannot exist, or a header that
- * does not hold what it must becomes a rejection the scheduler records at once, naming the
- * problem (and is answered only on a reply subject that can be published to).
+ * also makes the submit idempotent); a message without a usable id gets `seq-<n>`. The headers
+ * about earlier attempts (`Spear-Invocation-Id`, `Spear-Attempt`, `Spear-Refusals`, the node
+ * lists, `Spear-Submitted-At`, `Spear-Retry-Reason`) are believed on the retry subject only,
+ * where only schedulers and spearlets may publish; on a client's subject they are ignored, so a
+ * client cannot skip the attempt limit, keep its call off nodes, jump the queue or speak for
+ * another invocation. Nothing in a request is an exception: a bad body, a function name that
+ * cannot exist, or a header that does not hold what it must becomes a rejection the scheduler
+ * records at once, naming the problem (and is answered only on a reply subject that is an inbox).
  */
 export function parseRequest(msg: StoredRequest): ParseOutcome {
   const h = (k: string) => msg.headers?.get(k) || undefined;
-  const claimed = h(H.invocationId) ?? h(H.msgId);
+  const read = readInvokeSubject(msg.subject) ?? { named: "", origin: "client" as const };
+  /** A header about earlier attempts: a client's own is data, not authority. */
+  const internal = (k: string) => (read.origin === "retry" ? h(k) : undefined);
+  const claimed = internal(H.invocationId) ?? h(H.msgId);
   const invocationId = claimed && InvocationId.safeParse(claimed).success ? claimed : `seq-${msg.seq}`;
-  const named = msg.subject.startsWith(functionPrefix) ? msg.subject.slice(functionPrefix.length) : "";
-  const fnValid = FunctionName.safeParse(named).success;
+  const fnValid = FunctionName.safeParse(read.named).success;
   const replyHeader = h(H.replyTo);
-  const replyTo = replyHeader !== undefined && isPublishableSubject(replyHeader) ? replyHeader : undefined;
-  const submittedHeader = h(H.submittedAt);
+  const replyTo = replyHeader !== undefined && isReplySubject(replyHeader) ? replyHeader : undefined;
+  const submittedHeader = internal(H.submittedAt);
   const submittedValid = submittedHeader === undefined || Instant.safeParse(submittedHeader).success;
   const submittedAt = submittedHeader !== undefined && submittedValid ? submittedHeader : msg.time;
-  const base = { invocationId, function: fnValid ? named : UNKNOWN_FUNCTION, submittedAt, ...(replyTo ? { replyTo } : {}) };
+  const base = { invocationId, function: fnValid ? read.named : UNKNOWN_FUNCTION, submittedAt, ...(replyTo ? { replyTo } : {}) };
   const reject = (message: string): ParseOutcome => ({ ok: false, ...base, error: { code: "invalid_request", message } });
 
-  if (!fnValid) return reject(`'${clip(named)}' is not a function name (letters, digits, '_' and '-', at most 64)`);
-  if (replyHeader !== undefined && !replyTo) return reject(`${H.replyTo} must be a subject without spaces or wildcards, at most 256 characters`);
+  if (!fnValid) return reject(`'${clip(read.named)}' is not a function name (letters, digits, '_' and '-', at most 64)`);
+  if (replyHeader !== undefined && !replyTo) {
+    return reject(`${H.replyTo} must be an inbox: a subject starting with ${REPLY_INBOX_PREFIX}, without spaces or wildcards, at most ${MAX_REPLY_SUBJECT} characters`);
+  }
   if (!submittedValid) return reject(`${H.submittedAt} must be an ISO 8601 time`);
   if (jsonDepth(msg.data) > MAX_JSON_DEPTH + 1) return reject(`the input is nested deeper than ${MAX_JSON_DEPTH} levels`);
   let json: unknown;
@@ -92,17 +101,18 @@ export function parseRequest(msg: StoredRequest): ParseOutcome {
   const misplaced = inputProblem(body.data);
   if (misplaced) return reject(misplaced);
   if (ref && ref.object !== inputObject(invocationId)) return reject(`inputRef must name the object ${inputObject(invocationId)} of ${PAYLOAD_BUCKET}`);
-  const attempt = counter(h(H.attempt), 1);
+  const attempt = counter(internal(H.attempt), 1);
   if (attempt === undefined || attempt < 1) return reject(`${H.attempt} must be an integer from 1 to ${REQUEST_LIMITS.maxAttempt}`);
-  const refusals = counter(h(H.refusals), 0);
+  const refusals = counter(internal(H.refusals), 0);
   if (refusals === undefined || refusals >= attempt) return reject(`${H.refusals} must be an integer below the attempt`);
-  const excludeNodes = nodeList(h(H.excludeNodes));
+  const excludeNodes = nodeList(internal(H.excludeNodes));
   if (!excludeNodes) return reject(`${H.excludeNodes} must list at most ${REQUEST_LIMITS.maxExcludedNodes} node ids`);
-  const avoidNodes = nodeList(h(H.avoidNodes));
+  const avoidNodes = nodeList(internal(H.avoidNodes));
   if (!avoidNodes) return reject(`${H.avoidNodes} must list at most ${REQUEST_LIMITS.maxExcludedNodes} node ids`);
+  const retryReason = internal(H.retryReason);
   return {
     ok: true,
-    request: { ...base, attempt, refusals, excludeNodes, avoidNodes, requestSeq: msg.seq, body: body.data, raw: msg.data },
+    request: { ...base, attempt, refusals, excludeNodes, avoidNodes, ...(retryReason ? { retryReason } : {}), requestSeq: msg.seq, body: body.data, raw: msg.data },
   };
 }
 

@@ -41,13 +41,14 @@ export async function recordResult(
     { eventId: `${result.invocationId}.result.${opts.writer}` },
   );
   let recorded = result;
-  let payload = encodeJson(encodeEnvelope({ type: "InvocationFinished", data: recorded }, meta).body);
-  const limit = (nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD) - HEADROOM_BYTES;
+  let { headers, body } = encodeEnvelope({ type: "InvocationFinished", data: recorded }, meta);
+  let payload = encodeJson(body);
+  const limit = resultLimit(nc);
   if (payload.length > limit) {
     recorded = tooLarge(result, payload.length, limit);
-    payload = encodeJson(encodeEnvelope({ type: "InvocationFinished", data: recorded }, meta).body);
+    ({ headers, body } = encodeEnvelope({ type: "InvocationFinished", data: recorded }, meta));
+    payload = encodeJson(body);
   }
-  const { headers } = encodeEnvelope({ type: "InvocationFinished", data: recorded }, meta);
   let ack;
   try {
     ack = await js.publish(subjects.result(result.invocationId), payload, { headers, msgID: meta.eventId, expect: { lastSubjectSequence: 0 } });
@@ -65,8 +66,11 @@ export async function recordResult(
   return { recorded: true, seq: ack.seq, result: parseResult(stored.data) };
 }
 
+/** The most bytes a result's body may have: the server's message limit less room for the headers. */
+export const resultLimit = (nc: NatsConnection): number => (nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD) - HEADROOM_BYTES;
+
 /** A success whose output cannot be stored becomes a failure that says why; the call is not run again. */
-function tooLarge(result: InvocationFinished, bytes: number, limit: number): InvocationFinished {
+export function tooLarge(result: InvocationFinished, bytes: number, limit: number): InvocationFinished {
   const { output: _output, ...rest } = result;
   return {
     ...rest,

@@ -1,21 +1,26 @@
 import type { JetStreamClient, PubAck } from "@nats-io/jetstream";
 import { headers as natsHeaders } from "@nats-io/transport-node";
+import { SpearError } from "../../domain/errors.js";
 import { H } from "../../domain/headers.js";
 import type { InvokeRequest } from "../../domain/events/invocation.js";
-import { subjects } from "../../domain/subjects.js";
+import { isReplySubject, REPLY_INBOX_PREFIX, subjects } from "../../domain/subjects.js";
 import { encodeJson } from "../json.js";
 import type { ParsedRequest } from "./request.js";
 
 /**
  * Publishes an invocation request. The invocation id is the `Nats-Msg-Id`, so submitting the
- * same id twice (within the stream's duplicate window) is one invocation.
+ * same id twice (within the stream's duplicate window) is one invocation. The reply subject
+ * must be an inbox (`createInbox()`): the scheduler refuses any other.
  */
-export function submitInvocation(
+export async function submitInvocation(
   js: JetStreamClient,
   fn: string,
   body: Partial<InvokeRequest>,
   opts: { invocationId: string; replyTo?: string; correlationId?: string },
 ): Promise<PubAck> {
+  if (opts.replyTo !== undefined && !isReplySubject(opts.replyTo)) {
+    throw new SpearError("invalid_argument", `the reply subject '${opts.replyTo}' is not an inbox (${REPLY_INBOX_PREFIX}...): no result would be sent there`);
+  }
   const h = natsHeaders();
   h.set(H.eventType, "InvocationRequested");
   if (opts.replyTo) h.set(H.replyTo, opts.replyTo);
@@ -38,7 +43,8 @@ export interface RetryCause {
 
 /**
  * Publishes the next attempt of an invocation with its original body, the nodes to avoid, and
- * the first submission time (so the queue timeout counts from the client's submit).
+ * the first submission time (so the queue timeout counts from the client's submit), on the
+ * retry subject: the only one where the scheduler believes these headers.
  * Idempotent per attempt: two reapers asking for attempt n+1 produce one message.
  */
 export function requestRetry(
@@ -61,7 +67,7 @@ export function requestRetry(
   if (exclude.length > 0) h.set(H.excludeNodes, exclude.join(","));
   if (avoid.length > 0) h.set(H.avoidNodes, avoid.join(","));
   if (request.replyTo) h.set(H.replyTo, request.replyTo);
-  return js.publish(subjects.invoke(request.function), request.raw, { msgID: `${request.invocationId}.a${attempt}`, headers: h });
+  return js.publish(subjects.retry(request.function), request.raw, { msgID: `${request.invocationId}.a${attempt}`, headers: h });
 }
 
 const withNode = (nodes: readonly string[], node: string | undefined): readonly string[] => (node && !nodes.includes(node) ? [...nodes, node] : nodes);

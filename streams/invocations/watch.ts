@@ -1,5 +1,6 @@
 import { SpearError } from "../../domain/errors.js";
-import { lastToken, subjects } from "../../domain/subjects.js";
+import { readInvokeSubject } from "../../domain/invoke-subject.js";
+import { subjects } from "../../domain/subjects.js";
 import { streamNames } from "../catalog.js";
 import type { Nats } from "../connection.js";
 import { lastMatchingSeq } from "../reader.js";
@@ -51,23 +52,23 @@ export async function* watchInvocation(nats: Nats, invocationId: string, o: Watc
   try {
     const sources = await resolveSources(nats.jsm, query);
     const positions = await Promise.all(sources.map((s) => lastMatchingSeq(nats.jsm, s.stream, s.filter)));
-    // Once the request is known, its function narrows what is read of the shared streams.
+    // Once the request is known, its function narrows what is read of the shared streams (its
+    // requests and retries are on two subjects that no one filter covers: one feed each).
     let fn: string | undefined;
-    const narrowed = (s: { stream: string; filter?: string }) => {
-      if (fn && s.stream === streamNames.invoke) return subjects.invoke(fn);
-      if (fn && s.stream === streamNames.dlq) return subjects.dlq("invocation", fn);
-      return s.filter;
+    const narrowed = (s: { stream: string; filter?: string }): (string | undefined)[] => {
+      if (fn && s.stream === streamNames.invoke) return [subjects.invoke(fn), subjects.retry(fn)];
+      if (fn && s.stream === streamNames.dlq) return [subjects.dlq("invocation", fn)];
+      return [s.filter];
     };
     const after = (follow: boolean) =>
-      sources.map((s, i) => {
-        const subject = narrowed(s);
-        return replay(nats, { ...query, stream: s.stream, ...(subject ? { subject } : {}), fromSeq: positions[i]!.seq + 1, follow });
-      });
+      sources.flatMap((s, i) =>
+        narrowed(s).map((subject) => replay(nats, { ...query, stream: s.stream, ...(subject ? { subject } : {}), fromSeq: positions[i]!.seq + 1, follow })),
+      );
 
     let final: ReplayRecord | undefined;
     for await (const r of replay(nats, query)) {
       if (!fresh(r)) continue;
-      if (r.stream === streamNames.invoke) fn ??= lastToken(r.subject);
+      if (r.stream === streamNames.invoke) fn ??= readInvokeSubject(r.subject)?.named;
       if (isFinalRecord(r)) final = r;
       else yield r;
     }

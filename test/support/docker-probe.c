@@ -3,6 +3,8 @@
  * default (Spear's JSON-lines protocol), or per call with the argument "once" (the input on
  * stdin, the output on stdout). The input is a command string:
  *   "netdev"  -> the names of the network interfaces the container sees (["lo"] with --network none)
+ *   "whoami"  -> {"uid","gid","rootWritable","tmpWritable","nofile","fsize"}: its user, whether it
+ *                can create a file in / and in /tmp, and its open-file and file-size limits
  *   "loop"    -> never answers
  *   "hog"     -> allocates and touches memory until the limit stops it
  *   "crash"   -> exits with status 3
@@ -13,6 +15,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+static int can_create(const char *path) {
+  FILE *f = fopen(path, "w");
+  if (!f) return 0;
+  fclose(f);
+  unlink(path);
+  return 1;
+}
+
+static void whoami(FILE *out) {
+  struct rlimit nofile, fsize;
+  getrlimit(RLIMIT_NOFILE, &nofile);
+  getrlimit(RLIMIT_FSIZE, &fsize);
+  fprintf(out, "{\"uid\":%d,\"gid\":%d,\"rootWritable\":%s,\"tmpWritable\":%s,\"nofile\":%llu,\"fsize\":%llu}", (int)getuid(), (int)getgid(),
+          can_create("/probe-write-test") ? "true" : "false", can_create("/tmp/probe-write-test") ? "true" : "false",
+          (unsigned long long)nofile.rlim_cur, (unsigned long long)fsize.rlim_cur);
+}
 
 static void netdev(FILE *out) {
   FILE *f = fopen("/proc/net/dev", "r");
@@ -35,6 +56,7 @@ static void netdev(FILE *out) {
 /* Writes the output for an input (a JSON text), or ends the process as the input asks. */
 static void run(const char *input, FILE *out) {
   if (strcmp(input, "\"netdev\"") == 0) return netdev(out);
+  if (strcmp(input, "\"whoami\"") == 0) return whoami(out);
   if (strcmp(input, "\"loop\"") == 0)
     for (;;) {
     }

@@ -6,11 +6,12 @@ import type { InvocationAssigned, InvocationFinished } from "../../domain/events
 import { subjects } from "../../domain/subjects.js";
 import { LeaseStore } from "../../services/leases/lease-store.js";
 import { smsRequest } from "../../services/sms/client.js";
+import { persist } from "../../services/spearlet/agent/persist.js";
+import { sendResult } from "../../services/spearlet/agent/result-sender.js";
 import { streamNames } from "../../streams/catalog.js";
 import { decodeRecorded, rawOf } from "../../streams/codec.js";
 import type { Nats } from "../../streams/connection.js";
 import { loadRequest } from "../../streams/invocations/load-request.js";
-import { recordResult } from "../../streams/invocations/results.js";
 import { requestRetry } from "../../streams/invocations/submit.js";
 import { publishStatusReport } from "../../streams/status-reports.js";
 
@@ -30,7 +31,8 @@ export interface SimBehaviour {
 /**
  * A stand-in for a spearlet in scheduler tests: it registers, reports status, consumes its
  * assignments and follows the lease contract (commit, run, record, release) without running
- * any code. It counts what it saw, including how many calls ran at once.
+ * any code; results go to the schedulers' recorder, as a spearlet's do. It counts what it saw,
+ * including how many calls ran at once.
  */
 export class SimSpearlet {
   readonly assignments: InvocationAssigned[] = [];
@@ -157,7 +159,10 @@ export class SimSpearlet {
           totalMs: finishedAt.getTime() - Date.parse(a.submittedAt),
         },
       };
-      const outcome = await recordResult(this.nats.nc, this.nats.js, result, { replyTo: a.replyTo, writer: `a${a.attempt}.${this.nodeId}` });
+      // A crashed node stops asking the recorder, as a dead process would.
+      const outcome = await persist(() =>
+        this.stopped ? Promise.reject(new Error(`${this.nodeId} crashed`)) : sendResult(this.nats.nc, this.nodeId, { leaseToken: a.leaseToken, result, replyTo: a.replyTo }),
+      );
       if (outcome.recorded) this.finished.push(a.invocationId);
       await this.leases.release(a.leaseToken);
     } finally {

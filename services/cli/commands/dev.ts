@@ -29,11 +29,13 @@ function summary(s: DevStatus): string {
     .join("\n");
   const fns = s.deployed.map((d) => `  ${d.name.padEnd(10)} ${d.runtime.padEnd(10)} ${d.skipped ? `not deployed: ${d.skipped}` : `version ${d.version}`}`).join("\n");
   const sample = JSON.stringify(s.deployed[0]?.sample ?? { hello: "world" });
+  const auth = s.credentials ? ` -H 'authorization: Bearer ${s.credentials.gateway.token}'` : "";
   return [
     "Spear is up.",
-    `  NATS    ${s.natsUrl}`,
+    `  NATS    ${s.natsUrl}${s.credentials ? `  (authentication on: each role's identity is in ${s.dataDir}/dev.json, "credentials")` : ""}`,
     `  Redis   ${s.redisUrl}`,
     `  HTTP    ${s.gatewayUrl}  (API docs: ${s.gatewayUrl}/docs)`,
+    ...(s.credentials ? [`  token   ${s.credentials.gateway.token}  (the gateway's bearer token, every scope)`] : []),
     `  data    ${s.dataDir}`,
     "Processes:",
     services,
@@ -41,7 +43,7 @@ function summary(s: DevStatus): string {
     fns,
     "Try, from another terminal in this folder:",
     `  npx spear invoke echo --data '${sample}'`,
-    `  curl -s -X POST ${s.gatewayUrl}/v1/functions/echo:invoke -H 'content-type: application/json' -d '{"input":${sample}}'`,
+    `  curl -s -X POST ${s.gatewayUrl}/v1/functions/echo:invoke${auth} -H 'content-type: application/json' -d '{"input":${sample}}'`,
     "  npx spear replay --subject 'spear.evt.>'",
     "  npx spear dev status",
     "",

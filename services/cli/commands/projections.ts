@@ -3,7 +3,6 @@ import { findProjections, projectionRegistry } from "../../../projections/regist
 import { rebuildProjection } from "../../../projections/rebuild.js";
 import { projectionStatus } from "../../../projections/status.js";
 import { ProjectionWorker } from "../../../projections/worker.js";
-import { ensureStreams } from "../../../streams/ensure.js";
 import { Duration, parseConfig } from "../../config.js";
 import { cliContext, withNats } from "../context.js";
 import { runService, serviceCommand } from "../service-runner.js";
@@ -20,7 +19,6 @@ export const projectionsCommand = () => {
         const lockTtlMs = parseConfig(Duration, o.lockTtl, "--lock-ttl");
         const chosen = findProjections(names);
         await runService(c, "projections", async (nats, { cli, log }) => {
-          await ensureStreams(nats.jsm, cli.streams);
           const workers = chosen.map((p) => new ProjectionWorker(nats.js, nats.jsm, p, log, { replicas: cli.streams.replicas, lockTtlMs, waitForLock: true }));
           const serving = Promise.all(workers.map((w) => w.serve()));
           log.info({ projections: chosen.map((p) => p.name) }, "projection workers running");

@@ -22,6 +22,7 @@ interface SpearletOptions {
   ackWait?: string;
   containerCpus?: string;
   adaptiveConcurrency?: boolean | string;
+  isolation?: string;
   dockerSocket?: string;
 }
 
@@ -43,6 +44,7 @@ export const spearletCommand = () =>
     .addOption(new Option("--version-wait <duration>", "how long an assignment waits for its function version to be known here (default 2s)").env("SPEAR_VERSION_WAIT"))
     .addOption(new Option("--ack-wait <duration>", "the assignment consumer's ack wait; running calls send in-progress acks at a third of it (default 5s)").env("SPEAR_ACK_WAIT"))
     .addOption(new Option("--adaptive-concurrency", "refuse calls of a function whose latency rises with load, per function (default off)").env("SPEAR_ADAPTIVE_CONCURRENCY"))
+    .addOption(new Option("--isolation <on|off>", "confine process functions: own user, PID and network namespaces, private /tmp (default on)").env("SPEAR_ISOLATION"))
     .addOption(new Option("--container-cpus <n>", "CPUs each container may use (default 1)").env("SPEAR_CONTAINER_CPUS"))
     .addOption(new Option("--docker-socket <path>", "the Docker Engine's unix socket (default DOCKER_HOST or /var/run/docker.sock)").env("SPEAR_DOCKER_SOCKET"))
     .action(async (o: SpearletOptions, cmd: Command) => {

@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { streamCatalog } from "../../../streams/catalog.js";
-import { ensureStreams } from "../../../streams/ensure.js";
+import { applyStreams } from "../../../infra/nats/apply.js";
 import { cliContext, withNats } from "../context.js";
 import { printJson, printTable } from "../output.js";
 
@@ -35,12 +35,12 @@ export const streamsCommand = () => {
       });
     });
   cmd
-    .command("ensure")
-    .description("create or update every stream (idempotent)")
+    .command("apply")
+    .description("create or update every stream and bucket (idempotent; needs the admin identity: services never do this)")
     .action(async (_o, c: Command) => {
       const ctx = cliContext(c);
-      await withNats(ctx, "spear-streams", async ({ jsm }) => {
-        const outcomes = await ensureStreams(jsm, ctx.streams);
+      await withNats(ctx, "spear-streams", async (nats) => {
+        const outcomes = await applyStreams(nats, ctx.streams);
         if (ctx.json) return outcomes.forEach(printJson);
         printTable(["stream", "action"], outcomes.map((o) => [o.name, o.action]));
       });

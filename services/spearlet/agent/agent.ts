@@ -11,7 +11,6 @@ import type { NodeCapabilities, NodeCapacity } from "../../../domain/events/node
 import type { RuntimeKind } from "../../../domain/ids.js";
 import type { StreamSettings } from "../../../streams/catalog.js";
 import type { Nats } from "../../../streams/connection.js";
-import { ensureStreams } from "../../../streams/ensure.js";
 import { LeaseStore } from "../../leases/lease-store.js";
 import { serveRoutes } from "../../sms/router.js";
 import { BinaryCache } from "../binaries/binary-cache.js";
@@ -25,7 +24,7 @@ import { nodeIdOf, type SpearletConfig } from "./config.js";
 import { NodeCounters } from "./node-counters.js";
 import { PoolSync } from "./pool-sync.js";
 import { Registration } from "./registration.js";
-import { availableRuntimes } from "./runtimes.js";
+import { availableRuntimes, isolationGaps } from "./runtimes.js";
 import { StatusReporter } from "./status-reporter.js";
 import { TaskRefCache } from "./task-refs.js";
 import { UsageSampler } from "./usage-sampler.js";
@@ -84,7 +83,6 @@ export async function startSpearlet(o: SpearletOptions): Promise<Spearlet> {
   const startedAt = Date.now();
   let state: SpearletState = "starting";
 
-  await ensureStreams(nats.jsm, o.streams);
   const nodeDir = resolve(config.dataDir, "spearlet", nodeId);
   mkdirSync(nodeDir, { recursive: true, mode: 0o700 });
 
@@ -94,10 +92,12 @@ export async function startSpearlet(o: SpearletOptions): Promise<Spearlet> {
     nodeDir,
     baseDir: resolve(config.baseDir),
     containerCpus: config.containerCpus,
+    isolation: config.isolation,
     dockerSocket: config.dockerSocket,
     log,
   });
   const kinds = Object.keys(runtimes) as RuntimeKind[];
+  const gaps = isolationGaps(runtimes);
   if (kinds.length === 0) throw new SpearError("invalid_config", `none of the runtimes asked for (${config.runtimes.join(", ")}) is available on this node`);
   const capabilities: NodeCapabilities = { runtimes: kinds, services: config.services, languages: config.languages, labels: config.labels };
   const capacity: NodeCapacity = { slots: config.slots, cpuCores: availableParallelism(), memoryMb: Math.floor(totalmem() / MIB) };
@@ -203,6 +203,7 @@ export async function startSpearlet(o: SpearletOptions): Promise<Spearlet> {
       slots: config.slots,
       memoryMb: u.memoryMb,
       cpuPercent: u.cpuPercent,
+      isolationGaps: gaps,
     };
   };
   const subscriptions: Subscription[] = serveRoutes(

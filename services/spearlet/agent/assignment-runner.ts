@@ -2,13 +2,14 @@ import type { JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstrea
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { isSpearError, type ErrorCode } from "../../../domain/errors.js";
-import type { InvocationAssigned, InvocationOutcome } from "../../../domain/events/invocation.js";
+import type { InvocationAssigned, InvocationFinished, InvocationOutcome } from "../../../domain/events/invocation.js";
 import { streamNames } from "../../../streams/catalog.js";
 import { decodeRecorded, rawOf } from "../../../streams/codec.js";
 import { deadLetter, isPoison } from "../../../streams/dead-letter.js";
 import { loadRequest } from "../../../streams/invocations/load-request.js";
 import { Payloads } from "../../../streams/invocations/payloads.js";
-import { recordResult, resendResult } from "../../../streams/invocations/results.js";
+import type { RecordAnswer } from "../../../streams/invocations/result-record.js";
+import { resendResult } from "../../../streams/invocations/results.js";
 import { isOutage } from "../../../streams/nats-errors.js";
 import { requestRetry } from "../../../streams/invocations/submit.js";
 import type { LeaseStore } from "../../leases/lease-store.js";
@@ -20,6 +21,8 @@ import type { PoolSync } from "./pool-sync.js";
 import type { StatusReporter } from "./status-reporter.js";
 import type { TaskRefCache } from "./task-refs.js";
 import { callInput, storableResult } from "./call-payloads.js";
+import { persist } from "./persist.js";
+import { sendResult } from "./result-sender.js";
 import { finishedEvent, rejectedEvent, verdictOfCall, verdictOfError, type CallError, type Verdict, retryCause } from "./verdict.js";
 
 export interface RunnerOptions {
@@ -66,31 +69,12 @@ interface Task {
 const fencedCodes = new Set<ErrorCode>(["lease_expired", "lease_not_found"]);
 
 /**
- * How long a finished call keeps trying to record its result (and a handed-back one its retry)
- * through a NATS outage, its lease renewed meanwhile, before leaving the invocation to the
- * lease's expiry: giving up means the call runs again elsewhere.
- */
-const PERSIST_MS = 60_000;
-
-/** Tries a publish until it goes through; an outage is waited out for `PERSIST_MS`, anything else fails at once. */
-async function persist<T>(op: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + PERSIST_MS;
-  for (let wait = 200; ; wait = Math.min(wait * 2, 2_000)) {
-    try {
-      return await op();
-    } catch (e) {
-      if (!isOutage(e) || Date.now() + wait > deadline) throw e;
-      await new Promise((r) => setTimeout(r, wait));
-    }
-  }
-}
-
-/**
  * Takes each assignment from the node's consumer through the contract with the scheduler:
  * deadline → lease commit (fencing) → function version from the TaskRef cache → admission →
- * the pool → one final result (recordResult), or a retry on another node (requestRetry, then
- * the lease released) → outcome reported → ack. A crash at any step is covered by the lease
- * (it expires and the scheduler's reaper retries) and by the result being recordable once.
+ * the pool → one final result (sent to the schedulers' recorder), or a retry on another node
+ * (requestRetry, then the lease released) → outcome reported → ack. A crash at any step is
+ * covered by the lease (it expires and the scheduler's reaper retries) and by the result being
+ * recordable once.
  */
 export class AssignmentRunner {
   readonly #o: RunnerOptions;
@@ -290,34 +274,57 @@ export class AssignmentRunner {
 
   /** Step 6: the result, then the slot. */
   async #final(a: InvocationAssigned, v: Verdict & { kind: "final" }, times: { assignedAt: string; startedAt: number; finishedAt: number }, log: Logger): Promise<void> {
-    let recorded = finishedEvent(a, this.#o.nodeId, v, times);
+    const finished = finishedEvent(a, this.#o.nodeId, v, times);
+    let out: RecordAnswer | "fenced";
     try {
-      const built = await persist(() => storableResult(recorded, this.#payloads));
-      const out = await persist(() => recordResult(this.#o.nc, this.#o.js, built, { replyTo: a.replyTo, writer: `a${a.attempt}.${this.#o.nodeId}` }));
-      if (!out.recorded) log.info("another attempt recorded the result first; this one is dropped");
-      else recorded = out.result;
+      out = await this.#record(a, await persist(() => storableResult(finished, this.#payloads)));
     } catch (e) {
       // Left to the lease: it expires, and the reaper retries or finds a result.
       log.error({ err: e }, "could not record the result; the lease is left to expire");
       this.#outcome(a, v.status, v.call, v.status === "succeeded" ? undefined : v.error.code);
       return;
     }
+    if (out === "fenced") return this.#refusedRecord(a, log);
+    if (!out.recorded) log.info("another attempt recorded the result first; this one is dropped");
     await this.#release(a);
     // What was recorded may differ from the verdict: an output too large to record became a failure.
-    this.#outcome(a, recorded.status === "failed" ? "failed" : v.status, v.call, recorded.error?.code);
+    if (out.recorded && out.status === "failed") this.#outcome(a, "failed", v.call, out.errorCode);
+    else this.#outcome(a, v.status, v.call, v.status === "succeeded" ? undefined : v.error.code);
   }
 
   /** An invocation that cannot run anywhere for what it was given: it ends rejected here, once. */
   async #reject(a: InvocationAssigned, error: CallError, log: Logger): Promise<void> {
+    let out: RecordAnswer | "fenced";
     try {
-      await persist(() => recordResult(this.#o.nc, this.#o.js, rejectedEvent(a, this.#o.nodeId, error, Date.now()), { replyTo: a.replyTo, writer: `a${a.attempt}.${this.#o.nodeId}` }));
+      out = await this.#record(a, rejectedEvent(a, this.#o.nodeId, error, Date.now()));
     } catch (e) {
       log.error({ err: e }, "could not record the rejection; the lease is left to expire");
       this.#outcome(a, "refused", undefined, error.code);
       return;
     }
+    if (out === "fenced") return this.#refusedRecord(a, log);
     await this.#release(a);
     this.#outcome(a, "refused", undefined, error.code);
+  }
+
+  /**
+   * Has the schedulers' recorder record a final result (NATS and Redis outages and a recorder
+   * that dies are waited out, within `persist`'s bound); "fenced" when the recorder refused it
+   * because this node no longer holds the attempt's lease: a retry owns the invocation.
+   */
+  async #record(a: InvocationAssigned, result: InvocationFinished): Promise<RecordAnswer | "fenced"> {
+    try {
+      return await persist(() => sendResult(this.#o.nc, this.#o.nodeId, { leaseToken: a.leaseToken, result, replyTo: a.replyTo }));
+    } catch (e) {
+      if (isSpearError(e, "lease_not_held")) return "fenced";
+      throw e;
+    }
+  }
+
+  /** The lease was taken away before the result was recorded: dropped, and the lease left alone (it is not this node's to release). */
+  #refusedRecord(a: InvocationAssigned, log: Logger): void {
+    log.warn("the lease was fenced off before the result was recorded: the result is dropped");
+    this.#fenced(a, "lease_not_held");
   }
 
   /**
@@ -335,23 +342,17 @@ export class AssignmentRunner {
       } else {
         // The request aged out of SPEAR_INVOKE: nothing to retry from, so this attempt ends it.
         const now = Date.now();
-        await persist(() =>
-          recordResult(
-            this.#o.nc,
-            this.#o.js,
-            {
-              invocationId: a.invocationId,
-              function: a.function,
-              version: a.version,
-              status: "failed",
-              error: { code: error.code, message: `${error.message} (not retried: the request is no longer in ${streamNames.invoke})` },
-              nodeId: this.#o.nodeId,
-              attempts: a.attempt,
-              timings: { submittedAt: a.submittedAt, finishedAt: new Date(now).toISOString(), totalMs: Math.max(0, now - Date.parse(a.submittedAt)) },
-            },
-            { replyTo: a.replyTo, writer: `a${a.attempt}.${this.#o.nodeId}` },
-          ),
-        );
+        const out = await this.#record(a, {
+          invocationId: a.invocationId,
+          function: a.function,
+          version: a.version,
+          status: "failed",
+          error: { code: error.code, message: `${error.message} (not retried: the request is no longer in ${streamNames.invoke})` },
+          nodeId: this.#o.nodeId,
+          attempts: a.attempt,
+          timings: { submittedAt: a.submittedAt, finishedAt: new Date(now).toISOString(), totalMs: Math.max(0, now - Date.parse(a.submittedAt)) },
+        });
+        if (out === "fenced") return this.#refusedRecord(a, log);
       }
     } catch (e) {
       log.error({ err: e }, "could not hand the assignment back; the lease is left to expire for the reaper");

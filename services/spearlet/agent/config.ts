@@ -62,6 +62,15 @@ export const SpearletConfig = z
       .union([z.boolean(), z.enum(["true", "false"])])
       .transform((v) => v === true || v === "true")
       .default(false),
+    /**
+     * Confine process functions (own user, PID and network namespaces, private /tmp); off only
+     * where the functions must see the host's files (some test harnesses), never to paper over a
+     * missing mechanism: that is reported as it is.
+     */
+    isolation: z
+      .union([z.boolean(), z.enum(["on", "off"])])
+      .transform((v) => v === true || v === "on")
+      .default(true),
     /** CPUs a container may use. */
     containerCpus: z.coerce.number().positive().max(1024).default(1),
     dockerSocket: z.string().min(1).optional(),

@@ -7,6 +7,7 @@ import type { RuntimeKind } from "../../../domain/ids.js";
 import { nodeHandlesPair } from "../../../domain/pools/languages.js";
 import { defaultSocketPath } from "../runtime/container/socket-path.js";
 import { ProcessRuntime } from "../runtime/process/process-runtime.js";
+import type { IsolationGap } from "../../../domain/api/node-agent.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { WasmRuntime } from "../runtime/wasm/wasm-runtime.js";
 
@@ -17,14 +18,16 @@ export interface RuntimeSetup {
   readonly nodeDir: string;
   readonly baseDir: string;
   readonly containerCpus: number;
+  /** Confine process functions (see the spearlet's `isolation` setting). */
+  readonly isolation: boolean;
   readonly dockerSocket?: string | undefined;
   readonly log: Logger;
 }
 
 /**
  * Builds the runtimes asked for and keeps those this machine can run (`available()`), logging
- * why the others are left out. A container runtime first removes the containers an earlier
- * run of this node left behind.
+ * why the others are left out, and warning once per runtime of the isolation it cannot give
+ * here. A container runtime first removes the containers an earlier run of this node left behind.
  */
 export async function availableRuntimes(s: RuntimeSetup): Promise<Partial<Record<RuntimeKind, Runtime>>> {
   const out: Partial<Record<RuntimeKind, Runtime>> = {};
@@ -36,6 +39,9 @@ export async function availableRuntimes(s: RuntimeSetup): Promise<Partial<Record
       continue;
     }
     if (typeof runtime === "string") continue;
+    const gaps = runtime.isolationGaps?.() ?? [];
+    if (gaps.length > 0)
+      s.log.warn({ runtime: kind, missing: gaps }, `${kind} functions run without: ${gaps.map((g) => g.mechanism).join("; ")} (${gaps[0]!.reason})`);
     await runtime.removeLeftovers?.();
     out[kind] = runtime;
   }
@@ -51,7 +57,7 @@ async function build(kind: RuntimeKind, s: RuntimeSetup): Promise<Runtime | stri
       // Working folders a killed run of this node left behind; nothing else writes here.
       const workRoot = join(s.nodeDir, "work");
       rmSync(workRoot, { recursive: true, force: true });
-      return new ProcessRuntime({ workRoot, baseDir: s.baseDir }, s.log);
+      return new ProcessRuntime({ workRoot, baseDir: s.baseDir, confine: s.isolation }, s.log);
     }
     case "container": {
       // The Docker client is a few hundred modules: a node restarting without an engine must not pay for it.
@@ -71,3 +77,7 @@ export function canRun(caps: NodeCapabilities, spec: FunctionSpec): boolean {
   if (!Object.entries(req.labels).every(([k, v]) => caps.labels[k] === v)) return false;
   return req.langPair === undefined || nodeHandlesPair(caps.languages, req.langPair);
 }
+
+/** The isolation gaps of the runtimes kept, for the node's health. */
+export const isolationGaps = (runtimes: Partial<Record<RuntimeKind, Runtime>>): IsolationGap[] =>
+  Object.entries(runtimes).flatMap(([kind, r]) => (r.isolationGaps?.() ?? []).map((g) => ({ runtime: kind as RuntimeKind, ...g })));

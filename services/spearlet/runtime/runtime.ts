@@ -5,6 +5,7 @@ import type { RuntimeKind } from "../../../domain/ids.js";
 export type RuntimeErrorCode =
   | "timeout"
   | "memory_limit_exceeded"
+  | "cpu_limit_exceeded"
   | "function_error"
   | "invalid_output"
   | "output_too_large"
@@ -61,6 +62,12 @@ export interface InstanceSpec {
   readonly binary?: SharedBinary;
 }
 
+/** A protection a runtime cannot give on this machine, and why (reported at start and in the node's health). */
+export interface IsolationGap {
+  readonly mechanism: string;
+  readonly reason: string;
+}
+
 /** A way of running code (wasm, process, container), behind which instances are made. */
 export interface Runtime {
   readonly kind: RuntimeKind;
@@ -68,6 +75,8 @@ export interface Runtime {
   available(): Promise<{ readonly ok: true } | { readonly ok: false; readonly reason: string }>;
   /** Creates an instance and warms it up; resolves when it can take a call. */
   createInstance(spec: InstanceSpec): Promise<RuntimeInstance>;
+  /** What isolation this runtime cannot give here, known once `available()` has answered; none when absent. */
+  isolationGaps?(): readonly IsolationGap[];
   /** Clears what an earlier run of this node left behind (a killed spearlet cannot), before the first instance. */
   removeLeftovers?(): Promise<unknown>;
 }

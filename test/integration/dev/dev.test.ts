@@ -46,18 +46,26 @@ describe("spear dev: the whole system on one machine", () => {
     expect(JSON.parse(text.stdout)).toMatchObject({ lines: 2, words: 3 });
   });
 
-  it("answers the same through the HTTP gateway", async () => {
-    const res = await fetch(`${state.gatewayUrl}/v1/functions/echo:invoke`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ input: { via: "http" } }),
-    });
+  it("answers the same through the HTTP gateway, with the printed token and not without", async () => {
+    const call = (auth: Record<string, string>) =>
+      fetch(`${state.gatewayUrl}/v1/functions/echo:invoke`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...auth },
+        body: JSON.stringify({ input: { via: "http" } }),
+      });
+    expect((await call({})).status).toBe(401);
+    const res = await call({ authorization: `Bearer ${state.credentials!.gateway.token}` });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: "succeeded", output: { via: "http" } });
   });
 
-  it("answers a plain NATS client that knows only the documented subjects and JSON", async () => {
-    const nc = await connect({ servers: state.natsUrl });
+  it("refuses an anonymous NATS connection", async () => {
+    await expect(connect({ servers: state.natsUrl, reconnect: false })).rejects.toThrow(/Authorization Violation/);
+  });
+
+  it("answers a plain NATS client with the client identity, knowing only the documented subjects and JSON", async () => {
+    const client = new URL(state.credentials!.client.natsUrl);
+    const nc = await connect({ servers: state.natsUrl, user: decodeURIComponent(client.username), pass: decodeURIComponent(client.password) });
     try {
       const sync = await nc.request("spear.api.invoke.echo", JSON.stringify({ input: { via: "nats-request" } }), { timeout: 10_000 });
       expect(JSON.parse(sync.string())).toMatchObject({ ok: true, result: { status: "succeeded", output: { via: "nats-request" } } });

@@ -1,6 +1,7 @@
 import { headers } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
 import { H } from "../../../domain/headers.js";
+import { subjects } from "../../../domain/subjects.js";
 import { SCHEDULER_CONSUMER } from "../../../services/scheduler/dispatcher.js";
 import { streamNames } from "../../../streams/catalog.js";
 import { getResult } from "../../../streams/invocations/results.js";
@@ -43,16 +44,17 @@ describe("bad input", () => {
   }, 60_000);
 
   it("ends a request with garbage in Spear's headers once, as rejected with a code and message naming the header, and acknowledges it", async () => {
-    const cases: [string, Record<string, string>, RegExp][] = [
-      ["bad-submitted", { [H.submittedAt]: "garbage" }, /Spear-Submitted-At/],
-      ["bad-attempt", { [H.attempt]: "1e20" }, /Spear-Attempt/],
-      ["bad-exclude", { [H.excludeNodes]: "a b" }, /Spear-Exclude-Nodes/],
-      ["bad-reply", { [H.replyTo]: "has spaces" }, /Spear-Reply-To/],
+    // The attempt headers count on the retry subject only (a client's are ignored): garbage there is what a broken scheduler or spearlet would send.
+    const cases: [string, Record<string, string>, RegExp, string][] = [
+      ["bad-submitted", { [H.submittedAt]: "garbage" }, /Spear-Submitted-At/, subjects.retry("bad-echo")],
+      ["bad-attempt", { [H.attempt]: "1e20" }, /Spear-Attempt/, subjects.retry("bad-echo")],
+      ["bad-exclude", { [H.excludeNodes]: "a b" }, /Spear-Exclude-Nodes/, subjects.retry("bad-echo")],
+      ["bad-reply", { [H.replyTo]: "has spaces" }, /Spear-Reply-To/, subjects.invoke("bad-echo")],
     ];
-    for (const [id, extra, named] of cases) {
+    for (const [id, extra, , subject] of cases) {
       const h = headers();
       for (const [k, v] of Object.entries(extra)) h.set(k, v);
-      await cluster.nats.js.publish("spear.invoke.bad-echo", JSON.stringify({ input: { echo: id } }), { msgID: id, headers: h });
+      await cluster.nats.js.publish(subject, JSON.stringify({ input: { echo: id } }), { msgID: id, headers: h });
     }
     for (const [id, , named] of cases) {
       const result = await eventually(() => getResult(cluster.nats.jsm, id), 10_000, 50);

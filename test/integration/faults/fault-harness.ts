@@ -79,9 +79,13 @@ export function useFaultCluster(o: { streams?: Partial<StreamSettings>; env?: No
     dir,
     /** A scheduler process. */
     scheduler: (...flags: string[]) => spawn(["scheduler", "--pickup-timeout", "3s", ...flags]),
-    /** A spearlet process running process functions. */
+    /**
+     * A spearlet process running process functions, unconfined: the functions here write their
+     * execution logs into the suite's temp folder, which a confined function cannot see (its
+     * /tmp is its own). Confinement has suites of its own (spearlet/isolation*.test.ts).
+     */
     spearlet: (name: string, slots: number, ...flags: string[]) =>
-      spawn(["spearlet", "--name", name, "--slots", String(slots), "--runtimes", "process", "--heartbeat", "300ms", "--data-dir", join(dir, name), ...flags]),
+      spawn(["spearlet", "--name", name, "--slots", String(slots), "--runtimes", "process", "--heartbeat", "300ms", "--isolation", "off", "--data-dir", join(dir, name), ...flags]),
     online: (nodeId: string) =>
       eventually(async () => ((await smsRequest(nats().nc, api.nodes.get, { nodeId }).catch(() => undefined))?.state === "online" ? true : undefined), 20_000),
     /** The sleepy worker as a process function. */

@@ -76,9 +76,10 @@ describe("every service across nats-server's absence and restart", () => {
     await eventually(async () => ((await Promise.all(services.map((s) => probe(`${s.monitor}/healthz`)))).every((c) => c === 200) ? true : undefined), 20_000, 200);
     for (const s of services) expect(await probe(`${s.monitor}/readyz`), s.name).toBe(503);
     await nats.start();
+    // The operator's step: the streams, which the services wait for and never create.
+    const client = await connectTest(nats.url);
     await allReady();
     expect(running()).toEqual(services.map((s) => s.name));
-    const client = await connectTest(nats.url);
     try {
       await smsRequest(client.nc, api.functions.deploy, { name: "outage-echo", spec: { runtime: "process", command: ["node", worker] } });
     } finally {

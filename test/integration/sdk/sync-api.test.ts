@@ -5,6 +5,7 @@ import { SmsConfig } from "../../../services/sms/config.js";
 import { startSms } from "../../../services/sms/service.js";
 import { defaultStreamSettings } from "../../../streams/catalog.js";
 import { useCluster } from "../../support/cluster.js";
+import { parseNatsUrl } from "../../../streams/nats-url.js";
 import { connectTest, eventually, testLog } from "../../support/nats.js";
 import type { SimSpearlet } from "../../support/sim-spearlet.js";
 
@@ -27,7 +28,9 @@ beforeAll(async () => {
   // Far longer than stopping a replica takes, even on a loaded machine: the other replica's answer cannot come first.
   await cluster.deploy("sync-stall", { requirements: { services: ["stall"], labels: {} } });
   stall = await cluster.spearlet("sync-stall-node", 1, { runMs: 15_000 }, { services: ["stall"] });
-  nc = await connect({ servers: cluster.servers.nats.url });
+  // A plain client with the client role's identity: all the sync verb needs.
+  const { servers, user, password } = parseNatsUrl(cluster.servers.nats.urlAs("client"));
+  nc = await connect({ servers, user, pass: password });
 });
 afterAll(async () => nc?.close());
 

@@ -12,6 +12,7 @@ import { H } from "../../../domain/headers.js";
 import { subjects } from "../../../domain/subjects.js";
 import { parseConfig } from "../../../services/config.js";
 import { LeaseStore } from "../../../services/leases/lease-store.js";
+import { ResultRecorder } from "../../../services/scheduler/result-recorder.js";
 import { smsRequest } from "../../../services/sms/client.js";
 import { SmsConfig } from "../../../services/sms/config.js";
 import { startSms, type SmsService } from "../../../services/sms/service.js";
@@ -38,6 +39,7 @@ const dir = mkdtempSync(join(tmpdir(), "spear-agent-drain-"));
 let nats: Nats;
 let sms: SmsService;
 let leases: LeaseStore;
+let recorder: ResultRecorder;
 const reports: NodeStatusReported[] = [];
 const children: ChildProcess[] = [];
 
@@ -47,11 +49,15 @@ beforeAll(async () => {
   leases = new LeaseStore({ url: servers.redis.url, name: "test-scheduler" });
   await leases.ready();
   await leases.rebuild([], { expectEpoch: null });
+  // The node's results are recorded by a scheduler's recorder: the suite runs one for it.
+  recorder = new ResultRecorder(nats, leases, testLog, () => undefined);
+  recorder.start();
   nats.nc.subscribe(subjects.status(NODE), { callback: (err, m) => void (!err && reports.push(NodeStatusReported.parse(decodeJson(m.data)))) });
 });
 
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  await recorder?.stop();
   await sms?.stop();
   await leases?.close();
   await nats?.nc.close();
@@ -67,6 +73,8 @@ function startSpearlet(): ChildProcess & { stderrText: () => string } {
       "--runtimes", "process",
       "--heartbeat", "300ms",
       "--drain-timeout", "15s",
+      // its workers live in the suite's temp folder, which a confined function cannot see
+      "--isolation", "off",
       "--nats", servers.nats.url,
       "--redis", servers.redis.url,
       "--data-dir", join(dir, "data"),
@@ -153,7 +161,7 @@ send({ ready: true });
 
     expect(await eventually(() => running.replies[0], 15_000)).toMatchObject({ status: "succeeded", output: { slept: 2_000 }, nodeId: NODE });
     const retry = await eventually(async () => {
-      const m = await nats.jsm.direct.getMessage(streamNames.invoke, { last_by_subj: subjects.invoke("sleepy") });
+      const m = await nats.jsm.direct.getMessage(streamNames.invoke, { last_by_subj: subjects.retry("sleepy") });
       const p = m ? parseRequest(rawOf(m)) : undefined;
       return p?.ok && p.request.invocationId === queued.invocationId && p.request.attempt === 2 ? { request: p.request, reason: m?.header?.get(H.retryReason) } : undefined;
     }, 15_000);

@@ -14,10 +14,10 @@ import { exampleWasm } from "./wasm-fixtures.js";
 /** Fencing by the slot lease, and failures that hand the invocation back for another node. */
 const node = useSpearlet("fence1", { versionWait: 500, drainTimeout: 800 });
 
-/** The request on `spear.invoke.<fn>` for `attempt` of an invocation, once it is there. */
+/** The retry on `spear.invoke.<fn>.retry` for `attempt` of an invocation, once it is there. */
 async function retryOf(fn: string, invocationId: string, attempt: number): Promise<ParsedRequest & { headers: Record<string, string> }> {
   return eventually(async () => {
-    const m = await node.nats.jsm.direct.getMessage(streamNames.invoke, { last_by_subj: subjects.invoke(fn) });
+    const m = await node.nats.jsm.direct.getMessage(streamNames.invoke, { last_by_subj: subjects.retry(fn) });
     if (!m) return undefined;
     const parsed = parseRequest(rawOf(m));
     if (!parsed.ok || parsed.request.invocationId !== invocationId || parsed.request.attempt !== attempt) return undefined;

@@ -13,6 +13,7 @@ import { NodeStatusReported } from "../../../domain/events/status.js";
 import { subjects } from "../../../domain/subjects.js";
 import { parseConfig } from "../../../services/config.js";
 import { LeaseStore } from "../../../services/leases/lease-store.js";
+import { ResultRecorder } from "../../../services/scheduler/result-recorder.js";
 import { uploadArtifact } from "../../../services/sms/artifact-upload.js";
 import { smsRequest } from "../../../services/sms/client.js";
 import { SmsConfig } from "../../../services/sms/config.js";
@@ -60,7 +61,8 @@ export interface AssignOptions {
 /**
  * One suite's world: its own nats-server and redis-server, a control plane (`startSms`
  * in-process), a spearlet agent on its own connection, and the test acting as the scheduler
- * (reserving leases, publishing assignments with a reply inbox it listens on). Status reports
+ * (reserving leases, publishing assignments with a reply inbox it listens on, and recording the
+ * node's results with the scheduler's recorder). Status reports
  * of the node are collected as they are published.
  */
 export function useSpearlet(nodeId: string, config: Partial<SpearletConfigInput> = {}) {
@@ -70,6 +72,7 @@ export function useSpearlet(nodeId: string, config: Partial<SpearletConfigInput>
     agentNats?: Nats;
     sms?: SmsService;
     leases?: LeaseStore;
+    recorder?: ResultRecorder;
     spearlet?: Spearlet;
     subs: Subscription[];
     dirs: string[];
@@ -93,6 +96,9 @@ export function useSpearlet(nodeId: string, config: Partial<SpearletConfigInput>
     s.leases = new LeaseStore({ url: servers.redis.url, name: "test-scheduler" });
     await s.leases.ready();
     await s.leases.rebuild([], { expectEpoch: null });
+    // The node's results are recorded by a scheduler's recorder: the suite runs one for it.
+    s.recorder = new ResultRecorder(s.nats, s.leases, testLog, () => undefined);
+    s.recorder.start();
     s.subs.push(
       s.nats.nc.subscribe(subjects.status(nodeId), {
         callback: (err, m) => {
@@ -112,6 +118,9 @@ export function useSpearlet(nodeId: string, config: Partial<SpearletConfigInput>
         baseDir: repoRoot,
         heartbeat: 1_000,
         versionWait: 1_000,
+        // The workers here are written to the suite's temp folders, which a confined function
+        // cannot see (its /tmp is its own); confinement has suites of its own (isolation*.test.ts).
+        isolation: false,
         ...config,
       }),
       streams: defaultStreamSettings,
@@ -123,6 +132,7 @@ export function useSpearlet(nodeId: string, config: Partial<SpearletConfigInput>
   afterAll(async () => {
     if (s.spearlet && s.spearlet.state !== "stopped") await s.spearlet.drain();
     for (const sub of s.subs) sub.unsubscribe();
+    await s.recorder?.stop();
     await s.sms?.stop();
     await s.leases?.close();
     await s.agentNats?.nc.close();

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { isSpearError } from "../../../domain/errors.js";
 import { FunctionSpec } from "../../../domain/events/function.js";
+import { containerConfig } from "../../../services/spearlet/runtime/container/container-config.js";
 import { ContainerRuntime } from "../../../services/spearlet/runtime/container/container-runtime.js";
 import { LABEL } from "../../../services/spearlet/runtime/container/labels.js";
 import type { InstanceSpec, InvokeOutcome, RuntimeInstance } from "../../../services/spearlet/runtime/runtime.js";
@@ -82,6 +83,33 @@ describe("container runtime: warm containers (JSON lines over stdin/stdout)", ()
     expect(info.HostConfig.NanoCpus).toBe(1e9);
     expect(info.HostConfig.CapDrop).toEqual(["ALL"]);
     expect(info.Config.Labels).toMatchObject({ [LABEL.owner]: "ctest", [LABEL.instance]: id, [LABEL.function]: "cfn", [LABEL.version]: "1" });
+  });
+
+  it("runs as a non-root user on a read-only root file system, with a private /tmp and open-file and file-size limits", async (ctx) => {
+    const e = engine.require(ctx);
+    const runtime = new ContainerRuntime({ ownerId: "ctest", socketPath: e.socketPath, stopGraceMs: 500, maxOpenFiles: 200, maxFileMb: 8 });
+    const { instance, id } = await create(runtime, { image: IMAGES.probe });
+    expect(await call(instance, "whoami")).toMatchObject({
+      ok: true,
+      output: { uid: 65534, gid: 65534, rootWritable: false, tmpWritable: true, nofile: 200, fsize: 8 * 1024 * 1024 },
+    });
+    const [listed] = await containersOf(e, id);
+    const info = await e.docker.getContainer(listed!.Id).inspect();
+    expect(info.HostConfig.ReadonlyRootfs).toBe(true);
+    expect(info.Config.User).toBe("65534:65534");
+    expect(info.HostConfig.SecurityOpt).toContain("no-new-privileges");
+  });
+
+  it("gives the engine's network only to a function whose spec grants it", async (ctx) => {
+    const e = engine.require(ctx);
+    const denied = instanceSpec({ image: IMAGES.probe });
+    const granted = instanceSpec({ image: IMAGES.probe, grants: { network: true } });
+    const limits = { cpus: 1, pidsLimit: 16, openFiles: 64, fileMb: 1 };
+    expect(containerConfig(denied, { ownerId: "ctest", limits })).toMatchObject({ NetworkDisabled: true, HostConfig: { NetworkMode: "none" } });
+    expect(containerConfig(granted, { ownerId: "ctest", limits })).toMatchObject({ NetworkDisabled: false, HostConfig: { NetworkMode: "default" } });
+    // This suite's private engine has no bridge, so only the denial is run for real.
+    const { instance } = await create(runtimeFor(e), denied.spec);
+    expect(await call(instance, "netdev")).toMatchObject({ ok: true, output: ["lo"] });
   });
 
   it("kills the container of a call that loops forever at its timeout, and the runtime keeps serving", async (ctx) => {

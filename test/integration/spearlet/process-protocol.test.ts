@@ -109,7 +109,15 @@ describe("pieces of the process and container runtimes", () => {
   });
 
   it("limits memory with RLIMIT_DATA and recognises refused allocations of common runtimes", () => {
-    expect(prlimitArgs(64, { soft: 3, hard: "unlimited" })).toEqual([`--data=${64 * 1024 * 1024}:${64 * 1024 * 1024}`, "--cpu=3:unlimited", "--core=0:0"]);
+    const MiB = 1024 * 1024;
+    expect(prlimitArgs(64, { soft: 3, hard: "unlimited" }, { openFiles: 100, fileMb: 8, processes: null })).toEqual([
+      `--data=${64 * MiB}:${64 * MiB}`,
+      "--cpu=3:unlimited",
+      "--core=0:0",
+      "--nofile=100:100",
+      `--fsize=${8 * MiB}:${8 * MiB}`,
+    ]);
+    expect(prlimitArgs(64, { soft: 3, hard: 4 }, { openFiles: 100, fileMb: 8, processes: 32 })).toContain("--nproc=32:32");
     for (const msg of [
       "malloc: Cannot allocate memory",
       "FATAL ERROR: Committing semi space failed. Allocation failed - JavaScript heap out of memory",
@@ -124,7 +132,8 @@ describe("pieces of the process and container runtimes", () => {
 
   it("builds a container with no network, the memory limit without swap, and the owner's labels", () => {
     const spec = FunctionSpec.parse({ runtime: "container", image: "img:1", command: ["once"], env: { A: "1" }, limits: { memoryMb: 32 } });
-    const c = containerConfig({ instanceId: "i1", function: "f", version: 2, spec }, { ownerId: "node-1", limits: { cpus: 0.5, pidsLimit: 64 } });
+    const limits = { cpus: 0.5, pidsLimit: 64, openFiles: 100, fileMb: 8 };
+    const c = containerConfig({ instanceId: "i1", function: "f", version: 2, spec }, { ownerId: "node-1", limits });
     expect(c).toMatchObject({
       Image: "img:1",
       Cmd: ["once"],

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -6,6 +6,7 @@ import { isSpearError } from "../../../domain/errors.js";
 import { FunctionSpec } from "../../../domain/events/function.js";
 import { MINIMAL_PATH } from "../../../services/spearlet/runtime/process/command.js";
 import { ProcessRuntime } from "../../../services/spearlet/runtime/process/process-runtime.js";
+import { CONFINED_DIR } from "../../../services/spearlet/runtime/process/sandbox.js";
 import type { InstanceSpec, InvokeOutcome, RuntimeInstance, SharedBinary } from "../../../services/spearlet/runtime/runtime.js";
 import { eventually } from "../../support/nats.js";
 
@@ -117,7 +118,10 @@ describe("process runtime: warm workers (JSON lines)", () => {
       if (input === "loop") for (;;) {}
       return input;`;
     const spec = { command: ["node", "-e", warmWorker(body)], limits: { timeoutMs: 500 } };
-    const looping = await create(spec);
+    // Host pids are what this checks: an unconfined worker (a confined one is checked by isolation.test.ts).
+    const unconfined = new ProcessRuntime({ workRoot, confine: false });
+    const looping = await unconfined.createInstance(instanceSpec(spec));
+    instances.push(looping);
     const workerPid = ((await call(looping, "pid")) as { output: number }).output;
     const sleepPid = ((await call(looping, "spawn")) as { output: number }).output;
     expect(alive(sleepPid)).toBe(true);
@@ -159,10 +163,12 @@ describe("process runtime: warm workers (JSON lines)", () => {
     if (!o.ok) throw new Error(o.error.message);
     const out = o.output as { env: Record<string, string>; cwd: string; files: string[] };
     expect(out.env).toEqual({ PATH: MINIMAL_PATH, GREETING: "hello", MODE: "test" });
-    expect(out.cwd.startsWith(workRoot)).toBe(true);
+    // A confined worker sees its folder as /tmp.
+    const folder = readdirSync(workRoot).find((d) => d.startsWith(`${envDump.id}-`));
+    expect(out.cwd === CONFINED_DIR || out.cwd === join(workRoot, folder!)).toBe(true);
     expect(out.files).toEqual([]);
     await envDump.terminate();
-    expect(existsSync(out.cwd)).toBe(false);
+    expect(existsSync(join(workRoot, folder!))).toBe(false);
   });
 
   it("reports a worker that breaks the protocol as invalid_output and retires it", async () => {

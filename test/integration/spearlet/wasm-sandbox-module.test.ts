@@ -34,7 +34,7 @@ describe("sandboxing a module (memory import, grow wrapper, record section)", ()
         (func (export "peek") (result i32) (i32.load16_u (i32.const 8))))`,
       4,
     );
-    expect(t.info).toEqual({ memory: { module: "spear", name: "memory", min: 1, max: 100, shared: false }, growRefused: "__spear_grow_refused" });
+    expect(t.info).toEqual({ memory: { module: "spear", name: "memory", min: 1, max: 100, shared: false }, growRefused: "__spear_grow_refused", fuel: "__spear_fuel" });
     expect(WebAssembly.Module.imports(t.module)).toEqual([{ module: "spear", name: "memory", kind: "memory" }]);
     expect(t.instance.exports.memory).toBe(t.memory);
     expect(t.exports.peek!()).toBe(0x6968); // data segments land in the imported memory
@@ -112,23 +112,28 @@ describe("sandboxing a module (memory import, grow wrapper, record section)", ()
       `(module (import "env" "memory" (memory 2)) (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))`,
       3,
     );
-    expect(imported.info).toEqual({ memory: { module: "env", name: "memory", min: 2, max: null, shared: false }, growRefused: "__spear_grow_refused" });
+    expect(imported.info).toEqual({
+      memory: { module: "env", name: "memory", min: 2, max: null, shared: false },
+      growRefused: "__spear_grow_refused",
+      fuel: "__spear_fuel",
+    });
     expect(imported.exports.grow!(1)).toBe(2);
     expect(imported.exports.grow!(1)).toBe(-1);
     expect(imported.refused()).toBe(1);
 
     const none = await run(`(module (func (export "answer") (result i32) (i32.const 42)))`, 1);
-    expect(none.info).toEqual({ memory: null, growRefused: null });
+    expect(none.info).toEqual({ memory: null, growRefused: null, fuel: "__spear_fuel" });
     expect(none.exports.answer!()).toBe(42);
 
     const noGrow = await run(`(module (memory 1) (func (export "size") (result i32) (memory.size)))`, 1);
     expect(noGrow.info.growRefused).toBeNull();
-    expect(WebAssembly.Module.exports(noGrow.module).map((e) => e.name)).toEqual(["size"]);
+    expect(WebAssembly.Module.exports(noGrow.module).map((e) => e.name)).toEqual(["size", "__spear_fuel"]);
   });
 
   it("replaces a spear.sandbox record the artifact brought, and avoids its export names", async () => {
     const wat = `(module (memory 1)
       (global (export "__spear_grow_refused") i32 (i32.const 5))
+      (global (export "__spear_fuel") i32 (i32.const 6))
       (func (export "g") (result i32) (memory.grow (i32.const 1))))`;
     const plain = await watToWasm(wat);
     const lie = new TextEncoder().encode(JSON.stringify({ memory: null, growRefused: null }));
@@ -139,7 +144,28 @@ describe("sandboxing a module (memory import, grow wrapper, record section)", ()
     const module = await WebAssembly.compile(bytes);
     expect(WebAssembly.Module.customSections(module, SANDBOX_SECTION)).toHaveLength(1);
     expect(readSandboxInfo(module)).toEqual(info);
-    expect(info).toEqual({ memory: { module: "spear", name: "memory", min: 1, max: null, shared: false }, growRefused: "__spear_grow_refused_1" });
+    expect(info).toEqual({ memory: { module: "spear", name: "memory", min: 1, max: null, shared: false }, growRefused: "__spear_grow_refused_1", fuel: "__spear_fuel_1" });
+  });
+
+  it("meters every function entry and loop iteration against the fuel global, trapping with it at 0", async () => {
+    const t = await run(
+      `(module
+        (func $leaf (result i32) (i32.const 1))
+        (func (export "spin") (param i32) (result i32) (local i32)
+          (loop $again
+            (local.set 1 (i32.add (local.get 1) (call $leaf)))
+            (br_if $again (i32.lt_u (local.get 1) (local.get 0))))
+          (local.get 1)))`,
+      1,
+    );
+    const fuel = t.instance.exports[t.info.fuel!] as WebAssembly.Global<"i64">;
+    fuel.value = 100n;
+    // spin's entry, then per iteration one loop header and one call of $leaf.
+    expect(t.exports.spin!(10)).toBe(10);
+    expect(fuel.value).toBe(100n - 1n - 10n * 2n);
+    fuel.value = 50n;
+    expect(() => t.exports.spin!(1_000)).toThrow(WebAssembly.RuntimeError);
+    expect(fuel.value).toBe(0n);
   });
 
   it("refuses bytes that are not WebAssembly", async () => {

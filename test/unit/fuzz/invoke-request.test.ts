@@ -73,13 +73,16 @@ function expectActionable(o: ParseOutcome, sentReplyTo: string | undefined): voi
     const assignment = InvocationAssigned.safeParse(assignmentOf(o));
     expect(assignment.success, `the assignment would not decode: ${assignment.error?.message}`).toBe(true);
   }
-  // A caller that gave a reply subject it can listen on hears the outcome, whatever it is.
-  if (sentReplyTo !== undefined && isPlainSubject(sentReplyTo)) expect(o.ok ? o.request.replyTo : o.replyTo).toBe(sentReplyTo);
+  // Spear publishes to inboxes only; a caller that gave an inbox it can listen on hears the outcome, whatever it is.
+  const replyTo = o.ok ? o.request.replyTo : o.replyTo;
+  if (replyTo !== undefined) expect(replyTo.startsWith("_INBOX."), `reply subject '${replyTo}'`).toBe(true);
+  if (sentReplyTo !== undefined && sentReplyTo.startsWith("_INBOX.") && isPlainSubject(sentReplyTo)) expect(replyTo).toBe(sentReplyTo);
 }
 
 const subjectArb = fc.oneof(
-  fc.constantFrom("spear.invoke.echo", "spear.invoke.a.b", "spear.invoke.", "spear.invoke.fn$x", "spear.invoke.ünï", `spear.invoke.${"f".repeat(65)}`),
+  fc.constantFrom("spear.invoke.echo", "spear.invoke.a.b", "spear.invoke.", "spear.invoke.fn$x", "spear.invoke.ünï", `spear.invoke.${"f".repeat(65)}`, "spear.invoke.echo.retry", "spear.invoke..retry", "spear.invoke.retry"),
   fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/).map((fn) => `spear.invoke.${fn}`),
+  fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/).map((fn) => `spear.invoke.${fn}.retry`),
   fc.string({ unit: "binary", maxLength: 30 }).map((t) => `spear.invoke.${t}`),
 );
 const replyArb = fc.option(fc.oneof(fc.constantFrom(...BAD_REPLY_SUBJECTS), fc.constant("_INBOX.fuzz.1"), headerValue), { nil: undefined });
@@ -108,11 +111,13 @@ describe("fuzz: the invoke request parser (streams/invocations/request.ts)", () 
   });
 
   it("treats each header of the contract with a garbage value as a typed outcome (Spear-Submitted-At: garbage, Spear-Attempt: 1e20, ...)", () => {
-    const names = [H.submittedAt, H.attempt, H.refusals, H.excludeNodes, H.invocationId, H.retryReason];
+    const names = [H.submittedAt, H.attempt, H.refusals, H.excludeNodes, H.avoidNodes, H.invocationId, H.retryReason];
     fc.assert(
-      fc.property(fc.constantFrom(...names), headerValue, (name, value) => {
-        const o = parseRequest(stored("spear.invoke.echo", enc.encode('{"input":1}'), { [H.msgId]: "inv-1", [H.replyTo]: "_INBOX.fuzz.1", [name]: value }));
+      fc.property(fc.constantFrom(...names), headerValue, fc.constantFrom("spear.invoke.echo", "spear.invoke.echo.retry"), (name, value, subject) => {
+        const o = parseRequest(stored(subject, enc.encode('{"input":1}'), { [H.msgId]: "inv-1", [H.replyTo]: "_INBOX.fuzz.1", [name]: value }));
         expectActionable(o, "_INBOX.fuzz.1");
+        // From a client, a header about earlier attempts changes nothing, whatever it holds.
+        if (subject === "spear.invoke.echo") expect(o).toMatchObject({ ok: true, request: { invocationId: "inv-1", attempt: 1, refusals: 0, excludeNodes: [], avoidNodes: [], submittedAt: STORED_AT } });
       }),
       runs(1_000),
     );
@@ -132,7 +137,7 @@ describe("fuzz: the invoke request parser (streams/invocations/request.ts)", () 
     fc.assert(
       fc.property(fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/), validBody, validHeaders, (fn, body, h) => {
         const hdrs = { [H.msgId]: `${h.id}.a${h.attempt}`, [H.invocationId]: h.id, [H.attempt]: String(h.attempt), [H.submittedAt]: h.submittedAt, [H.replyTo]: "_INBOX.fuzz.rt", ...(h.excluded.length ? { [H.excludeNodes]: h.excluded.join(",") } : {}) };
-        const o = parseRequest(stored(`spear.invoke.${fn}`, enc.encode(JSON.stringify(body)), hdrs));
+        const o = parseRequest(stored(`spear.invoke.${fn}.retry`, enc.encode(JSON.stringify(body)), hdrs));
         expect(o.ok).toBe(true);
         if (!o.ok) return;
         expect(o.request).toMatchObject({ invocationId: h.id, function: fn, attempt: h.attempt, excludeNodes: h.excluded, submittedAt: h.submittedAt, replyTo: "_INBOX.fuzz.rt" });

@@ -75,12 +75,23 @@ describe("level 2: node filter", () => {
 });
 
 describe("level 2: nodes of earlier attempts", () => {
-  it("never offers an excluded node (it failed the call) again", () => {
+  it("does not offer an excluded node (it failed the call) again while the attempt has not waited for another", () => {
     const g = given(cluster((b) => b.nodes(["a", "b", "c"]), ["a", "b", "c"]), all);
     g.when({ function: "f", exclude: ["a", "c"] }).thenCandidates(["b"]);
     g.when({ function: "f", exclude: new Set(["b"]) }).thenCandidates(["c", "a"]);
     const r = g.when({ function: "f", exclude: ["a", "b", "c"] }).thenRefused("no_capacity");
     expect(r.details.rejected).toEqual({ excluded: 3 });
+  });
+
+  it("offers excluded nodes when no other can take the call and the attempt has waited (reuseExcluded)", () => {
+    const g = given(cluster((b) => b.nodes(["a", "b", "c"]), ["a", "b", "c"]), all);
+    g.when({ function: "f", exclude: ["a", "b", "c"], reuseExcluded: true }).thenCandidates(["a", "b", "c"]);
+    g.when({ function: "f", exclude: ["a"], reuseExcluded: true }).thenCandidates(["b", "c"]);
+  });
+
+  it("prefers a node to avoid over an excluded one", () => {
+    const g = given(cluster((b) => b.nodes(["a", "b"]), ["a", "b"]), all);
+    g.when({ function: "f", exclude: ["a"], avoid: ["b"], reuseExcluded: true }).thenCandidates(["b"]);
   });
 
   it("offers a node to avoid (it went away during an attempt) only when no other node can take the call", () => {

@@ -22,6 +22,10 @@ export const ContainerRuntimeOptions = z.object({
   cpus: z.number().positive().max(1024).default(1),
   /** Most processes a container may hold (fork bombs stop here). */
   pidsLimit: z.number().int().positive().default(256),
+  /** Descriptors a container may hold open at once (RLIMIT_NOFILE). */
+  maxOpenFiles: z.number().int().positive().default(1_024),
+  /** The largest file a container may write (RLIMIT_FSIZE), also the size of its /tmp. */
+  maxFileMb: z.number().int().positive().default(64),
   /** Create, start and `{"ready":true}` of a warm container must fit in this. */
   startTimeoutMs: z.number().int().positive().default(30_000),
   /** After stdin closes, how long a warm container may take to exit before it is killed. */
@@ -81,7 +85,8 @@ export class ContainerRuntime implements Runtime {
     const { spec, instanceId } = instance;
     if (spec.runtime !== "container" || !spec.image)
       throw new SpearError("invalid_argument", `the container runtime runs container functions with an image, not a ${spec.runtime} function`);
-    const create = containerConfig(instance, { ownerId: this.o.ownerId, limits: { cpus: this.o.cpus, pidsLimit: this.o.pidsLimit } });
+    const limits = { cpus: this.o.cpus, pidsLimit: this.o.pidsLimit, openFiles: this.o.maxOpenFiles, fileMb: this.o.maxFileMb };
+    const create = containerConfig(instance, { ownerId: this.o.ownerId, limits });
     if (spec.mode === "per-call") {
       await this.requireImage(spec.image);
       return new PerCallContainerInstance({

@@ -24,25 +24,28 @@ export interface WorkerCommand {
  *
  * The program is looked up on the spearlet's PATH when it has no '/', and relative paths (the
  * program, and arguments like `examples/process-js/wc.js` that name an existing file) are taken
- * from `baseDir`, because the worker itself runs in a private empty folder.
+ * from `baseDir`, because the worker itself runs in a private empty folder. `artifactAt` is where
+ * the worker sees the artifact when that is not the cache's file (a confined worker's own copy).
  */
-export async function resolveCommand(instance: InstanceSpec, baseDir: string, searchPath: string | undefined): Promise<WorkerCommand> {
+export async function resolveCommand(
+  instance: InstanceSpec,
+  baseDir: string,
+  searchPath: string | undefined,
+  artifactAt?: string,
+): Promise<WorkerCommand> {
   const { spec, binary } = instance;
-  let argv: string[];
   if (spec.command?.length) {
     if (spec.command.includes(ARTIFACT_PLACEHOLDER) && !binary)
       throw startFailed(`the command uses ${ARTIFACT_PLACEHOLDER} but the function has no artifact`);
-    argv = spec.command.map((a) => (a === ARTIFACT_PLACEHOLDER ? binary!.path : a));
-  } else if (binary) {
-    await makeExecutable(binary.path);
-    argv = spec.entry ? [binary.path, spec.entry] : [binary.path];
-  } else {
-    throw startFailed("a process function needs a command or an artifact");
+    const [program, ...rest] = spec.command.map((a) => (a === ARTIFACT_PLACEHOLDER ? (artifactAt ?? binary!.path) : a)) as [string, ...string[]];
+    // A confined worker's artifact exists only where the worker sees it.
+    const file = program === artifactAt ? program : locateProgram(program, baseDir, searchPath);
+    if (!file) throw startFailed(`program '${program}' not found (looked on PATH and in ${baseDir})`);
+    return { file, args: rest.map((a) => fromBaseDir(a, baseDir)) };
   }
-  const [program, ...rest] = argv as [string, ...string[]];
-  const file = locateProgram(program, baseDir, searchPath);
-  if (!file) throw startFailed(`program '${program}' not found (looked on PATH and in ${baseDir})`);
-  return { file, args: rest.map((a) => fromBaseDir(a, baseDir)) };
+  if (!binary) throw startFailed("a process function needs a command or an artifact");
+  await makeExecutable(binary.path);
+  return { file: artifactAt ?? binary.path, args: spec.entry ? [spec.entry] : [] };
 }
 
 /** The worker's whole environment: the function's own variables over a minimal PATH. */

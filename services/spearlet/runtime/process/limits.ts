@@ -4,6 +4,16 @@ import { promisify } from "node:util";
 
 const run = promisify(execFile);
 
+/** Limits every worker of a runtime gets, whatever its function. */
+export interface WorkerLimits {
+  /** RLIMIT_NOFILE: descriptors open at once. */
+  readonly openFiles: number;
+  /** RLIMIT_FSIZE: the largest file a worker may write. */
+  readonly fileMb: number;
+  /** RLIMIT_NPROC: processes of the worker's user; only set when the worker has a user of its own (it counts per user). */
+  readonly processes: number | null;
+}
+
 /**
  * Resource limits of a worker, set by `prlimit` before it execs the function's program.
  *
@@ -12,9 +22,17 @@ const run = promisify(execFile);
  * limits break runtimes that reserve large virtual ranges up front (V8, Go, the JVM) long
  * before they touch them. Core dumps are off: a crashing worker must not fill its folder.
  */
-export function prlimitArgs(memoryMb: number, cpu: { soft: number; hard: number | "unlimited" }): string[] {
+export function prlimitArgs(memoryMb: number, cpu: { soft: number; hard: number | "unlimited" }, w: WorkerLimits): string[] {
   const bytes = memoryMb * 1024 * 1024;
-  return [`--data=${bytes}:${bytes}`, `--cpu=${cpu.soft}:${cpu.hard}`, "--core=0:0"];
+  const fileBytes = w.fileMb * 1024 * 1024;
+  return [
+    `--data=${bytes}:${bytes}`,
+    `--cpu=${cpu.soft}:${cpu.hard}`,
+    "--core=0:0",
+    `--nofile=${w.openFiles}:${w.openFiles}`,
+    `--fsize=${fileBytes}:${fileBytes}`,
+    ...(w.processes === null ? [] : [`--nproc=${w.processes}:${w.processes}`]),
+  ];
 }
 
 /** CPU seconds a call may burn: the wall-clock timeout rounded up, plus one (RLIMIT_CPU counts whole seconds). */
@@ -46,7 +64,14 @@ export async function cpuSecondsUsed(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** Moves the soft CPU limit of a running process (raising a soft limit up to the hard one needs no privilege). */
-export async function setCpuSoftLimit(prlimit: string, pid: number, soft: number): Promise<void> {
-  await run(prlimit, ["--pid", String(pid), `--cpu=${soft}:unlimited`]);
+/**
+ * Moves the soft CPU limit of a running process (raising a soft limit up to the hard one needs
+ * no privilege). A worker running as its own user is changed as that user: changing another
+ * user's limits takes CAP_SYS_RESOURCE in the worker's user namespace, which root in a
+ * container or VM may lack.
+ */
+export async function setCpuSoftLimit(prlimit: string, pid: number, soft: number, as?: { readonly setpriv: string; readonly uid: number }): Promise<void> {
+  const args = ["--pid", String(pid), `--cpu=${soft}:unlimited`];
+  if (!as) await run(prlimit, args);
+  else await run(as.setpriv, [`--reuid=${as.uid}`, `--regid=${as.uid}`, "--clear-groups", "--", prlimit, ...args]);
 }

@@ -5,7 +5,8 @@ import type { InvokeOptions, InvokeOutcome, RuntimeInstance } from "../runtime.j
 import type { WorkerCommand } from "./command.js";
 import { deadline } from "./deadline.js";
 import { collectBounded, parseOutput } from "./bounded-output.js";
-import { cpuSecondsFor, exceededMemory, prlimitArgs } from "./limits.js";
+import { cpuSecondsFor, exceededMemory, prlimitArgs, type WorkerLimits } from "./limits.js";
+import type { Confinement } from "./sandbox.js";
 import { failed, succeeded, withStderr } from "./outcome.js";
 import { abnormal, describeExit, WorkerProcess } from "./worker-process.js";
 
@@ -16,8 +17,12 @@ export interface PerCallProcessConfig {
   readonly env: Record<string, string>;
   readonly dir: string;
   readonly memoryMb: number;
+  readonly workerLimits: WorkerLimits;
+  readonly confinement: Confinement | undefined;
   readonly maxOutputBytes: number;
   readonly stderrTailBytes: number;
+  /** Once every process is gone and the folder removed (the instance's uid may be reused). */
+  readonly onTerminated: () => void;
 }
 
 /**
@@ -43,11 +48,12 @@ export class PerCallProcessInstance implements RuntimeInstance {
     const cpu = cpuSecondsFor(opts.timeoutMs);
     const worker = new WorkerProcess({
       prlimit: this.c.prlimit,
-      limitArgs: prlimitArgs(this.c.memoryMb, { soft: cpu, hard: cpu + 1 }),
+      limitArgs: prlimitArgs(this.c.memoryMb, { soft: cpu, hard: cpu + 1 }, this.c.workerLimits),
       command: this.c.command,
       cwd: this.c.dir,
       env: this.c.env,
       stderrTailBytes: this.c.stderrTailBytes,
+      confinement: this.c.confinement,
     });
     this.running.add(worker);
     try {
@@ -85,6 +91,7 @@ export class PerCallProcessInstance implements RuntimeInstance {
       for (const w of this.running) w.killGroup();
       await Promise.all([...this.running].map((w) => w.exited));
       await rm(this.c.dir, { recursive: true, force: true });
+      this.c.onTerminated();
     })();
     return this.terminating;
   }

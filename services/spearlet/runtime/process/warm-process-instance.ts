@@ -3,7 +3,8 @@ import type { Readable, Writable } from "node:stream";
 import type { Logger } from "../../../logger.js";
 import type { RuntimeErrorCode } from "../runtime.js";
 import type { WorkerCommand } from "./command.js";
-import { cpuSecondsFor, cpuSecondsUsed, exceededMemory, prlimitArgs, setCpuSoftLimit } from "./limits.js";
+import { cpuSecondsFor, cpuSecondsUsed, exceededMemory, prlimitArgs, setCpuSoftLimit, type WorkerLimits } from "./limits.js";
+import type { Confinement } from "./sandbox.js";
 import type { OutputTail } from "./output-tail.js";
 import { WarmInstance, type Worker } from "./warm-instance.js";
 import { abnormal, describeExit, WorkerProcess, type WorkerExit } from "./worker-process.js";
@@ -16,6 +17,8 @@ export interface WarmProcessConfig {
   /** The instance's private folder, removed at terminate. */
   readonly dir: string;
   readonly memoryMb: number;
+  readonly workerLimits: WorkerLimits;
+  readonly confinement: Confinement | undefined;
   /** The function's timeout: the first CPU budget is sized for one call of it. */
   readonly timeoutMs: number;
   readonly startTimeoutMs: number;
@@ -23,6 +26,8 @@ export interface WarmProcessConfig {
   readonly maxLineBytes: number;
   readonly stderrTailBytes: number;
   readonly cpuHeadroomSeconds: number;
+  /** Once the worker is gone and the folder removed (the instance's uid may be reused). */
+  readonly onTerminated: () => void;
   readonly log: Logger;
 }
 
@@ -49,11 +54,12 @@ class WarmProcessWorker implements Worker<WorkerExit> {
     this.cpuSoftLimit = cpuSecondsFor(c.timeoutMs) + c.cpuHeadroomSeconds;
     this.process = new WorkerProcess({
       prlimit: c.prlimit,
-      limitArgs: prlimitArgs(c.memoryMb, { soft: this.cpuSoftLimit, hard: "unlimited" }),
+      limitArgs: prlimitArgs(c.memoryMb, { soft: this.cpuSoftLimit, hard: "unlimited" }, c.workerLimits),
       command: c.command,
       cwd: c.dir,
       env: c.env,
       stderrTailBytes: c.stderrTailBytes,
+      confinement: c.confinement,
     });
   }
 
@@ -88,14 +94,15 @@ class WarmProcessWorker implements Worker<WorkerExit> {
   }
 
   async beforeCall(timeoutMs: number): Promise<void> {
-    const pid = this.process.pid;
+    const pid = this.process.programPid();
     if (pid === undefined) return;
     try {
       const used = await cpuSecondsUsed(pid);
       const needed = cpuSecondsFor(timeoutMs);
       if (used + needed <= this.cpuSoftLimit) return;
       const soft = Math.ceil(used) + needed + this.c.cpuHeadroomSeconds;
-      await setCpuSoftLimit(this.c.prlimit, pid, soft);
+      const confined = this.c.confinement;
+      await setCpuSoftLimit(this.c.prlimit, pid, soft, confined && { setpriv: confined.tools.setpriv, uid: confined.uid });
       this.cpuSoftLimit = soft;
     } catch (e) {
       // The worker exited meanwhile; the call reports that.
@@ -105,5 +112,6 @@ class WarmProcessWorker implements Worker<WorkerExit> {
 
   async dispose(): Promise<void> {
     await rm(this.c.dir, { recursive: true, force: true });
+    this.c.onTerminated();
   }
 }

@@ -1,6 +1,9 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { constants } from "node:os";
 import type { WorkerCommand } from "./command.js";
 import { OutputTail } from "./output-tail.js";
+import { childOf } from "./proc-tree.js";
+import { confinedArgv, type Confinement } from "./sandbox.js";
 
 export interface WorkerExit {
   readonly code: number | null;
@@ -16,12 +19,26 @@ export interface WorkerLaunch {
   readonly cwd: string;
   readonly env: Record<string, string>;
   readonly stderrTailBytes: number;
+  /** Run in namespaces of its own as its instance's user (see sandbox.ts); absent where the machine cannot. */
+  readonly confinement?: Confinement | undefined;
+}
+
+const signalNames = new Map(Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
+
+/**
+ * A confined worker's status comes through its namespace's shell init, which reports a death by
+ * signal N as status 128 + N, as shells and container engines do. (A program that itself exits
+ * with such a status reads the same; none of the usual ones do.)
+ */
+function fromInit(code: number | null, signal: NodeJS.Signals | null): WorkerExit {
+  const bySignal = code !== null && code > 128 ? signalNames.get(code - 128) : undefined;
+  return bySignal ? { code: null, signal: bySignal } : { code, signal };
 }
 
 /**
  * One OS process of a function: `prlimit <limits> -- <program> <args>` (prlimit sets the limits
- * on itself, then execs the program, so the pid is the program's), in a process group of its
- * own so that a kill takes whatever it spawned too.
+ * on itself, then execs the program), confined when the launch says so, in a process group of
+ * its own so that a kill takes whatever it spawned too (and, confined, its whole PID namespace).
  */
 export class WorkerProcess {
   readonly child: ChildProcessWithoutNullStreams;
@@ -29,10 +46,15 @@ export class WorkerProcess {
   /** Resolves once the process has exited and its pipes are closed. */
   readonly exited: Promise<WorkerExit>;
   private exit?: WorkerExit;
+  private readonly confined: boolean;
+  private program?: number | undefined;
 
   constructor(launch: WorkerLaunch) {
     this.stderr = new OutputTail(launch.stderrTailBytes);
-    this.child = spawn(launch.prlimit, [...launch.limitArgs, "--", launch.command.file, ...launch.command.args], {
+    this.confined = launch.confinement !== undefined;
+    const inner = [launch.prlimit, ...launch.limitArgs, "--", launch.command.file, ...launch.command.args];
+    const [file, ...args] = launch.confinement ? confinedArgv(launch.confinement, inner) : inner;
+    this.child = spawn(file!, args, {
       cwd: launch.cwd,
       env: launch.env,
       stdio: ["pipe", "pipe", "pipe"],
@@ -46,12 +68,19 @@ export class WorkerProcess {
         // failed kill) change nothing.
         if (this.child.pid === undefined) ended({ code: null, signal: null, error: e.message });
       });
-      this.child.once("close", (code, signal) => ended({ code, signal }));
+      this.child.once("close", (code, signal) => ended(this.confined ? fromInit(code, signal) : { code, signal }));
     });
   }
 
-  get pid(): number | undefined {
-    return this.child.pid;
+  /** The pid of the function's program itself (a confined one runs under unshare and the namespace's init). */
+  programPid(): number | undefined {
+    const pid = this.child.pid;
+    if (!this.confined || pid === undefined) return pid;
+    if (this.program === undefined) {
+      const init = childOf(pid);
+      this.program = init === undefined ? undefined : childOf(init);
+    }
+    return this.program;
   }
 
   get exitInfo(): WorkerExit | undefined {
@@ -60,7 +89,8 @@ export class WorkerProcess {
 
   /**
    * SIGKILL to the whole process group, also after the leader exited: what it spawned keeps the
-   * group (and so its id) alive until killed.
+   * group (and so its id) alive until killed. A confined worker's namespace goes with its
+   * unshare (`--kill-child`), `setsid`-ed processes included.
    */
   killGroup(): void {
     const pid = this.child.pid;

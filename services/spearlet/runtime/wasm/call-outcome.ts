@@ -18,7 +18,8 @@ const fail = (code: RuntimeErrorCode, message: string, durationMs: number): Invo
 /**
  * Turns what the guest did into the call's outcome: exit status 0 (or a normal return) with
  * JSON on stdout is success; a failure after a refused `memory.grow` is the memory limit; a
- * failure after the sandbox refused a capability is `permission_denied`; otherwise the exit
+ * failure after the sandbox refused a capability is `permission_denied`; a trap of the fuel
+ * check is `cpu_limit_exceeded`; otherwise the exit
  * code or trap, with the tail of stderr, is a `function_error`.
  */
 export function callOutcome(reply: InvokeReply, durationMs: number, memoryLimitMb: number): InvokeOutcome {
@@ -28,6 +29,8 @@ export function callOutcome(reply: InvokeReply, durationMs: number, memoryLimitM
   const succeeded = end.kind === "returned" || (end.kind === "exited" && end.code === 0);
   if (!succeeded) {
     const how = end.kind === "exited" ? `exited with code ${end.code}` : `trapped: ${end.message}`;
+    if (reply.fuelExhausted !== undefined)
+      return fail("cpu_limit_exceeded", `the function used up its fuel (CPU bound of ${reply.fuelExhausted} units) and was stopped${stderr}`, durationMs);
     if (reply.growRefused) {
       const used = ((reply.memoryPages * WASM_PAGE) / 1_048_576).toFixed(1);
       return fail("memory_limit_exceeded", `memory limit of ${memoryLimitMb} MiB reached (${used} MiB in use, growth refused); the function ${how}${stderr}`, durationMs);

@@ -107,6 +107,7 @@ export class GuestRunner {
     const live = { instance, host, memory };
     if (this.#reactor) {
       host.beginCall(new Uint8Array(0));
+      this.#refuel(live);
       const end = this.#call(live, "_initialize");
       const io = host.endCall();
       if (end.kind !== "returned" && !(end.kind === "exited" && end.code === 0)) {
@@ -131,6 +132,16 @@ export class GuestRunner {
     return this.#info.growRefused ? (live.instance.exports[this.#info.growRefused] as WebAssembly.Global) : null;
   }
 
+  #fuelGlobal(live: Live): WebAssembly.Global<"i64"> | null {
+    return this.#info.fuel ? (live.instance.exports[this.#info.fuel] as WebAssembly.Global<"i64">) : null;
+  }
+
+  /** A full budget for what runs next (a warm reactor's earlier calls do not count). */
+  #refuel(live: Live): void {
+    const fuel = this.#fuelGlobal(live);
+    if (fuel) fuel.value = BigInt(this.#init.fuel);
+  }
+
   invoke(id: number, stdin: Uint8Array): InvokeReply {
     let live = this.#live;
     const instantiated = live === null;
@@ -144,15 +155,19 @@ export class GuestRunner {
     }
     const refused = this.#refusedGlobal(live);
     if (refused) refused.value = 0;
+    this.#refuel(live);
     live.host.beginCall(stdin);
     const end = this.#call(live, this.#init.entry);
     const io = live.host.endCall();
+    // The check traps with the fuel at exactly 0; see instrumentBody.
+    const outOfFuel = end.kind === "trapped" && this.#fuelGlobal(live)?.value === 0n;
     const reply: InvokeReply = {
       type: "done",
       id,
       end,
       io,
       growRefused: refused?.value === 1,
+      ...(outOfFuel ? { fuelExhausted: this.#init.fuel } : {}),
       memoryPages: live.memory ? live.memory.buffer.byteLength / WASM_PAGE : 0,
       instantiated,
     };

@@ -15,7 +15,19 @@ export interface WasmRuntimeOptions {
   readonly workerHeapMb?: number;
   /** How long a worker thread may take to start, on top of a reactor's `_initialize` (bounded by the function's timeout). Default 10 s. */
   readonly startTimeoutMs?: number;
+  /** Fuel a call may spend when its function sets no `limits.fuel` (see DEFAULT_FUEL). */
+  readonly fuel?: number;
 }
+
+/**
+ * The default CPU bound of a call: 10^10 units, one per function entry and loop iteration. A
+ * metered tight loop spends one about every 2-5 ns (measured on a busy 2-core VM), so this is
+ * 20-50 s of pure looping, in the range of the default 30 s timeout: real code, which does more
+ * per iteration, rarely reaches it in time, while a guest spinning forever stops at the same
+ * point of its own work however loaded the node is. Functions that need a tighter or looser
+ * bound set `limits.fuel`.
+ */
+export const DEFAULT_FUEL = 10_000_000_000;
 
 const PAGES_PER_MIB = 16;
 
@@ -35,7 +47,7 @@ function preopenRoots(grants: Record<string, string>, instanceId: string): Preop
  * WASI preview 1 functions in worker threads. Each instance is a warm worker holding the
  * shared compiled module (`SharedBinary.module`, from the binary cache); the guest sees its
  * request as stdin, writes its JSON result to stdout, and gets no file system, network or
- * environment beyond its grants.
+ * environment beyond its grants; its work per call is bounded by fuel besides the wall clock.
  */
 export class WasmRuntime implements Runtime {
   readonly kind = "wasm" as const;
@@ -47,6 +59,7 @@ export class WasmRuntime implements Runtime {
       maxStderrBytes: opts.maxStderrBytes ?? 8_192,
       workerHeapMb: opts.workerHeapMb ?? 64,
       startTimeoutMs: opts.startTimeoutMs ?? 10_000,
+      fuel: opts.fuel ?? DEFAULT_FUEL,
     };
   }
 
@@ -71,6 +84,7 @@ export class WasmRuntime implements Runtime {
       env: grants.env ? Object.entries(env).map(([k, v]) => `${k}=${v}`) : [],
       preopens: preopenRoots(grants.preopens, s.instanceId),
       memoryLimitPages: limits.memoryMb * PAGES_PER_MIB,
+      fuel: limits.fuel ?? this.#opts.fuel,
       maxOutputBytes: this.#opts.maxOutputBytes,
       maxStderrBytes: this.#opts.maxStderrBytes,
     };

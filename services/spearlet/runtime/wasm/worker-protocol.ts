@@ -12,6 +12,8 @@ export interface WorkerInit {
   readonly env: readonly string[];
   readonly preopens: readonly PreopenRoot[];
   readonly memoryLimitPages: number;
+  /** Fuel each call (and a reactor's `_initialize`) may spend: its CPU bound. */
+  readonly fuel: number;
   readonly maxOutputBytes: number;
   readonly maxStderrBytes: number;
 }
@@ -40,6 +42,8 @@ export interface InvokeReply {
   readonly io: CallIo;
   /** The engine refused a `memory.grow` at the limit during the call. */
   readonly growRefused: boolean;
+  /** Set when the guest trapped because it used up its fuel: the budget it had. */
+  readonly fuelExhausted?: number;
   readonly memoryPages: number;
   /** Whether the call made a new `WebAssembly.Instance` (always for commands; for reactors only after a failure). */
   readonly instantiated: boolean;

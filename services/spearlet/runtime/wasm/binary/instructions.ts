@@ -2,6 +2,16 @@ import { ByteReader, WasmFormatError, concatBytes, encodeU32 } from "./byte-read
 
 const MEMORY_GROW = 0x40;
 const CALL = 0x10;
+const LOOP = 0x03;
+const IF = 0x04;
+const END = 0x0b;
+const UNREACHABLE = 0x00;
+const EMPTY_BLOCK = 0x40;
+const GLOBAL_GET = 0x23;
+const GLOBAL_SET = 0x24;
+const I64_CONST = 0x42;
+const I64_EQZ = 0x50;
+const I64_SUB = 0x7d;
 
 /** Value types that carry a heap type after them (typed function references). */
 const REF_WITH_HEAP_TYPE = new Set([0x63, 0x64]);
@@ -103,36 +113,58 @@ function skipImmediates(r: ByteReader, op: number): void {
   }
 }
 
+export interface BodyRewrite {
+  /** A function of `memory.grow`'s signature that replaces every `memory.grow` on memory 0; null leaves them. */
+  readonly growCall: number | null;
+  /** A mutable i64 global: the fuel that a check at the body's start and at every loop header spends. */
+  readonly fuelGlobal: number;
+}
+
 /**
- * Replaces every `memory.grow` on memory 0 in one function body (locals + expression) with a
- * call to `funcIndex`, a function of the same signature. Returns the new body and how many
- * instructions were replaced.
+ * Traps (`unreachable`) when the fuel is used up, else spends one unit. Checked before it is
+ * spent, so a guest stopped by it leaves the global at exactly 0, which tells this trap apart
+ * from the guest's own.
  */
-export function redirectMemoryGrow(body: Uint8Array, funcIndex: number): { body: Uint8Array; replaced: number } {
+function fuelCheck(global: number): number[] {
+  const g = encodeU32(global);
+  return [GLOBAL_GET, ...g, I64_EQZ, IF, EMPTY_BLOCK, UNREACHABLE, END, GLOBAL_GET, ...g, I64_CONST, 1, I64_SUB, GLOBAL_SET, ...g];
+}
+
+/**
+ * Rewrites one function body (locals + expression): a fuel check at its start and after every
+ * `loop` header (a `br` to a loop jumps there, so every iteration pays), and `memory.grow`
+ * redirected when asked. Branch depths and indices stay valid: the check's `if` closes within
+ * itself. Returns the new body and how many `memory.grow` were redirected.
+ */
+export function instrumentBody(body: Uint8Array, rw: BodyRewrite): { body: Uint8Array; grows: number } {
   const r = new ByteReader(body);
   const localGroups = r.u32();
   for (let i = 0; i < localGroups; i++) {
     r.u32();
     skipValType(r);
   }
-  const parts: Uint8Array[] = [];
-  let copiedTo = 0;
-  let replaced = 0;
-  const call = Uint8Array.from([CALL, ...encodeU32(funcIndex)]);
+  const check = Uint8Array.from(fuelCheck(rw.fuelGlobal));
+  const parts: Uint8Array[] = [body.subarray(0, r.pos), check];
+  let copiedTo = r.pos;
+  let grows = 0;
+  const call = rw.growCall === null ? null : Uint8Array.from([CALL, ...encodeU32(rw.growCall)]);
   while (!r.done) {
     const start = r.pos;
     const op = r.byte();
-    if (op === MEMORY_GROW) {
+    if (op === MEMORY_GROW && call) {
       if (r.u32() === 0) {
         parts.push(body.subarray(copiedTo, start), call);
         copiedTo = r.pos;
-        replaced++;
+        grows++;
       }
       continue;
     }
     skipImmediates(r, op);
+    if (op === LOOP) {
+      parts.push(body.subarray(copiedTo, r.pos), check);
+      copiedTo = r.pos;
+    }
   }
-  if (replaced === 0) return { body, replaced };
   parts.push(body.subarray(copiedTo));
-  return { body: concatBytes(parts), replaced };
+  return { body: concatBytes(parts), grows };
 }

@@ -1,5 +1,5 @@
 import { ByteReader, WasmFormatError, concatBytes, encodeName, encodeU32 } from "./byte-reader.js";
-import { redirectMemoryGrow } from "./instructions.js";
+import { instrumentBody } from "./instructions.js";
 import {
   SectionId,
   encodeLimits,
@@ -18,12 +18,21 @@ export const SANDBOX_SECTION = "spear.sandbox";
 /** A memory the module defined becomes this import, so each instance gets a capped one. */
 export const SANDBOX_MEMORY_IMPORT = { module: "spear", name: "memory" } as const;
 const GROW_REFUSED_EXPORT = "__spear_grow_refused";
+const FUEL_EXPORT = "__spear_fuel";
+/** 2^63 - 1 as a signed LEB128: 63 one bits, then a byte whose sign bit is clear. */
+const I64_MAX_SLEB = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00];
 
 export interface SandboxInfo {
   /** The module's one memory, now always imported: the runtime creates it with the limit as maximum. */
   readonly memory: (Limits & { readonly module: string; readonly name: string }) | null;
   /** Exported mutable i32 global set to 1 when a `memory.grow` was refused; null when the module never grows. */
   readonly growRefused: string | null;
+  /**
+   * Exported mutable i64 global: the fuel the guest may still spend (one unit per function entry
+   * and loop iteration); the runtime sets it before each call and a guest that finds it at 0
+   * traps. Null for a module without code.
+   */
+  readonly fuel: string | null;
 }
 
 interface ImportSummary {
@@ -90,21 +99,21 @@ function growWrapperBody(refusedGlobal: number): Uint8Array {
   return Uint8Array.from([...encodeU32(code.length), ...code]);
 }
 
-/** Rewrites every function body so `memory.grow` goes through the wrapper; null when none grows. */
-function redirectCode(payload: Uint8Array, wrapperIndex: number): Uint8Array[] | null {
+/** Instruments every function body (see `instrumentBody`); how many `memory.grow` now call the wrapper. */
+function instrumentCode(payload: Uint8Array, growCall: number | null, fuelGlobal: number): { bodies: Uint8Array[]; grows: number } {
   const r = new ByteReader(payload);
   const n = r.u32();
   const bodies: Uint8Array[] = [];
-  let replaced = 0;
+  let grows = 0;
   for (let i = 0; i < n; i++) {
     const size = r.u32();
     const start = r.pos;
     r.skip(size);
-    const out = redirectMemoryGrow(payload.subarray(start, start + size), wrapperIndex);
-    replaced += out.replaced;
+    const out = instrumentBody(payload.subarray(start, start + size), { growCall, fuelGlobal });
+    grows += out.grows;
     bodies.push(Uint8Array.from(encodeU32(out.body.length)), out.body);
   }
-  return replaced > 0 ? bodies : null;
+  return { bodies, grows };
 }
 
 function exportNames(payload: Uint8Array | undefined): Set<string> {
@@ -120,10 +129,11 @@ function exportNames(payload: Uint8Array | undefined): Set<string> {
   return names;
 }
 
-/** The grow flag's export name, made unique if the module already exports that name. */
-function uniqueExportName(taken: Set<string>): string {
-  let name = GROW_REFUSED_EXPORT;
-  for (let i = 1; taken.has(name); i++) name = `${GROW_REFUSED_EXPORT}_${i}`;
+/** An export name of ours, made unique if the module already exports that name (and taken). */
+function uniqueExportName(base: string, taken: Set<string>): string {
+  let name = base;
+  for (let i = 1; taken.has(name); i++) name = `${base}_${i}`;
+  taken.add(name);
   return name;
 }
 
@@ -144,7 +154,11 @@ function isSandboxSection(s: Section): boolean {
  * - every `memory.grow` calls an appended wrapper that sets an exported global when the engine
  *   refuses, so a failure after a refusal is reported as `memory_limit_exceeded` even when the
  *   module's allocator asked for far more than it had;
- * - a `spear.sandbox` custom section records the memory's limits and the global's name, and
+ * - every function entry and loop iteration spends one unit of an exported fuel global and
+ *   traps when none is left: Node's engine has no fuel of its own, and this bounds the guest's
+ *   work whatever the node's load (the budget is set per call, so one compiled module serves
+ *   every version's bound);
+ * - a `spear.sandbox` custom section records the memory's limits and the globals' names, and
  *   travels with the compiled `WebAssembly.Module` to the worker threads.
  * Index spaces only grow at their ends, so no existing index, export or name changes.
  */
@@ -173,29 +187,40 @@ export function sandboxModule(bytes: Uint8Array): { bytes: Uint8Array<ArrayBuffe
   }
 
   let growRefused: string | null = null;
+  let fuel: string | null = null;
   const code = payload(SectionId.code);
-  if (memory && code) {
+  if (code) {
+    const types = vectorOf(payload(SectionId.type));
     const funcs = vectorOf(payload(SectionId.function));
+    const globals = vectorOf(payload(SectionId.global));
+    const exports = vectorOf(payload(SectionId.export));
+    const taken = exportNames(payload(SectionId.export));
+    const fuelGlobal = imports.globals + globals.count;
+    const refusedGlobal = fuelGlobal + 1;
     const wrapperIndex = imports.funcs + funcs.count;
-    const bodies = redirectCode(code, wrapperIndex);
-    if (bodies) {
-      const types = vectorOf(payload(SectionId.type));
-      const globals = vectorOf(payload(SectionId.global));
-      const exports = vectorOf(payload(SectionId.export));
-      const refusedGlobal = imports.globals + globals.count;
-      growRefused = uniqueExportName(exportNames(payload(SectionId.export)));
+    const out = instrumentCode(code, memory ? wrapperIndex : null, fuelGlobal);
+    fuel = uniqueExportName(FUEL_EXPORT, taken);
+    // A start function runs before the runtime can set the budget: it gets all there is (the
+    // wall-clock limit still bounds it).
+    const newGlobals: number[][] = [[0x7e, 0x01, 0x42, ...I64_MAX_SLEB, 0x0b]];
+    const newExports: number[][] = [[...encodeName(fuel), 0x03, ...encodeU32(fuelGlobal)]];
+    const bodies = out.bodies;
+    let funcCount = funcs.count;
+    if (out.grows > 0) {
+      growRefused = uniqueExportName(GROW_REFUSED_EXPORT, taken);
+      newGlobals.push([0x7f, 0x01, 0x41, 0x00, 0x0b]);
+      newExports.push([...encodeName(growRefused), 0x03, ...encodeU32(refusedGlobal)]);
       replaced.set(SectionId.type, vectorPayload(types.count + 1, [types.entries, [0x60, 0x01, 0x7f, 0x01, 0x7f]]));
       replaced.set(SectionId.function, vectorPayload(funcs.count + 1, [funcs.entries, encodeU32(types.count)]));
-      replaced.set(SectionId.global, vectorPayload(globals.count + 1, [globals.entries, [0x7f, 0x01, 0x41, 0x00, 0x0b]]));
-      replaced.set(
-        SectionId.export,
-        vectorPayload(exports.count + 1, [exports.entries, [...encodeName(growRefused), 0x03, ...encodeU32(refusedGlobal)]]),
-      );
-      replaced.set(SectionId.code, vectorPayload(vectorOf(code).count + 1, [...bodies, growWrapperBody(refusedGlobal)]));
+      bodies.push(growWrapperBody(refusedGlobal));
+      funcCount++;
     }
+    replaced.set(SectionId.global, vectorPayload(globals.count + newGlobals.length, [globals.entries, ...newGlobals]));
+    replaced.set(SectionId.export, vectorPayload(exports.count + newExports.length, [exports.entries, ...newExports]));
+    replaced.set(SectionId.code, vectorPayload(funcCount, bodies));
   }
 
-  const info: SandboxInfo = { memory, growRefused };
+  const info: SandboxInfo = { memory, growRefused, fuel };
   const created = [...replaced.keys()].filter((id) => !byId.has(id)).sort((a, b) => sectionRank(a) - sectionRank(b));
   const out: Section[] = [];
   const flushCreatedBefore = (rank: number) => {

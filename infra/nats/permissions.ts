@@ -1,0 +1,218 @@
+import { api } from "../../domain/api/registry.js";
+import { ARTIFACT_BUCKET } from "../../domain/api/artifacts.js";
+import { PAYLOAD_BUCKET } from "../../domain/payloads.js";
+import { subjects } from "../../domain/subjects.js";
+import { consumerName } from "../../projections/read-model.js";
+import { projectionRegistry } from "../../projections/registry.js";
+import { streamNames } from "../../streams/catalog.js";
+
+/**
+ * Who may do what on NATS, enforced by nats-server: each process connects with the identity of
+ * its role, and the server refuses whatever the role does not allow. docs/operations.md shows
+ * this table; auth-config.ts turns it into the server's `authorization` block.
+ */
+export const roles = ["admin", "control-plane", "scheduler", "spearlet", "projections", "gateway", "client"] as const;
+export type Role = (typeof roles)[number];
+
+export interface SubjectPermissions {
+  readonly publish: { readonly allow: readonly string[]; readonly deny?: readonly string[] };
+  readonly subscribe: { readonly allow: readonly string[] };
+  /** May answer the requests it received (one message to each one's reply subject). */
+  readonly allowResponses: boolean;
+}
+
+export const rolePurpose: Readonly<Record<Role, string>> = {
+  admin: "creates and changes streams and buckets (`spear streams apply`); operates the cluster with the CLI",
+  "control-plane": "serves the `spear.api.*` verbs and appends control events",
+  scheduler: "places requests, writes assignments and final results, records spearlets' results after checking their lease",
+  spearlet: "one identity per node: its own assignment consumer, status, presence and node verbs, result records for its own node, retries",
+  projections: "folds the streams into the read models (KV buckets)",
+  gateway: "the HTTP edge: the API verbs, invoke, results by id, artifact uploads",
+  client: "invoke (async and sync), read a result by its id, the query verbs",
+};
+
+const inbox = "_INBOX.>";
+
+/**
+ * Reading any stream or bucket (consumers, direct gets, acks): for the services inside the
+ * cluster, which read most streams; they never create, change, purge or delete one.
+ */
+const readAnything = [
+  "$JS.API.INFO",
+  "$JS.API.STREAM.NAMES",
+  "$JS.API.STREAM.LIST",
+  "$JS.API.STREAM.INFO.*",
+  "$JS.API.STREAM.MSG.GET.*",
+  "$JS.API.DIRECT.GET.>",
+  "$JS.API.CONSUMER.>",
+  "$JS.ACK.>",
+  "$JS.FC.>",
+];
+
+/** Reading one stream with consumers of any name, for the roles that may read only that stream. */
+const readStream = (stream: string): string[] => [
+  `$JS.API.STREAM.INFO.${stream}`,
+  `$JS.API.DIRECT.GET.${stream}`,
+  `$JS.API.DIRECT.GET.${stream}.>`,
+  `$JS.API.STREAM.MSG.GET.${stream}`,
+  `$JS.API.CONSUMER.CREATE.${stream}`,
+  `$JS.API.CONSUMER.CREATE.${stream}.>`,
+  `$JS.API.CONSUMER.INFO.${stream}.*`,
+  `$JS.API.CONSUMER.DELETE.${stream}.*`,
+  `$JS.API.CONSUMER.MSG.NEXT.${stream}.*`,
+  `$JS.ACK.${stream}.>`,
+  `$JS.FC.${stream}.>`,
+];
+
+/**
+ * The projection workers' durable consumers on the events stream: a role that may read the
+ * stream with consumers of its own must not pull from (and acknowledge away) theirs.
+ */
+const projectionDurables = (): string[] =>
+  projectionRegistry.flatMap((p) => [
+    `$JS.API.CONSUMER.MSG.NEXT.${streamNames.events}.${consumerName(p)}`,
+    `$JS.API.CONSUMER.DELETE.${streamNames.events}.${consumerName(p)}`,
+    `$JS.ACK.${streamNames.events}.${consumerName(p)}.>`,
+  ]);
+
+/** Putting objects into a bucket (chunks and metadata), and reading them back. */
+const objectPuts = (bucket: string): string[] => [...readStream(`OBJ_${bucket}`), `$O.${bucket}.>`];
+
+const allVerbs = (): string[] => Object.values(api).flatMap((area) => Object.values(area).map((e) => e.subject));
+const queryVerbs = (): string[] =>
+  Object.values(api).flatMap((area) =>
+    Object.values(area)
+      .filter((e) => e.kind === "query")
+      .map((e) => e.subject),
+  );
+
+/** Whether the streams exist (every service checks at start; `spear streams apply` creates them). */
+const streamInfo = "$JS.API.STREAM.INFO.*";
+
+/** A result read by its invocation id: the id is in the subject, so knowing the id is the capability. */
+const resultById = [`$JS.API.DIRECT.GET.${streamNames.results}.${subjects.result("*")}`];
+
+/** What `role` may publish and subscribe to; a spearlet's identity is bound to its node id. */
+export function permissionsOf(role: Role, nodeId?: string): SubjectPermissions {
+  switch (role) {
+    case "admin":
+      return { publish: { allow: [">"] }, subscribe: { allow: [">"] }, allowResponses: true };
+    case "control-plane":
+      return {
+        publish: {
+          allow: [
+            ...readAnything,
+            `$O.${ARTIFACT_BUCKET}.>`,
+            `$JS.API.STREAM.PURGE.OBJ_${ARTIFACT_BUCKET}`,
+            `$O.${PAYLOAD_BUCKET}.>`,
+            subjects.allEvents,
+            subjects.invoke("*"),
+            subjects.allDlq,
+            subjects.nodeApi("*", "*"),
+          ],
+        },
+        subscribe: { allow: [inbox, "spear.api.>"] },
+        allowResponses: true,
+      };
+    case "scheduler":
+      return {
+        publish: {
+          allow: [
+            ...readAnything,
+            `$O.${PAYLOAD_BUCKET}.>`,
+            subjects.assign("*"),
+            subjects.result("*"),
+            subjects.retry("*"),
+            subjects.allDlq,
+            subjects.presence("*"),
+            subjects.eventsOf("session"),
+            ...allVerbs(),
+            // Final results go to the callers' reply subjects, which must be inboxes.
+            inbox,
+          ],
+        },
+        // Results as they are stored: a later request for an invocation still running waits for its result.
+        subscribe: { allow: [inbox, subjects.record("*"), subjects.result("*")] },
+        allowResponses: true,
+      };
+    case "spearlet": {
+      if (!nodeId) throw new Error("a spearlet's permissions name its node");
+      const consumer = `spearlet_${nodeId}`;
+      const assign = streamNames.assign;
+      return {
+        publish: {
+          allow: [
+            "$JS.API.INFO",
+            streamInfo,
+            `$JS.API.CONSUMER.CREATE.${assign}.${consumer}.>`,
+            `$JS.API.CONSUMER.DURABLE.CREATE.${assign}.${consumer}`,
+            `$JS.API.CONSUMER.INFO.${assign}.${consumer}`,
+            `$JS.API.CONSUMER.DELETE.${assign}.${consumer}`,
+            `$JS.API.CONSUMER.MSG.NEXT.${assign}.${consumer}`,
+            `$JS.ACK.${assign}.${consumer}.>`,
+            `$JS.API.DIRECT.GET.${assign}.${subjects.assign(nodeId)}`,
+            ...readStream(streamNames.events),
+            `$JS.API.DIRECT.GET.${streamNames.results}`,
+            // the original request, read back by its sequence to hand an attempt back
+            `$JS.API.DIRECT.GET.${streamNames.invoke}`,
+            ...readStream(`OBJ_${ARTIFACT_BUCKET}`),
+            ...objectPuts(PAYLOAD_BUCKET),
+            subjects.status(nodeId),
+            subjects.record(nodeId),
+            // a recorded result sent again to the caller after a restart (replayed assignments)
+            "_INBOX.>",
+            subjects.retry("*"),
+            subjects.dlq("assignment", nodeId),
+            api.nodes.register.subject,
+            api.nodes.drain.subject,
+            api.nodes.undrain.subject,
+          ],
+          deny: projectionDurables(),
+        },
+        subscribe: { allow: [inbox, subjects.nodeApi(nodeId, "*"), subjects.presence(nodeId)] },
+        allowResponses: true,
+      };
+    }
+    case "projections":
+      return {
+        publish: { allow: [...readAnything, "$KV.>"] },
+        subscribe: { allow: [inbox] },
+        allowResponses: false,
+      };
+    case "gateway":
+      return {
+        publish: {
+          allow: [
+            "$JS.API.INFO",
+            streamInfo,
+            ...allVerbs(),
+            subjects.api("invoke", "*"),
+            subjects.nodeApi("*", "*"),
+            subjects.invoke("*"),
+            ...resultById,
+            ...readStream(streamNames.events),
+            ...objectPuts(ARTIFACT_BUCKET),
+            ...objectPuts(PAYLOAD_BUCKET),
+          ],
+          deny: projectionDurables(),
+        },
+        subscribe: { allow: [inbox] },
+        allowResponses: false,
+      };
+    case "client":
+      return {
+        publish: {
+          allow: [
+            "$JS.API.INFO",
+            subjects.invoke("*"),
+            subjects.api("invoke", "*"),
+            ...queryVerbs(),
+            ...resultById,
+            ...objectPuts(PAYLOAD_BUCKET),
+          ],
+        },
+        subscribe: { allow: [inbox] },
+        allowResponses: false,
+      };
+  }
+}
