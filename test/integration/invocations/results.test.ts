@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { InvocationFinished } from "../../../domain/events/invocation.js";
 import type { Nats } from "../../../streams/connection.js";
 import { getResult, parseResult, recordResult, resendResult } from "../../../streams/invocations/results.js";
+import { finishedResult } from "../../support/finished-result.js";
 import { connectTest } from "../../support/nats.js";
 import { useServers } from "../../support/servers.js";
 
@@ -13,16 +14,7 @@ beforeAll(async () => {
 });
 afterAll(async () => nats?.nc.close());
 
-const result = (id: string, nodeId: string): InvocationFinished => ({
-  invocationId: id,
-  function: "echo",
-  version: 1,
-  status: "succeeded",
-  output: { from: nodeId },
-  nodeId,
-  attempts: 1,
-  timings: { submittedAt: new Date().toISOString(), finishedAt: new Date().toISOString(), totalMs: 1 },
-});
+const result = finishedResult;
 
 describe("invocation results", () => {
   it("records exactly one result when two attempts finish at once, and replies once", async () => {

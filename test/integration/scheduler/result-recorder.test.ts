@@ -13,6 +13,7 @@ import { encodeRecordRequest } from "../../../streams/invocations/result-record.
 import { getResult, parseResult } from "../../../streams/invocations/results.js";
 import { decodeJson } from "../../../streams/json.js";
 import { rejectsWith, sleep } from "../leases/lease-support.js";
+import { finishedResult } from "../../support/finished-result.js";
 import { connectTest, eventually, testLog } from "../../support/nats.js";
 import { useServers } from "../../support/servers.js";
 
@@ -73,16 +74,7 @@ async function leased(nodeId: string, o: { ttlMs?: number; commit?: boolean } = 
   const replies: InvocationFinished[] = [];
   const sub: Subscription = nats.nc.subscribe(replyTo, { callback: (err, m) => void (err || replies.push(parseResult(m.data))) });
   await nats.nc.flush();
-  const result: InvocationFinished = {
-    invocationId,
-    function: "echo",
-    version: 1,
-    status: "succeeded",
-    output: { from: nodeId },
-    nodeId,
-    attempts: 1,
-    timings: { submittedAt: new Date().toISOString(), finishedAt: new Date().toISOString(), totalMs: 1 },
-  };
+  const result = finishedResult(invocationId, nodeId);
   return { invocationId, token: reserved.lease.token, replyTo, replies, result, done: () => sub.unsubscribe() };
 }
 

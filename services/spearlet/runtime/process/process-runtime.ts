@@ -1,6 +1,6 @@
 import { chmod, chown, copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { z } from "zod";
 import { SpearError } from "../../../../domain/errors.js";
 import { parseConfig } from "../../../config.js";
@@ -103,7 +103,7 @@ export class ProcessRuntime implements Runtime {
       released = true;
     };
     try {
-      const confinement: Confinement | undefined = tools && uid !== undefined ? { tools, uid, dir, network: spec.grants.network } : undefined;
+      const confinement: Confinement | undefined = tools && uid !== undefined ? { tools, uid, dir, network: spec.grants.network, visible: [resolve(this.o.baseDir)] } : undefined;
       const artifact = confinement && instance.binary ? await this.shareArtifact(instance.binary.path, dir) : undefined;
       const command = await resolveCommand(instance, this.o.baseDir, process.env.PATH, artifact);
       if (confinement) await chown(dir, confinement.uid, confinement.uid);

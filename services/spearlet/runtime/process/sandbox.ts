@@ -20,6 +20,11 @@ export interface Confinement {
   /** The instance's folder on the host; the worker sees it as /tmp (and /var/tmp, /dev/shm). */
   readonly dir: string;
   readonly network: boolean;
+  /**
+   * Host folders the worker must still see, read-only, though they lie under /tmp (the base
+   * folder of relative programs, on a machine that keeps the project there).
+   */
+  readonly visible?: readonly string[] | undefined;
 }
 
 /** Where the worker sees its folder (the bind mount's target and its working directory). */
@@ -28,14 +33,19 @@ export const CONFINED_DIR = "/tmp";
 /**
  * The namespace's first process (PID 1), run as root inside the new namespaces: it mounts the
  * instance's folder over the world-writable folders (so no instance sees another's files there),
+ * after putting into it, read-only, the host folders under /tmp it must still see (`visible`),
  * then runs the worker in the foreground and exits with its status. When it exits, the kernel
  * kills everything left in the PID namespace, `setsid`-ed children included. The worker is not
  * exec'ed in its place: PID 1 ignores signals it has no handler for, SIGXCPU (the CPU limit)
  * among them. `exit` last keeps sh from exec'ing the worker as its last command; the variables
  * `cd` sets are dropped (OLDPWD would name the folder's host path).
  */
-const INIT = `dir=$1; shift
-for t in /var/tmp /dev/shm /tmp; do if [ -d "$t" ]; then mount --bind "$dir" "$t" || exit 125; fi; done
+const INIT = `dir=$1; keep=$2; shift 2
+IFS=:
+for p in $keep; do rel=\${p#/tmp/}; mkdir -p "$dir/$rel" && mount --bind "$p" "$dir/$rel" && mount -o remount,bind,ro "$dir/$rel" || exit 125; done
+unset IFS
+for t in /var/tmp /dev/shm; do if [ -d "$t" ]; then mount --bind "$dir" "$t" || exit 125; fi; done
+mount --rbind "$dir" /tmp || exit 125
 cd ${CONFINED_DIR} || exit 125
 unset OLDPWD PWD
 "$@"
@@ -51,7 +61,8 @@ exit $?`;
 export function confinedArgv(c: Confinement, inner: readonly string[]): string[] {
   const ns = ["--pid", "--fork", "--kill-child", "--mount-proc", "--mount", ...(c.network ? [] : ["--net"])];
   const drop = [`--reuid=${c.uid}`, `--regid=${c.uid}`, "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"];
-  return [c.tools.unshare, ...ns, "--", c.tools.sh, "-c", INIT, "spear-init", c.dir, c.tools.setpriv, ...drop, "--", ...inner];
+  const keep = (c.visible ?? []).filter((p) => p.startsWith("/tmp/") && !p.includes(":")).join(":");
+  return [c.tools.unshare, ...ns, "--", c.tools.sh, "-c", INIT, "spear-init", c.dir, keep, c.tools.setpriv, ...drop, "--", ...inner];
 }
 
 /** What confinement gives; each is reported as a gap when the machine cannot provide it. */
