@@ -71,9 +71,10 @@ describe("forged internal headers from a client change nothing", () => {
   for (const [header, fn] of [[H.excludeNodes, "fh-rr-exclude"], [H.avoidNodes, "fh-rr-avoid"]] as const) {
     it(`${header}: a client cannot keep its calls off a node`, async () => {
       // Believed, the header would send every call to the other node, which is free; ignored,
-      // the calls take turns, so four calls in a row reach both nodes.
+      // the calls take turns, so calls in a row reach both nodes (a few more when a status
+      // report held up leaves fh-1 out of the scheduler's view for a moment).
       const nodes = new Set<string | undefined>();
-      for (let i = 0; i < 4; i++) {
+      for (let i = 0; i < 12 && nodes.size < 2; i++) {
         const result = await forged(`${fn}-${i}`, { [header]: "fh-1" }, fn);
         expect(result).toMatchObject(firstAttempt(`${fn}-${i}`, fn));
         nodes.add(result.nodeId);
