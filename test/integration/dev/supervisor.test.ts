@@ -136,7 +136,7 @@ describe("npm start in a terminal", () => {
     for (let i = 0; i < 4; i++) {
       const res = await fetch(`${state.gatewayUrl}/v1/functions/echo:invoke`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", authorization: `Bearer ${state.credentials!.gateway.token}` },
         body: JSON.stringify({ input: { n: i } }),
       });
       expect(res.status).toBe(200);
