@@ -142,16 +142,20 @@ describe("SDK: submit, result, watch", () => {
     })();
     await cluster.spearlet("s-steady", 1, {}, { services: ["retry"] });
     await watching;
-    expect(events.map((e) => e.type)).toEqual([
+    // Each attempt is assigned, then retried or finished, in order. The flaky node fails every
+    // attempt; when the steady one takes long to come into view, the flaky one may be tried
+    // again meanwhile (after half the queue timeout), so the number of attempts may vary.
+    const types = events.map((e) => e.type);
+    const attempts = (types.length - 2) / 2;
+    expect(types).toEqual([
       "InvocationRequested",
-      "InvocationAssigned",
-      "InvocationRetryRequested",
+      ...Array.from({ length: attempts - 1 }, () => ["InvocationAssigned", "InvocationRetryRequested"]).flat(),
       "InvocationAssigned",
       "InvocationFinished",
     ]);
     expect(events[1]!.data).toMatchObject({ nodeId: "s-flaky", attempt: 1 });
-    expect(events[3]!.data).toMatchObject({ nodeId: "s-steady", attempt: 2 });
-    expect(events[4]!.data).toMatchObject({ status: "succeeded", attempts: 2, nodeId: "s-steady" });
+    expect(events.at(-2)!.data).toMatchObject({ nodeId: "s-steady", attempt: attempts });
+    expect(events.at(-1)!.data).toMatchObject({ status: "succeeded", attempts, nodeId: "s-steady" });
   });
 
   it("watch stops with cancelled on AbortSignal and timeout on timeoutMs", async () => {
