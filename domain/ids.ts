@@ -4,7 +4,10 @@ import { z } from "zod";
  * Identifiers become NATS subject tokens (`spear.evt.node.<id>`) and KV keys of read models,
  * so they hold only characters valid in both. One rule for all keeps every subject well-formed.
  */
-const token = (what: string, max = 128) =>
+/** The longest id of any kind (some kinds allow fewer characters). */
+export const MAX_ID_LENGTH = 128;
+
+const token = (what: string, max = MAX_ID_LENGTH) =>
   z
     .string()
     .min(1, `${what} must not be empty`)

@@ -1,3 +1,4 @@
+import { H } from "./headers.js";
 import { subjects } from "./subjects.js";
 
 /**
@@ -18,4 +19,12 @@ export function readInvokeSubject(subject: string): { readonly named: string; re
   if (!subject.startsWith(prefix)) return undefined;
   const rest = subject.slice(prefix.length);
   return rest.endsWith(retrySuffix) ? { named: rest.slice(0, -retrySuffix.length), origin: "retry" } : { named: rest, origin: "client" };
+}
+
+/**
+ * The invocation id a message of SPEAR_INVOKE claims: `Spear-Invocation-Id` on the retry subject
+ * only (a client's is data, not authority), else `Nats-Msg-Id`. Not checked to be an id.
+ */
+export function claimedInvocationId(subject: string, header: (name: string) => string | undefined): string | undefined {
+  return (readInvokeSubject(subject)?.origin === "retry" ? header(H.invocationId) : undefined) ?? header(H.msgId);
 }

@@ -1,4 +1,4 @@
-import { readInvokeSubject } from "../domain/invoke-subject.js";
+import { claimedInvocationId } from "../domain/invoke-subject.js";
 import { headers as natsHeaders, type MsgHdrs } from "@nats-io/transport-node";
 import { randomUUID } from "node:crypto";
 import { SpearError } from "../domain/errors.js";
@@ -83,8 +83,7 @@ export function readMeta(msg: RawStoredMessage, stream: string): EventMeta {
   const aggregateId =
     get(H.aggregateId) ??
     (implicit?.aggregate === "invocation" && stream === streamNames.invoke
-      ? // A client's request is named by its Nats-Msg-Id: its Spear-Invocation-Id is data, not authority.
-        (readInvokeSubject(msg.subject)?.origin === "retry" ? get(H.invocationId) : undefined) ?? get(H.msgId) ?? `seq-${msg.seq}`
+      ? claimedInvocationId(msg.subject, get) ?? `seq-${msg.seq}`
       : lastToken(msg.subject));
   const candidate = {
     eventId: get(H.eventId) ?? get(H.msgId) ?? `${stream}-${msg.seq}`,

@@ -15,15 +15,16 @@ export interface LocalCredentials {
   readonly gatewayToken: string;
 }
 
-const secret = (): string => randomBytes(18).toString("base64url");
+/** A random secret that needs no escaping in URLs or configuration files. */
+export const newSecret = (): string => randomBytes(18).toString("base64url");
 
 /** Fresh credentials for these spearlet node ids. */
 export function generateCredentials(nodeIds: readonly string[]): LocalCredentials {
-  const identity = (role: Role, nodeId?: string): NatsIdentity => ({ user: userOf(role, nodeId), password: secret(), role, ...(nodeId ? { nodeId } : {}) });
+  const identity = (role: Role, nodeId?: string): NatsIdentity => ({ user: userOf(role, nodeId), password: newSecret(), role, ...(nodeId ? { nodeId } : {}) });
   return {
     nats: [...roles.filter((r) => r !== "spearlet").map((r) => identity(r)), ...nodeIds.map((id) => identity("spearlet", id))],
-    redisPassword: secret(),
-    gatewayToken: secret(),
+    redisPassword: newSecret(),
+    gatewayToken: newSecret(),
   };
 }
 

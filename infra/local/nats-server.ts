@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseNatsUrl } from "../../streams/nats-url.js";
 import { authorizationBlock, type NatsIdentity } from "../nats/auth-config.js";
+import { natsUrlAs } from "./credentials.js";
 import { requireBinary } from "./binaries.js";
 import { LocalServer, type LocalServerOptions } from "./local-server.js";
 import { infraFile } from "./paths.js";
@@ -47,7 +48,7 @@ export class NatsServer extends LocalServer<NatsServerOptions> {
       ],
       logFile: join(o.dataDir, "nats-server.log"),
       detached: o.detached ?? false,
-      probe: () => natsReady(`nats://${this.host}:${port}`, admin),
+      probe: () => natsReady(admin ? natsUrlAs(`nats://${this.host}:${port}`, admin) : `nats://${this.host}:${port}`),
     };
   }
 
@@ -62,12 +63,10 @@ export class NatsServer extends LocalServer<NatsServerOptions> {
   }
 }
 
-/** Whether JetStream answers at `url` (which may carry a user and password), as `as` when given. */
-export async function natsReady(url: string, as?: NatsIdentity): Promise<boolean> {
-  const target = parseNatsUrl(url);
-  const user = as?.user ?? target.user;
-  const pass = as?.password ?? target.password;
-  const nc = await connect({ servers: target.servers, reconnect: false, timeout: 1_000, ...(user ? { user, pass } : {}) });
+/** Whether JetStream answers at `url` (which may carry a user and password). */
+export async function natsReady(url: string): Promise<boolean> {
+  const { servers, user, password } = parseNatsUrl(url);
+  const nc = await connect({ servers, reconnect: false, timeout: 1_000, ...(user ? { user, pass: password } : {}) });
   try {
     await (await jetstreamManager(nc, { timeout: 1_000 })).getAccountInfo();
     return true;

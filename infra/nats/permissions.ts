@@ -21,16 +21,6 @@ export interface SubjectPermissions {
   readonly allowResponses: boolean;
 }
 
-export const rolePurpose: Readonly<Record<Role, string>> = {
-  admin: "creates and changes streams and buckets (`spear streams apply`); operates the cluster with the CLI",
-  "control-plane": "serves the `spear.api.*` verbs and appends control events",
-  scheduler: "places requests, writes assignments and final results, records spearlets' results after checking their lease",
-  spearlet: "one identity per node: its own assignment consumer, status, presence and node verbs, result records for its own node, retries",
-  projections: "folds the streams into the read models (KV buckets)",
-  gateway: "the HTTP edge: the API verbs, invoke, results by id, artifact uploads",
-  client: "invoke (async and sync), read a result by its id, the query verbs",
-};
-
 const inbox = "_INBOX.>";
 
 /**

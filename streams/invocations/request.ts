@@ -2,7 +2,7 @@ import type { MsgHdrs } from "@nats-io/transport-node";
 import { z } from "zod";
 import { inputProblem, InvokeRequest } from "../../domain/events/invocation.js";
 import { H } from "../../domain/headers.js";
-import { readInvokeSubject } from "../../domain/invoke-subject.js";
+import { claimedInvocationId, readInvokeSubject } from "../../domain/invoke-subject.js";
 import { FunctionName, Instant, InvocationId, NodeId } from "../../domain/ids.js";
 import { jsonDepth, MAX_JSON_DEPTH } from "../../domain/json-limits.js";
 import { inputObject, PAYLOAD_BUCKET } from "../../domain/payloads.js";
@@ -72,7 +72,7 @@ export function parseRequest(msg: StoredRequest): ParseOutcome {
   const read = readInvokeSubject(msg.subject) ?? { named: "", origin: "client" as const };
   /** A header about earlier attempts: a client's own is data, not authority. */
   const internal = (k: string) => (read.origin === "retry" ? h(k) : undefined);
-  const claimed = internal(H.invocationId) ?? h(H.msgId);
+  const claimed = claimedInvocationId(msg.subject, h);
   const invocationId = claimed && InvocationId.safeParse(claimed).success ? claimed : `seq-${msg.seq}`;
   const fnValid = FunctionName.safeParse(read.named).success;
   const replyHeader = h(H.replyTo);

@@ -1,4 +1,5 @@
 import type { InvocationFinished, InvocationStatus } from "../../domain/events/invocation.js";
+import { MAX_ID_LENGTH } from "../../domain/ids.js";
 import { decodeJson, encodeJson } from "../json.js";
 
 /**
@@ -23,8 +24,6 @@ export type RecordAnswer = { readonly recorded: true; readonly status: Invocatio
 
 /** A lease token is a decimal number (services/leases). */
 const LEASE_TOKEN = /^\d{1,20}$/;
-/** The longest invocation id (domain/ids.ts): a longer one is refused before it reaches Redis. */
-const MAX_INVOCATION_ID = 128;
 
 export const encodeRecordRequest = (r: RecordRequest): Uint8Array =>
   encodeJson({ leaseToken: r.leaseToken, ...(r.replyTo ? { replyTo: r.replyTo } : {}), result: r.result });
@@ -47,7 +46,7 @@ export function readRecordRequest(bytes: Uint8Array): { readonly ok: true; reado
   const { leaseToken, replyTo, result } = body;
   if (typeof leaseToken !== "string" || !LEASE_TOKEN.test(leaseToken)) return { ok: false, problem: "leaseToken must be a lease token (a decimal number)" };
   if (replyTo !== undefined && typeof replyTo !== "string") return { ok: false, problem: "replyTo must be a string" };
-  if (!isObject(result) || typeof result.invocationId !== "string" || result.invocationId.length > MAX_INVOCATION_ID || !Number.isSafeInteger(result.attempts)) {
+  if (!isObject(result) || typeof result.invocationId !== "string" || result.invocationId.length > MAX_ID_LENGTH || !Number.isSafeInteger(result.attempts)) {
     return { ok: false, problem: "result must be an InvocationFinished with invocationId and attempts" };
   }
   return { ok: true, request: { leaseToken, replyTo, result: result as InvocationFinished } };

@@ -6,7 +6,7 @@ import { locateBinary } from "../../infra/local/binaries.js";
 import type { LocalServer } from "../../infra/local/local-server.js";
 import { NatsServer } from "../../infra/local/nats-server.js";
 import { RedisServer } from "../../infra/local/redis-server.js";
-import { generateCredentials, identityOf, natsUrlAs, redisUrlWith, type LocalCredentials } from "../../infra/local/credentials.js";
+import { generateCredentials, identityOf, natsUrlAs, newSecret, redisUrlWith, type LocalCredentials } from "../../infra/local/credentials.js";
 import type { Role } from "../../infra/nats/permissions.js";
 import { startNatsContainer, startRedisContainer } from "./containers.js";
 
@@ -22,7 +22,7 @@ export interface TestServer {
 const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), `spear-${prefix}-`));
 
 /** A local server in a temp folder of its own, removed when the server is stopped. */
-async function startLocal(kind: "nats" | "redis", server: LocalServer, dir: string, withAuth: (url: string) => string): Promise<TestServer> {
+async function startLocal(server: LocalServer, dir: string, withAuth: (url: string) => string): Promise<TestServer> {
   await server.start();
   return {
     get url() {
@@ -58,7 +58,7 @@ export async function startNats(o: { nodeIds?: readonly string[] } = {}): Promis
   }
   const dir = tempDir("nats");
   const local = new NatsServer({ dataDir: dir, identities: credentials.nats });
-  const server = await startLocal("nats", local, dir, (url) => natsUrlAs(url, identityOf(credentials, "admin")));
+  const server = await startLocal(local, dir, (url) => natsUrlAs(url, identityOf(credentials, "admin")));
   return Object.assign(server, {
     credentials,
     urlAs: (role: Role, nodeId?: string) => natsUrlAs(local.url, identityOf(credentials, role, nodeId)),
@@ -70,9 +70,9 @@ export async function startNats(o: { nodeIds?: readonly string[] } = {}): Promis
 
 export async function startRedis(): Promise<TestServer> {
   if (!locateBinary("redis-server")) return startRedisContainer();
-  const password = generateCredentials([]).redisPassword;
+  const password = newSecret();
   const dir = tempDir("redis");
-  return startLocal("redis", new RedisServer({ dataDir: dir, password }), dir, (url) => redisUrlWith(url, password));
+  return startLocal(new RedisServer({ dataDir: dir, password }), dir, (url) => redisUrlWith(url, password));
 }
 
 /** Starts the servers a suite asks for in beforeAll and stops them in afterAll. */
