@@ -6,7 +6,9 @@ import { RESULTS_STREAM, type ChaosClient, type Submission } from "./load-client
 interface RecordedResult {
   readonly status: string;
   readonly error?: { readonly code: string };
-  readonly timings: { readonly finishedAt: string };
+  readonly nodeId?: string;
+  readonly attempts: number;
+  readonly timings: { readonly finishedAt: string; readonly queueMs?: number; readonly runMs?: number };
 }
 
 /** Up to this many ids of each kind of anomaly are kept as evidence. */
@@ -118,7 +120,8 @@ export async function auditCalls(client: ChaosClient, o: { executionLog: string;
   const executions = executionsById(o.executionLog);
 
   const statuses: Record<string, number> = {};
-  const evidence: Record<string, string[]> = { lost: [], doubleRecords: [], doubleReplies: [], repeatedReplies: [], executedTwiceOrMore: [], neverExecuted: [], abandoned: [] };
+  const evidence: Record<string, string[]> = { lost: [], doubleRecords: [], doubleReplies: [], repeatedReplies: [], executedTwiceOrMore: [], neverExecuted: [], abandoned: [], slowest: [] };
+  const slow: { ms: number; text: string }[] = [];
   const note = (kind: string, id: string) => {
     if (evidence[kind]!.length < EVIDENCE) evidence[kind]!.push(id);
   };
@@ -171,6 +174,7 @@ export async function auditCalls(client: ChaosClient, o: { executionLog: string;
       const end = s.firstReplyAt ?? Date.parse(r.timings.finishedAt);
       const ms = Math.max(0, end - s.firstPublishAt);
       latency.recordMs(ms);
+      slow.push({ ms, text: `${s.id} ${ms} ms: ${r.attempts} attempt(s), last on ${r.nodeId ?? "-"}, queued ${r.timings.queueMs ?? "-"} ms, ran ${r.timings.runMs ?? "-"} ms` });
       if (!latencyByFunction.has(s.fn)) latencyByFunction.set(s.fn, new LatencyHistogram());
       latencyByFunction.get(s.fn)!.recordMs(ms);
     }
@@ -181,6 +185,10 @@ export async function auditCalls(client: ChaosClient, o: { executionLog: string;
       if (n === 0 && r?.status === "succeeded") note("neverExecuted", s.id);
     }
   });
+  evidence.slowest = slow
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, EVIDENCE)
+    .map((x) => x.text);
   const processIds = new Set(subs.filter((s) => s.fn === o.processFunction).map((s) => s.id));
   let strayExecutions = 0;
   for (const [id, n] of executions) if (!processIds.has(id)) strayExecutions += n;

@@ -37,7 +37,7 @@ function printResult(r: ChaosResult): void {
     process.stdout.write(`${spearletSummary(r)}\n`);
   }
   for (const [kind, pass] of Object.entries(r.passes)) {
-    for (const [anomaly, ids] of Object.entries(pass.evidence)) if (ids.length > 0) process.stdout.write(`${kind}: ${anomaly}: ${ids.join(" ")}\n`);
+    for (const [anomaly, ids] of Object.entries(pass.evidence)) if (ids.length > 0) process.stdout.write(`${kind}: ${anomaly}:${ids.map((id) => (anomaly === "slowest" ? `\n  ${id}` : ` ${id}`)).join("")}\n`);
   }
 }
 

@@ -107,7 +107,7 @@ export class ChaosSystem {
       SPEAR_NATS_URL: this.urlAs(role, nodeId),
       SPEAR_REDIS_URL: redisUrlWith(this.#redis.url, this.#creds.redisPassword),
       SPEAR_DATA_DIR: join(dir, "data"),
-      SPEAR_LOG_LEVEL: "info",
+      SPEAR_LOG_LEVEL: process.env.SPEAR_CHAOS_LOG_LEVEL ?? "info",
     });
     const add = (name: string, args: string[], role: Role, nodeId?: string) => {
       const s = new SupervisedService({ name, args, env: env(role, nodeId), logDir: join(dir, "logs") }, (e) => this.unexpected(e));

@@ -14,6 +14,7 @@ import {
   type NodeCounters,
   type ReserveResult,
 } from "./lease.js";
+import { redactUrl } from "../../streams/nats-url.js";
 import { toSpearError } from "./redis-errors.js";
 import { claimExpiredLua, commitLua, countersLua, expireNodeLua, forgetLua, holdForResultLua, rebuildLua, releaseLua, reserveLua } from "./scripts.js";
 
@@ -68,11 +69,14 @@ export class LeaseStore {
   private readonly redis: Redis;
   private readonly prefix: string;
   private readonly tombstoneMs: number;
+  /** The URL as logs and errors show it: without the password. */
+  private readonly shownUrl: string;
   private down = false;
 
   constructor(private readonly opts: LeaseStoreOptions) {
     this.prefix = opts.prefix ?? "spear:lease:";
     this.tombstoneMs = opts.tombstoneMs ?? 10 * 60_000;
+    this.shownUrl = redactUrl(opts.url);
     this.redis = new Redis(opts.url, {
       connectionName: opts.name ?? "spear-leases",
       enableOfflineQueue: false,
@@ -89,7 +93,7 @@ export class LeaseStore {
     for (const [name, lua] of Object.entries(scripts)) this.redis.defineCommand(name, { numberOfKeys: 0, lua });
     this.redis.on("error", (e: Error) => this.noteDown(e));
     this.redis.on("ready", () => {
-      if (this.down) opts.log?.info({ url: opts.url }, "Redis is reachable again: slot leases work");
+      if (this.down) opts.log?.info({ url: this.shownUrl }, "Redis is reachable again: slot leases work");
       this.down = false;
     });
   }
@@ -115,7 +119,7 @@ export class LeaseStore {
       };
       const timer = setTimeout(() => {
         this.redis.off("ready", done);
-        reject(new SpearError("redis_unreachable", `Redis at ${this.opts.url} did not answer within ${timeoutMs} ms`, { url: this.opts.url }));
+        reject(new SpearError("redis_unreachable", `Redis at ${this.shownUrl} did not answer within ${timeoutMs} ms`, { url: this.shownUrl }));
       }, timeoutMs);
       this.redis.on("ready", done);
     });
@@ -236,7 +240,7 @@ export class LeaseStore {
     try {
       return await op();
     } catch (e) {
-      const err = toSpearError(e, this.opts.url);
+      const err = toSpearError(e, this.shownUrl);
       if (err.code === "redis_unreachable") this.noteDown(err);
       throw err;
     }
@@ -246,6 +250,6 @@ export class LeaseStore {
   private noteDown(e: Error): void {
     if (this.down) return;
     this.down = true;
-    this.opts.log?.warn({ url: this.opts.url, err: e.message }, "Redis is unreachable: slot reservations fail and requests wait for redelivery");
+    this.opts.log?.warn({ url: this.shownUrl, err: e.message }, "Redis is unreachable: slot reservations fail and requests wait for redelivery");
   }
 }

@@ -68,6 +68,20 @@ interface Task {
 /** A lease the node may not run on any more: another attempt owns the invocation. */
 const fencedCodes = new Set<ErrorCode>(["lease_expired", "lease_not_found"]);
 
+/** How long the steps before a call starts (decode, lease commit, result lookup) may take before the handler is given up on. */
+const STUCK_BEFORE_START_MS = 15_000;
+
+/** Where a delivered assignment is on its way to starting the call, for the watchdog in `handle`. */
+interface PickupGuard {
+  stage: "decode" | "lease commit" | "result lookup";
+  /** The call started (or the assignment is being handed back): the watchdog has nothing more to guard. */
+  started: boolean;
+  abandoned: boolean;
+}
+
+/** An assignment whose lease cannot be checked through this many deliveries in a row is reported (an outage that long is news). */
+const STILL_BLOCKED_EVERY = 20;
+
 /**
  * Takes each assignment from the node's consumer through the contract with the scheduler:
  * deadline → lease commit (fencing) → function version from the TaskRef cache → admission →
@@ -131,16 +145,30 @@ export class AssignmentRunner {
     if (this.#handling.has(m.seq)) return;
     this.#handling.add(m.seq);
     const working = setInterval(() => m.working(), Math.max(1_000, Math.floor(this.#o.ackWaitMs / 3)));
+    const guard: PickupGuard = { stage: "decode", started: false, abandoned: false };
+    // Every step before the call starts is bounded (Redis and NATS calls time out); one that hangs
+    // anyway would hold the assignment here, kept alive by the in-progress acks, and nothing would
+    // ever retry it. So it is given up: the message goes back for a fresh delivery.
+    const watchdog = setTimeout(() => {
+      if (guard.started) return;
+      guard.abandoned = true;
+      clearInterval(working);
+      this.#handling.delete(m.seq);
+      this.#log.warn({ seq: m.seq, stage: guard.stage, afterMs: STUCK_BEFORE_START_MS }, "an assignment was stuck before its call started; it will be delivered again");
+      m.nak(this.#o.retryDelayMs);
+    }, STUCK_BEFORE_START_MS);
     try {
-      await this.#handle(m);
+      await this.#handle(m, guard);
     } catch (e) {
       if (isPoison(m, e)) return this.#poison(m, e);
       if (isOutage(e)) this.#log.debug({ err: e, seq: m.seq }, "NATS or Redis is away; the assignment will be delivered again");
       else this.#log.error({ err: e, seq: m.seq }, "an assignment failed unexpectedly; it will be delivered again");
       m.nak(this.#o.retryDelayMs);
     } finally {
+      clearTimeout(watchdog);
       clearInterval(working);
-      this.#handling.delete(m.seq);
+      // A handler given up on no longer owns the sequence: a fresh delivery may be under way.
+      if (!guard.abandoned) this.#handling.delete(m.seq);
     }
   }
 
@@ -157,9 +185,9 @@ export class AssignmentRunner {
     }
   }
 
-  async #handle(m: JsMsg): Promise<void> {
+  async #handle(m: JsMsg, guard: PickupGuard): Promise<void> {
     const decoded = await this.#decode(m);
-    if (!decoded) return;
+    if (!decoded || guard.abandoned) return;
     const { a, assignedAt } = decoded;
     const log = this.#log.child({ invocationId: a.invocationId, attempt: a.attempt, function: a.function });
     // Delivered before (to this process or to the one before it, killed): its lease may have been
@@ -172,35 +200,45 @@ export class AssignmentRunner {
       m.ack();
       return;
     }
-    if (this.#draining) return this.#drainingHandBack(a, m);
+    if (this.#draining) return this.#drainingHandBack(a, m, guard);
+    guard.stage = "lease commit";
     try {
       await this.#o.leases.commit(a.leaseToken, a.timeoutMs + this.#o.commitGraceMs);
     } catch (e) {
+      if (guard.abandoned) return;
       if (isSpearError(e) && fencedCodes.has(e.code)) {
         // Released (finished, or handed back) or expired (the reaper retries it): nothing to do here.
         log.info({ code: e.code }, "assignment fenced off: not run");
         this.#fenced(a, e.code);
         m.ack();
       } else {
-        // Redis away or rebuilding: the lease store says so once per outage.
-        log.debug({ err: e }, "cannot check the assignment's lease; it will be delivered again");
+        // Redis away or rebuilding: the lease store says so once per outage. Anything else is a defect worth seeing.
+        if (isOutage(e) && m.info.deliveryCount % STILL_BLOCKED_EVERY !== 0) log.debug({ err: e }, "cannot check the assignment's lease; it will be delivered again");
+        else log.warn({ err: e, delivery: m.info.deliveryCount }, "the assignment's lease could not be checked; it will be delivered again");
         m.nak(this.#o.retryDelayMs);
       }
       return;
     }
+    if (guard.abandoned) return;
     // The lease was live: a process that handled it before may have recorded the result and died
     // before releasing it. Then the caller gets that result (its reply may be missing) and nothing runs.
-    if (again && (await resendResult(this.#o.nc, this.#o.jsm, a.invocationId, a.replyTo))) {
+    guard.stage = "result lookup";
+    const recorded = again && (await resendResult(this.#o.nc, this.#o.jsm, a.invocationId, a.replyTo));
+    if (guard.abandoned) return;
+    if (recorded) {
       await this.#release(a);
       m.ack();
       return;
     }
     // The drain may have begun while the lease was committed: the call must not start now.
-    if (this.#draining) return this.#drainingHandBack(a, m);
+    if (this.#draining) return this.#drainingHandBack(a, m, guard);
+    guard.started = true;
     await this.#run(a, m, assignedAt, log);
   }
 
-  async #drainingHandBack(a: InvocationAssigned, m: JsMsg): Promise<void> {
+  async #drainingHandBack(a: InvocationAssigned, m: JsMsg, guard: PickupGuard): Promise<void> {
+    // A hand-back waits out outages itself (`persist`): not a stuck pickup.
+    guard.started = true;
     await this.#handBack(a, { code: "node_draining", message: `node ${this.#o.nodeId} is draining` }, "refused");
     m.ack();
   }
