@@ -17,6 +17,8 @@ export interface ReadOptions {
   readonly onCaughtUp?: () => void;
   /** How long without a message before the reader checks whether it is stuck (ms). */
   readonly stallCheckMs?: number;
+  /** Deliver the messages' headers and subjects only (their bodies are empty). */
+  readonly headersOnly?: boolean;
 }
 
 /**
@@ -60,6 +62,7 @@ export async function* readStream(js: JetStreamClient, stream: string, opts: Rea
   while (!opts.signal?.aborted) {
     const copts: Partial<OrderedConsumerOptions> = {};
     if (opts.filter) copts.filter_subjects = opts.filter;
+    if (opts.headersOnly) copts.headers_only = true;
     const from = lastSeq > 0 ? lastSeq + 1 : opts.fromSeq;
     if (from && from > 1) {
       copts.deliver_policy = DeliverPolicy.StartSequence;

@@ -1,6 +1,13 @@
 import { z } from "zod";
 import { InvocationId, NodeId } from "../../domain/ids.js";
 
+/**
+ * How long a spearlet keeps trying to record a finished call's result through an outage, its
+ * lease renewed meanwhile. A lease can outlive its call by this much; the schedulers' rebuild of
+ * the lease state reads the assignment log back at least this far past the longest call.
+ */
+export const RESULT_PERSIST_MS = 60_000;
+
 /** reserved → running (commit) → released; expired once its deadline passed without release. */
 export type LeaseStatus = "reserved" | "running" | "expired" | "released";
 

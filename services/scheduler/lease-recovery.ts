@@ -7,12 +7,28 @@ import { decodeRecorded, rawOf } from "../../streams/codec.js";
 import type { Nats } from "../../streams/connection.js";
 import { isOutage } from "../../streams/nats-errors.js";
 import { readStream } from "../../streams/reader.js";
-import type { ActiveLease } from "../leases/lease.js";
+import { RESULT_PERSIST_MS, type ActiveLease } from "../leases/lease.js";
 import type { LeaseStore } from "../leases/lease-store.js";
 
 /** Extra time a committed lease may run past its function's timeout (the spearlet's reporting). */
 const RUN_GRACE_MS = 5_000;
 const CHECK_MS = 1_000;
+/** Room for a call's wait for its version and its cold start, on top of the bounds below. */
+const START_SLACK_MS = 60_000;
+
+/**
+ * How far back the assignment log must be read for every lease that can still be live: a call
+ * is picked up within the pickup timeout, may wait for its version and a cold start (bounded by
+ * its timeout plus the slack), runs at most its timeout, and keeps its lease while its result is
+ * being recorded through an outage. Bounded by the longest timeout of any deployed version, so a
+ * rebuild reads recent activity rather than the whole window; `maxMs` when none is known.
+ */
+export function rebuildWindowMs(timeouts: Iterable<number>, o: { readonly pickupTimeoutMs: number; readonly maxMs: number }): number {
+  let longest = 0;
+  for (const t of timeouts) longest = Math.max(longest, t);
+  if (longest === 0) return o.maxMs;
+  return Math.min(o.maxMs, o.pickupTimeoutMs + 2 * longest + RUN_GRACE_MS + RESULT_PERSIST_MS + START_SLACK_MS);
+}
 
 /**
  * Redis holds no fact the log lacks. When its lease state is gone (flushed, restarted), the
@@ -27,7 +43,8 @@ export class LeaseRecovery {
   constructor(
     private readonly nats: Nats,
     private readonly leases: LeaseStore,
-    private readonly windowMs: number,
+    /** How far back to read the assignment log (see `rebuildWindowMs`). */
+    private readonly windowMs: () => number,
     private readonly log: Logger,
   ) {}
 
@@ -48,7 +65,7 @@ export class LeaseRecovery {
   private async recoverIfLost(): Promise<void> {
     try {
       if ((await this.leases.epoch()) !== null) return;
-      const active = await activeLeasesFromLog(this.nats, new Date(Date.now() - this.windowMs));
+      const active = await activeLeasesFromLog(this.nats, new Date(Date.now() - this.windowMs()));
       const r = await this.leases.rebuild(active, { expectEpoch: null });
       // A fresh Redis (first start) looks the same as one that lost its state.
       if (r.applied) this.log.info({ leases: r.leases, epoch: r.epoch }, "lease state (re)built from the assignment log: Redis had none");
@@ -60,24 +77,8 @@ export class LeaseRecovery {
 
 /** The latest attempt of every invocation assigned since `since` that has no result. */
 export async function activeLeasesFromLog(nats: Nats, since: Date): Promise<ActiveLease[]> {
-  const latest = new Map<string, { a: InvocationAssigned; at: string }>();
-  for await (const m of readStream(nats.js, streamNames.assign, { startTime: since })) {
-    // A message that is no assignment (junk from another client) holds no slot: skipped. The
-    // spearlet it was addressed to dead-letters it.
-    let e;
-    try {
-      e = decodeRecorded(rawOf(m), streamNames.assign);
-    } catch (err) {
-      if (isSpearError(err)) continue;
-      throw err;
-    }
-    if (e.type !== "InvocationAssigned") continue;
-    const prev = latest.get(e.data.invocationId);
-    if (!prev || prev.a.attempt < e.data.attempt) latest.set(e.data.invocationId, { a: e.data, at: e.meta.occurredAt });
-  }
-  // Which of them finished: one read of the results recorded since then, rather than a lookup each.
-  const finished = new Set<string>();
-  for await (const m of readStream(nats.js, streamNames.results, { startTime: since })) finished.add(lastToken(m.subject));
+  // Both reads at once: the lease state stays unusable until they end. A result is known by its subject alone.
+  const [latest, finished] = await Promise.all([latestAssignments(nats, since), finishedSince(nats, since)]);
   const active: ActiveLease[] = [];
   for (const { a, at } of latest.values()) {
     if (finished.has(a.invocationId)) continue;
@@ -94,4 +95,29 @@ export async function activeLeasesFromLog(nats: Nats, since: Date): Promise<Acti
     });
   }
   return active;
+}
+
+async function latestAssignments(nats: Nats, since: Date): Promise<Map<string, { a: InvocationAssigned; at: string }>> {
+  const latest = new Map<string, { a: InvocationAssigned; at: string }>();
+  for await (const m of readStream(nats.js, streamNames.assign, { startTime: since })) {
+    // A message that is no assignment (junk from another client) holds no slot: skipped. The
+    // spearlet it was addressed to dead-letters it.
+    let e;
+    try {
+      e = decodeRecorded(rawOf(m), streamNames.assign);
+    } catch (err) {
+      if (isSpearError(err)) continue;
+      throw err;
+    }
+    if (e.type !== "InvocationAssigned") continue;
+    const prev = latest.get(e.data.invocationId);
+    if (!prev || prev.a.attempt < e.data.attempt) latest.set(e.data.invocationId, { a: e.data, at: e.meta.occurredAt });
+  }
+  return latest;
+}
+
+async function finishedSince(nats: Nats, since: Date): Promise<Set<string>> {
+  const finished = new Set<string>();
+  for await (const m of readStream(nats.js, streamNames.results, { startTime: since, headersOnly: true })) finished.add(lastToken(m.subject));
+  return finished;
 }

@@ -8,7 +8,7 @@ import { EventStore } from "../../streams/event-store.js";
 import { LeaseStore } from "../leases/lease-store.js";
 import type { SchedulerConfig } from "./config.js";
 import { Dispatcher, type DispatcherStats } from "./dispatcher.js";
-import { LeaseRecovery } from "./lease-recovery.js";
+import { LeaseRecovery, rebuildWindowMs } from "./lease-recovery.js";
 import { NodePresence } from "./node-presence.js";
 import { SchedulerOutcomes } from "./outcomes.js";
 import { Reaper } from "./reaper.js";
@@ -44,7 +44,7 @@ export async function startScheduler(o: SchedulerOptions): Promise<RunningSchedu
   const leases = new LeaseStore({ url: o.redisUrl, log, name: id });
   const source = new SnapshotSource(nats.js, log);
   const outcomes = new SchedulerOutcomes(nats.nc, nats.js, id, log);
-  const recovery = new LeaseRecovery(nats, leases, o.config.recoveryWindow, log);
+  const recovery = new LeaseRecovery(nats, leases, () => rebuildWindowMs(functionTimeouts(source), { pickupTimeoutMs: o.config.pickupTimeout, maxMs: o.config.recoveryWindow }), log);
   const reaper = new Reaper(nats, leases, outcomes, o.config.reaperInterval, log, () => void recovery.trigger());
   const recorder = new ResultRecorder(nats, leases, log, () => void recovery.trigger());
   const presence = new NodePresence(nats.nc, leases, log, () => void reaper.sweep());
@@ -115,3 +115,8 @@ function watchLostNodes(source: SnapshotSource, leases: LeaseStore, log: Logger)
 /** The nodes that may hold calls: not lost (their leases are expired already) nor deregistered. */
 const liveNodes = (source: SnapshotSource): string[] =>
   [...source.nodes.state.values()].filter((n) => n.state === "online" || n.state === "draining").map((n) => n.id);
+
+/** The timeout of every version of every function the scheduler knows (deleted ones too: their calls may still run). */
+function* functionTimeouts(source: SnapshotSource): Iterable<number> {
+  for (const f of source.functions.state.values()) for (const v of f.versions) yield v.spec.limits.timeoutMs;
+}

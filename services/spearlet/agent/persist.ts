@@ -1,16 +1,14 @@
 import { isOutage } from "../../../streams/nats-errors.js";
+import { RESULT_PERSIST_MS } from "../../leases/lease.js";
 
 /**
- * How long a finished call keeps trying to record its result (and a handed-back one its retry)
- * through an outage (NATS away, no recorder answering, Redis away at the recorder), its lease
- * renewed meanwhile, before leaving the invocation to the lease's expiry: giving up means the
- * call runs again elsewhere.
+ * Tries an operation until it goes through: an outage (NATS away, no recorder answering, Redis
+ * away at the recorder) is waited out for `RESULT_PERSIST_MS`, the call's lease renewed meanwhile;
+ * anything else fails at once. Giving up leaves the invocation to its lease's expiry: it runs
+ * again elsewhere.
  */
-const PERSIST_MS = 60_000;
-
-/** Tries an operation until it goes through; an outage is waited out for `PERSIST_MS`, anything else fails at once. */
 export async function persist<T>(op: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + PERSIST_MS;
+  const deadline = Date.now() + RESULT_PERSIST_MS;
   for (let wait = 200; ; wait = Math.min(wait * 2, 2_000)) {
     try {
       return await op();

@@ -107,9 +107,10 @@ describe("spearlet agent: running functions", () => {
     const before = await node.stats();
     const echo = await node.deployWasm("echo", exampleWasm("echo"));
     await (await node.assign("echo", 1, { version: echo })).result();
+    // The caller's reply comes from the recorder before the node has released the slot and acknowledged: wait for both.
     const stats = await eventually(async () => {
       const s = await node.stats();
-      return s.executionCount > before.executionCount ? s : undefined;
+      return s.executionCount > before.executionCount && s.running === 0 ? s : undefined;
     });
     expect(stats).toMatchObject({ nodeId: "runner1", slots: 4, running: 0 });
     expect(stats.succeeded).toBe(before.succeeded + 1);
