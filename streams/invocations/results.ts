@@ -82,10 +82,13 @@ export function tooLarge(result: InvocationFinished, bytes: number, limit: numbe
   };
 }
 
+/** The stored message of an invocation's result, or undefined while it runs (or after the result TTL). */
+const storedResult = (jsm: JetStreamManager, invocationId: string) => jsm.direct.getMessage(streamNames.results, { last_by_subj: subjects.result(invocationId) });
+
 /** The final result of an invocation, or undefined while it runs (or after the result TTL). */
 export async function getResult(jsm: JetStreamManager, invocationId: string): Promise<InvocationFinished | undefined> {
-  const m = await jsm.direct.getMessage(streamNames.results, { last_by_subj: subjects.result(invocationId) });
-  return m ? InvocationFinished.parse(decodeJson(m.data)) : undefined;
+  const m = await storedResult(jsm, invocationId);
+  return m ? parseResult(m.data) : undefined;
 }
 
 /**
@@ -93,7 +96,7 @@ export async function getResult(jsm: JetStreamManager, invocationId: string): Pr
  * submitted the id again, or whose writer crashed before replying). False when none is recorded.
  */
 export async function resendResult(nc: NatsConnection, jsm: JetStreamManager, invocationId: string, replyTo: string | undefined): Promise<boolean> {
-  const m = await jsm.direct.getMessage(streamNames.results, { last_by_subj: subjects.result(invocationId) });
+  const m = await storedResult(jsm, invocationId);
   if (!m) return false;
   if (replyTo) nc.publish(replyTo, m.data, { headers: m.header });
   return true;

@@ -74,9 +74,9 @@ const STUCK_BEFORE_START_MS = 15_000;
 /** Where a delivered assignment is on its way to starting the call, for the watchdog in `handle`. */
 interface PickupGuard {
   stage: "decode" | "lease commit" | "result lookup";
-  /** The call started (or the assignment is being handed back): the watchdog has nothing more to guard. */
-  started: boolean;
   abandoned: boolean;
+  /** The call starts (or the assignment is being handed back): the watchdog has nothing more to guard. */
+  readonly started: () => void;
 }
 
 /** An assignment whose lease cannot be checked through this many deliveries in a row is reported (an outage that long is news). */
@@ -145,12 +145,11 @@ export class AssignmentRunner {
     if (this.#handling.has(m.seq)) return;
     this.#handling.add(m.seq);
     const working = setInterval(() => m.working(), Math.max(1_000, Math.floor(this.#o.ackWaitMs / 3)));
-    const guard: PickupGuard = { stage: "decode", started: false, abandoned: false };
+    const guard: PickupGuard = { stage: "decode", abandoned: false, started: () => clearTimeout(watchdog) };
     // Every step before the call starts is bounded (Redis and NATS calls time out); one that hangs
     // anyway would hold the assignment here, kept alive by the in-progress acks, and nothing would
     // ever retry it. So it is given up: the message goes back for a fresh delivery.
     const watchdog = setTimeout(() => {
-      if (guard.started) return;
       guard.abandoned = true;
       clearInterval(working);
       this.#handling.delete(m.seq);
@@ -232,13 +231,13 @@ export class AssignmentRunner {
     }
     // The drain may have begun while the lease was committed: the call must not start now.
     if (this.#draining) return this.#drainingHandBack(a, m, guard);
-    guard.started = true;
+    guard.started();
     await this.#run(a, m, assignedAt, log);
   }
 
   async #drainingHandBack(a: InvocationAssigned, m: JsMsg, guard: PickupGuard): Promise<void> {
     // A hand-back waits out outages itself (`persist`): not a stuck pickup.
-    guard.started = true;
+    guard.started();
     await this.#handBack(a, { code: "node_draining", message: `node ${this.#o.nodeId} is draining` }, "refused");
     m.ack();
   }
