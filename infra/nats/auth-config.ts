@@ -21,8 +21,7 @@ export function authorizationBlock(identities: readonly NatsIdentity[]): string 
   const users = identities.map((id) => {
     const p = permissionsOf(id.role, id.nodeId);
     const publish = `{ allow: ${list(p.publish.allow)}${p.publish.deny?.length ? `, deny: ${list(p.publish.deny)}` : ""} }`;
-    const responses = p.allowResponses ? ", allow_responses: true" : "";
-    return `    { user: ${JSON.stringify(id.user)}, password: ${JSON.stringify(id.password)}, permissions: { publish: ${publish}, subscribe: { allow: ${list(p.subscribe.allow)} }${responses} } }`;
+    return `    { user: ${JSON.stringify(id.user)}, password: ${JSON.stringify(id.password)}, permissions: { publish: ${publish}, subscribe: { allow: ${list(p.subscribe.allow)} } } }`;
   });
   return ["authorization {", "  users = [", ...users, "  ]", "}", ""].join("\n");
 }

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { isSpearError } from "../../domain/errors.js";
 import { connectWhenReachable, watchConnection, type Nats } from "../../streams/connection.js";
 import { awaitStreams } from "../../streams/require.js";
+import { throughOutages } from "../../streams/through-outages.js";
 import type { MonitorServer, ReadinessCheck } from "../monitor/monitor-server.js";
 import { cliContext, tlsOf, type CliContext } from "./context.js";
 import { installLastResort } from "./last-resort.js";
@@ -86,13 +87,14 @@ export async function runService(cmd: Command, name: string, start: (nats: Nats,
     }
     const connection = watchConnection(nats.nc, log);
     try {
+      let service: RunningService;
       try {
-        await awaitStreams(nats.jsm, { log, signal: stop.signal });
+        await throughOutages("check the streams", () => awaitStreams(nats.jsm, { log, signal: stop.signal }), { log, signal: stop.signal });
+        service = await start(nats, { cli, log, signal: stop.signal });
       } catch (e) {
         if (isSpearError(e, "cancelled")) return;
         throw e;
       }
-      const service = await start(nats, { cli, log, signal: stop.signal });
       monitor?.setChecks({ nats: () => connection.connected, ...service.checks });
       const reason = await stop.stopped;
       log.info({ reason }, "stopping");

@@ -3,6 +3,7 @@ import { validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-z
 import getPort from "get-port";
 import { SpearError } from "../../domain/errors.js";
 import type { StreamSettings } from "../../streams/catalog.js";
+import { throughOutages } from "../../streams/through-outages.js";
 import { SpearClient } from "../sdk/index.js";
 import { requireTokens } from "./auth.js";
 import { clientErrorHandler } from "./client-errors.js";
@@ -64,7 +65,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<GatewayApp> {
   await guardOrigin(app, config.corsOrigins);
   await requireTokens(app, config.credentials);
 
-  const ctx = { ...deps, client: await SpearClient.fromConnection(deps.nats.nc), waits: new SyncWaits(config.maxSyncWaits) };
+  const ctx = { ...deps, client: await throughOutages("reach JetStream", () => SpearClient.fromConnection(deps.nats.nc), { log: deps.log }), waits: new SyncWaits(config.maxSyncWaits) };
   await registerOpenApi(app, { secured: config.credentials.length > 0 });
   for (const r of probeRoutes) r.register(app, ctx);
   await app.register(async (v1) => {

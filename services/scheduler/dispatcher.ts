@@ -23,6 +23,7 @@ import { resendResult } from "../../streams/invocations/results.js";
 import { encodeJson } from "../../streams/json.js";
 import { isNotFound, isOutage } from "../../streams/nats-errors.js";
 import { lastMatchingSeq } from "../../streams/reader.js";
+import { throughOutages } from "../../streams/through-outages.js";
 import type { Lease } from "../leases/lease.js";
 import type { LeaseStore } from "../leases/lease-store.js";
 import type { SchedulerConfig } from "./config.js";
@@ -100,10 +101,16 @@ export class Dispatcher {
     return { queued: this.queue.size, ...this.counts };
   }
 
-  async start(): Promise<void> {
-    await this.ensureConsumer();
-    const consumer = await this.d.nats.js.consumers.get(streamNames.invoke, SCHEDULER_CONSUMER);
-    const messages = await consumer.consume({ max_messages: 256, expires: PULL_EXPIRES_MS });
+  async start(signal?: AbortSignal): Promise<void> {
+    const messages = await throughOutages(
+      "open the request consumer",
+      async () => {
+        await this.ensureConsumer();
+        const consumer = await this.d.nats.js.consumers.get(streamNames.invoke, SCHEDULER_CONSUMER);
+        return consumer.consume({ max_messages: 256, expires: PULL_EXPIRES_MS });
+      },
+      { log: this.d.log, signal },
+    );
     this.abort.signal.addEventListener("abort", () => messages.stop(), { once: true });
     if (this.abort.signal.aborted) messages.stop();
     this.d.source.onChange(() => this.capacityMayHaveChanged());

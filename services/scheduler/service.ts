@@ -22,6 +22,8 @@ export interface SchedulerOptions {
   readonly streams: StreamSettings;
   readonly config: SchedulerConfig;
   readonly log: Logger;
+  /** A stop asked for while the replica is still starting (it may be waiting for NATS). */
+  readonly signal?: AbortSignal;
 }
 
 export interface RunningScheduler {
@@ -74,7 +76,7 @@ export async function startScheduler(o: SchedulerOptions): Promise<RunningSchedu
   // Spearlets' results are recorded from now on: the lease state was checked (rebuilt if lost) above.
   recorder.start();
   presence.start(() => liveNodes(source));
-  await dispatcher.start();
+  await dispatcher.start(o.signal);
   log.info({ nodes: source.snapshot.table.nodes.length }, "scheduler ready");
 
   return {

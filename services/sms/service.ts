@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { api } from "../../domain/api/registry.js";
 import type { StreamSettings } from "../../streams/catalog.js";
 import type { Nats } from "../../streams/connection.js";
+import { throughOutages } from "../../streams/through-outages.js";
 import { EventStore } from "../../streams/event-store.js";
 import { openArtifactStore } from "./artifact-store.js";
 import type { SmsConfig } from "./config.js";
@@ -39,8 +40,8 @@ export function smsRoutes(sms: SmsContext): Route[] {
  * Starts one replica of the control plane on a connection: streams and the artifact
  * bucket in place, read models caught up, then the API, liveness and session expiry.
  */
-export async function startSms(nats: Nats, config: SmsConfig, streams: StreamSettings, log: Logger): Promise<SmsService> {
-  const artifacts = await openArtifactStore(nats.js);
+export async function startSms(nats: Nats, config: SmsConfig, streams: StreamSettings, log: Logger, signal?: AbortSignal): Promise<SmsService> {
+  const artifacts = await throughOutages("open the artifact bucket", () => openArtifactStore(nats.js), { log, signal });
   const store = new EventStore(nats.js, nats.jsm);
   const models = new ReadModels(nats.js, nats.jsm, log, config.settleTimeout);
   await models.start();
@@ -49,7 +50,7 @@ export async function startSms(nats: Nats, config: SmsConfig, streams: StreamSet
   const routes = [...smsRoutes(sms), invokeRoute(nats, stopping.signal)];
   const subscriptions: Subscription[] = serveRoutes(nats.nc, routes, { queue: config.queueGroup, log });
   // Ready means requests reach this replica: the server has every subscription once it answers the flush.
-  await nats.nc.flush();
+  await throughOutages("flush the API subscriptions", () => nats.nc.flush(), { log, signal });
   let reconnectedAt: number | undefined;
   void (async () => {
     for await (const s of nats.nc.status()) if (s.type === "reconnect") reconnectedAt = Date.now();

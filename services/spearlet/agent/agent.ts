@@ -11,6 +11,7 @@ import type { NodeCapabilities, NodeCapacity } from "../../../domain/events/node
 import type { RuntimeKind } from "../../../domain/ids.js";
 import type { StreamSettings } from "../../../streams/catalog.js";
 import type { Nats } from "../../../streams/connection.js";
+import { throughOutages } from "../../../streams/through-outages.js";
 import { LeaseStore } from "../../leases/lease-store.js";
 import { serveRoutes } from "../../sms/router.js";
 import { BinaryCache } from "../binaries/binary-cache.js";
@@ -35,6 +36,8 @@ export interface SpearletOptions {
   readonly config: SpearletConfig;
   readonly streams: StreamSettings;
   readonly log: Logger;
+  /** A stop asked for while the node is still starting (it may be waiting for NATS). */
+  readonly signal?: AbortSignal;
 }
 
 export interface DrainSummary {
@@ -137,7 +140,7 @@ export async function startSpearlet(o: SpearletOptions): Promise<Spearlet> {
   manager.start();
 
   const consumer = new AssignmentConsumer({ js: nats.js, jsm: nats.jsm, nodeId, slots: config.slots, ackWaitMs: config.ackWait, log });
-  const replayUpTo = await consumer.reset();
+  const replayUpTo = await consumer.reset(o.signal);
   const assignments = new AssignmentRunner({
     nodeId,
     nc: nats.nc,
@@ -217,7 +220,7 @@ export async function startSpearlet(o: SpearletOptions): Promise<Spearlet> {
   // The cheapest answer there is: schedulers ask it many times a second to see that this process lives.
   subscriptions.push(nats.nc.subscribe(subjects.presence(nodeId), { callback: (_err, m) => void m.respond() }));
   // Serving means its stats and health answer: the server has the subscriptions once it answers the flush.
-  await nats.nc.flush();
+  await throughOutages("flush the node's subscriptions", () => nats.nc.flush(), { log, signal: o.signal });
 
   // A reconnect may have missed function events: fold the catalog again from the start.
   let watching = true;

@@ -5,6 +5,7 @@ import { subjects } from "../../../domain/subjects.js";
 import { PULL_EXPIRES_MS, streamNames } from "../../../streams/catalog.js";
 import { isNotFound } from "../../../streams/nats-errors.js";
 import { lastMatchingSeq } from "../../../streams/reader.js";
+import { throughOutages } from "../../../streams/through-outages.js";
 
 export const assignmentConsumerName = (nodeId: string) => `spearlet_${nodeId}`;
 
@@ -45,17 +46,29 @@ export class AssignmentConsumer {
    * stream and its lease before anything runs) and counts nothing stale. Returns the last
    * sequence on the node's subject now: assignments up to it may have been handled before.
    */
-  async reset(): Promise<number> {
-    const { jsm } = this.#o;
-    let floor = 0;
-    try {
-      floor = (await jsm.consumers.info(streamNames.assign, this.#name)).ack_floor.stream_seq;
-      await jsm.consumers.delete(streamNames.assign, this.#name);
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-    }
-    const { seq } = await lastMatchingSeq(jsm, streamNames.assign, subjects.assign(this.#o.nodeId));
-    await this.#create(floor > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: floor + 1 } : { deliver_policy: DeliverPolicy.All });
+  async reset(signal?: AbortSignal): Promise<number> {
+    const { jsm, log } = this.#o;
+    // NATS may go away half-way (a restart): each step is tried again, and the floor read first is kept.
+    const step = <T>(what: string, run: () => Promise<T>) => throughOutages(what, run, { log, signal });
+    const floor = await step("read the assignment consumer", async () => {
+      try {
+        return (await jsm.consumers.info(streamNames.assign, this.#name)).ack_floor.stream_seq;
+      } catch (e) {
+        if (isNotFound(e)) return 0;
+        throw e;
+      }
+    });
+    await step("delete the assignment consumer", async () => {
+      try {
+        await jsm.consumers.delete(streamNames.assign, this.#name);
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+    });
+    const { seq } = await step("read the node's last assignment", () => lastMatchingSeq(jsm, streamNames.assign, subjects.assign(this.#o.nodeId)));
+    await step("create the assignment consumer", () =>
+      this.#create(floor > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: floor + 1 } : { deliver_policy: DeliverPolicy.All }),
+    );
     return seq;
   }
 
