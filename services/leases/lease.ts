@@ -8,6 +8,25 @@ import { InvocationId, NodeId } from "../../domain/ids.js";
  */
 export const RESULT_PERSIST_MS = 60_000;
 
+/** Extra time a committed lease may run past its function's timeout (the spearlet's reporting). */
+export const RUN_GRACE_MS = 5_000;
+/** Room for a call's wait for its version and its cold start, on top of the bounds below. */
+const START_SLACK_MS = 60_000;
+
+/**
+ * How far back in the assignment log a lease can still be live: a call is picked up within the
+ * pickup timeout, may wait for its version and a cold start (bounded by its timeout plus the
+ * slack), runs at most its timeout, and keeps its lease while its result is being recorded
+ * through an outage. Bounded by the longest timeout of any deployed version, so a reader of the
+ * log reads recent activity rather than all of it; `maxMs` when none is known.
+ */
+export function liveLeaseWindowMs(timeouts: Iterable<number>, o: { readonly pickupTimeoutMs: number; readonly maxMs: number }): number {
+  let longest = 0;
+  for (const t of timeouts) longest = Math.max(longest, t);
+  if (longest === 0) return o.maxMs;
+  return Math.min(o.maxMs, o.pickupTimeoutMs + 2 * longest + RUN_GRACE_MS + RESULT_PERSIST_MS + START_SLACK_MS);
+}
+
 /** reserved → running (commit) → released; expired once its deadline passed without release. */
 export type LeaseStatus = "reserved" | "running" | "expired" | "released";
 

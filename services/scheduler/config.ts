@@ -34,7 +34,7 @@ export const SchedulerConfig = z.object({
   concurrency: z.coerce.number().int().min(1).max(1_024).default(64),
   /** How often expired leases are looked for. */
   reaperInterval: Duration.default(250),
-  /** The most the assignment log is read back to rebuild leases after Redis lost them (less when the longest function timeout allows: see rebuildWindowMs). */
+  /** The most the assignment log is read back to rebuild leases after Redis lost them (less when the longest function timeout allows: see liveLeaseWindowMs). */
   recoveryWindow: Duration.default(65 * 60_000),
   place: PlaceOptions.default(PlaceOptions.parse({})),
 });

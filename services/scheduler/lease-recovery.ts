@@ -7,28 +7,10 @@ import { decodeRecorded, rawOf } from "../../streams/codec.js";
 import type { Nats } from "../../streams/connection.js";
 import { isOutage } from "../../streams/nats-errors.js";
 import { readStream } from "../../streams/reader.js";
-import { RESULT_PERSIST_MS, type ActiveLease } from "../leases/lease.js";
+import { RUN_GRACE_MS, type ActiveLease } from "../leases/lease.js";
 import type { LeaseStore } from "../leases/lease-store.js";
 
-/** Extra time a committed lease may run past its function's timeout (the spearlet's reporting). */
-const RUN_GRACE_MS = 5_000;
 const CHECK_MS = 1_000;
-/** Room for a call's wait for its version and its cold start, on top of the bounds below. */
-const START_SLACK_MS = 60_000;
-
-/**
- * How far back the assignment log must be read for every lease that can still be live: a call
- * is picked up within the pickup timeout, may wait for its version and a cold start (bounded by
- * its timeout plus the slack), runs at most its timeout, and keeps its lease while its result is
- * being recorded through an outage. Bounded by the longest timeout of any deployed version, so a
- * rebuild reads recent activity rather than the whole window; `maxMs` when none is known.
- */
-export function rebuildWindowMs(timeouts: Iterable<number>, o: { readonly pickupTimeoutMs: number; readonly maxMs: number }): number {
-  let longest = 0;
-  for (const t of timeouts) longest = Math.max(longest, t);
-  if (longest === 0) return o.maxMs;
-  return Math.min(o.maxMs, o.pickupTimeoutMs + 2 * longest + RUN_GRACE_MS + RESULT_PERSIST_MS + START_SLACK_MS);
-}
 
 /**
  * Redis holds no fact the log lacks. When its lease state is gone (flushed, restarted), the
@@ -43,7 +25,7 @@ export class LeaseRecovery {
   constructor(
     private readonly nats: Nats,
     private readonly leases: LeaseStore,
-    /** How far back to read the assignment log (see `rebuildWindowMs`). */
+    /** How far back to read the assignment log (see `liveLeaseWindowMs`). */
     private readonly windowMs: () => number,
     private readonly log: Logger,
   ) {}

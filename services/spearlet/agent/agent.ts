@@ -12,6 +12,7 @@ import type { RuntimeKind } from "../../../domain/ids.js";
 import type { StreamSettings } from "../../../streams/catalog.js";
 import type { Nats } from "../../../streams/connection.js";
 import { throughOutages } from "../../../streams/through-outages.js";
+import { liveLeaseWindowMs } from "../../leases/lease.js";
 import { LeaseStore } from "../../leases/lease-store.js";
 import { serveRoutes } from "../../sms/router.js";
 import { BinaryCache } from "../binaries/binary-cache.js";
@@ -27,8 +28,13 @@ import { PoolSync } from "./pool-sync.js";
 import { Registration } from "./registration.js";
 import { availableRuntimes, isolationGaps } from "./runtimes.js";
 import { StatusReporter } from "./status-reporter.js";
-import { TaskRefCache } from "./task-refs.js";
+import { TaskRefCache, type Catalog } from "./task-refs.js";
 import { UsageSampler } from "./usage-sampler.js";
+
+/** The timeout of every version of every function the node knows. */
+function* functionTimeouts(catalog: Catalog): Iterable<number> {
+  for (const f of catalog.values()) for (const v of f.versions) yield v.spec.limits.timeoutMs;
+}
 
 export interface SpearletOptions {
   readonly nats: Nats;
@@ -68,6 +74,8 @@ export interface Spearlet {
 }
 
 const MIB = 1_048_576;
+/** The furthest a node with no consumer of its own reads its assignments back: the longest function timeout allowed, and more. */
+const MAX_REPLAY_MS = 65 * 60_000;
 /** How long a drain at least keeps handing back what is still queued for the node after its calls ended. */
 const BACKLOG_GRACE_MS = 5_000;
 /** How long a drain that has nothing left to do still tries to mark the node drained. */
@@ -139,7 +147,16 @@ export async function startSpearlet(o: SpearletOptions): Promise<Spearlet> {
   await taskRefs.start();
   manager.start();
 
-  const consumer = new AssignmentConsumer({ js: nats.js, jsm: nats.jsm, nodeId, slots: config.slots, ackWaitMs: config.ackWait, log });
+  const consumer = new AssignmentConsumer({
+    js: nats.js,
+    jsm: nats.jsm,
+    nodeId,
+    slots: config.slots,
+    ackWaitMs: config.ackWait,
+    // The pickup timeout is the schedulers'; the window's start slack covers it.
+    replayWindowMs: () => liveLeaseWindowMs(functionTimeouts(taskRefs.state), { pickupTimeoutMs: 0, maxMs: MAX_REPLAY_MS }),
+    log,
+  });
   const replayUpTo = await consumer.reset(o.signal);
   const assignments = new AssignmentRunner({
     nodeId,

@@ -16,6 +16,14 @@ export interface AssignmentConsumerOptions {
   /** Assignments delivered and not yet acknowledged at most (the node's slots). */
   readonly slots: number;
   readonly ackWaitMs: number;
+  /**
+   * How far back an assignment of this node can still hold a live lease. A node that finds no
+   * consumer of its own (its first start, or a process killed between removing the old consumer
+   * and making the new one) reads back only this far, not the node's whole history: an older
+   * assignment could only be fenced off, and one skipped by a window too short waits for its
+   * lease to run out and is retried elsewhere.
+   */
+  readonly replayWindowMs: () => number;
   readonly log: Logger;
 }
 
@@ -67,7 +75,11 @@ export class AssignmentConsumer {
     });
     const { seq } = await step("read the node's last assignment", () => lastMatchingSeq(jsm, streamNames.assign, subjects.assign(this.#o.nodeId)));
     await step("create the assignment consumer", () =>
-      this.#create(floor > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: floor + 1 } : { deliver_policy: DeliverPolicy.All }),
+      this.#create(
+        floor > 0
+          ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: floor + 1 }
+          : { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(Date.now() - this.#o.replayWindowMs()).toISOString() },
+      ),
     );
     return seq;
   }
@@ -82,7 +94,7 @@ export class AssignmentConsumer {
     }
   }
 
-  async #create(position: { deliver_policy: DeliverPolicy; opt_start_seq?: number }): Promise<void> {
+  async #create(position: { deliver_policy: DeliverPolicy; opt_start_seq?: number; opt_start_time?: string }): Promise<void> {
     await this.#o.jsm.consumers.add(streamNames.assign, {
       durable_name: this.#name,
       filter_subject: subjects.assign(this.#o.nodeId),
