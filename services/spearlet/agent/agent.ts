@@ -21,6 +21,7 @@ import { ConcurrencyController } from "../concurrency/controller.js";
 import { nodeMemoryPercent } from "../pool/node-memory.js";
 import { PoolManager } from "../pool/pool-manager.js";
 import { AssignmentConsumer } from "./assignment-consumer.js";
+import { ConsumerFloorFile } from "./consumer-floor.js";
 import { AssignmentRunner } from "./assignment-runner.js";
 import { nodeIdOf, type SpearletConfig } from "./config.js";
 import { NodeCounters } from "./node-counters.js";
@@ -155,6 +156,7 @@ export async function startSpearlet(o: SpearletOptions): Promise<Spearlet> {
     ackWaitMs: config.ackWait,
     // The pickup timeout is the schedulers'; the window's start slack covers it.
     replayWindowMs: () => liveLeaseWindowMs(functionTimeouts(taskRefs.state), { pickupTimeoutMs: 0, maxMs: MAX_REPLAY_MS }),
+    floorFile: new ConsumerFloorFile(join(nodeDir, "assignment-floor.json")),
     log,
   });
   const replayUpTo = await consumer.reset(o.signal);

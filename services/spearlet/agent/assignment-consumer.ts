@@ -6,6 +6,7 @@ import { PULL_EXPIRES_MS, streamNames } from "../../../streams/catalog.js";
 import { isNotFound } from "../../../streams/nats-errors.js";
 import { lastMatchingSeq } from "../../../streams/reader.js";
 import { throughOutages } from "../../../streams/through-outages.js";
+import type { ConsumerFloorFile } from "./consumer-floor.js";
 
 export const assignmentConsumerName = (nodeId: string) => `spearlet_${nodeId}`;
 
@@ -17,13 +18,14 @@ export interface AssignmentConsumerOptions {
   readonly slots: number;
   readonly ackWaitMs: number;
   /**
-   * How far back an assignment of this node can still hold a live lease. A node that finds no
-   * consumer of its own (its first start, or a process killed between removing the old consumer
-   * and making the new one) reads back only this far, not the node's whole history: an older
-   * assignment could only be fenced off, and one skipped by a window too short waits for its
-   * lease to run out and is retried elsewhere.
+   * How far back an assignment of this node can still hold a live lease. A node that knows no
+   * ack floor (its first start, or its data folder lost) reads back only this far, not its whole
+   * history: an older assignment could only be fenced off, and one skipped by a window too short
+   * waits for its lease to run out and is retried elsewhere.
    */
   readonly replayWindowMs: () => number;
+  /** Where the node keeps its last known ack floor across its processes. */
+  readonly floorFile: ConsumerFloorFile;
   readonly log: Logger;
 }
 
@@ -58,14 +60,18 @@ export class AssignmentConsumer {
     const { jsm, log } = this.#o;
     // NATS may go away half-way (a restart): each step is tried again, and the floor read first is kept.
     const step = <T>(what: string, run: () => Promise<T>) => throughOutages(what, run, { log, signal });
-    const floor = await step("read the assignment consumer", async () => {
+    const created = await step("read the assignment stream", async () => (await jsm.streams.info(streamNames.assign)).created);
+    const read = await step("read the assignment consumer", async () => {
       try {
         return (await jsm.consumers.info(streamNames.assign, this.#name)).ack_floor.stream_seq;
       } catch (e) {
-        if (isNotFound(e)) return 0;
+        if (isNotFound(e)) return undefined;
         throw e;
       }
     });
+    // Kept before the consumer goes: a kill before the new one exists must not lose it.
+    if (read !== undefined) this.#o.floorFile.write(created, read);
+    const floor = read ?? this.#o.floorFile.read(created) ?? 0;
     await step("delete the assignment consumer", async () => {
       try {
         await jsm.consumers.delete(streamNames.assign, this.#name);
