@@ -89,8 +89,7 @@ export function streamCatalog(s: StreamSettings): StreamDefinition[] {
 /**
  * How long a consumer's pull waits before it is made again. Short, because nats.js waits a
  * random part of it before checking a consumer again after a reconnect that found JetStream not
- * ready yet (a restarted server recovering its streams), and judges a pull lost after two
- * missed heartbeats (half of it each): with the 30 s default a service could sit idle for that
- * long after a NATS restart. An idle consumer costs one pull a second.
+ * ready yet (a restarted server recovering its streams): with the 30 s default a service could
+ * sit idle for that long after a NATS restart.
  */
-export const PULL_EXPIRES_MS = 1_000;
+export const PULL_EXPIRES_MS = 3_000;
