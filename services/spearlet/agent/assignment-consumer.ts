@@ -1,4 +1,4 @@
-import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
+import { AckPolicy, DeliverPolicy, type ConsumerInfo, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { subjects } from "../../../domain/subjects.js";
@@ -9,6 +9,18 @@ import { throughOutages } from "../../../streams/through-outages.js";
 import type { ConsumerFloorFile } from "./consumer-floor.js";
 
 export const assignmentConsumerName = (nodeId: string) => `spearlet_${nodeId}`;
+
+/**
+ * The stream sequence up to which a consumer's assignments are all acknowledged, when its state
+ * says: everything delivered when nothing is outstanding, else its ack floor. nats-server reports
+ * a floor of 0 until the first acknowledgement, so a consumer that has acknowledged nothing tells
+ * only where it began, and only when it was made at a sequence and has delivered nothing yet.
+ */
+function ackedUpTo(info: ConsumerInfo): number | undefined {
+  if (info.num_ack_pending === 0 && info.delivered.consumer_seq > 0) return info.delivered.stream_seq;
+  if (info.ack_floor.consumer_seq > 0) return info.ack_floor.stream_seq;
+  return info.delivered.consumer_seq === 0 && info.delivered.stream_seq > 0 ? info.delivered.stream_seq : undefined;
+}
 
 export interface AssignmentConsumerOptions {
   readonly js: JetStreamClient;
@@ -63,7 +75,7 @@ export class AssignmentConsumer {
     const created = await step("read the assignment stream", async () => (await jsm.streams.info(streamNames.assign)).created);
     const read = await step("read the assignment consumer", async () => {
       try {
-        return (await jsm.consumers.info(streamNames.assign, this.#name)).ack_floor.stream_seq;
+        return ackedUpTo(await jsm.consumers.info(streamNames.assign, this.#name));
       } catch (e) {
         if (isNotFound(e)) return undefined;
         throw e;

@@ -67,6 +67,25 @@ describe("a node whose consumer is gone when it starts", () => {
     expect(info.config.opt_start_seq).toBe(last + 1);
   });
 
+  it("made by a process that acknowledged nothing, keeps the position that process began at", async () => {
+    const nodeId = "floor3";
+    const file = join(dir, "floor3.json");
+    const first = consumerOf(nodeId, file);
+    await first.reset();
+    first.start(async (m) => m.ack());
+    let last = 0;
+    for (let i = 0; i < 3; i++) last = (await nats.js.publish(subjects.assign(nodeId), "{}")).seq;
+    await eventually(async () => ((await nats.jsm.consumers.info(streamNames.assign, assignmentConsumerName(nodeId))).ack_floor.stream_seq >= last ? true : undefined));
+    await first.stop();
+
+    // Killed after making its consumer, before it acknowledged anything (nats-server then reports a floor of 0).
+    await consumerOf(nodeId, file).reset();
+    await consumerOf(nodeId, join(dir, "floor3-elsewhere.json")).reset();
+    const info = await nats.jsm.consumers.info(streamNames.assign, assignmentConsumerName(nodeId));
+    expect(info.config.deliver_policy).toBe(DeliverPolicy.StartSequence);
+    expect(info.config.opt_start_seq).toBe(last + 1);
+  });
+
   it("without a saved floor reads back only the replay window", async () => {
     const nodeId = "floor2";
     await consumerOf(nodeId, join(dir, "floor2.json")).reset();
