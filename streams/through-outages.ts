@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import { SpearError } from "../domain/errors.js";
 import { isOutage } from "./nats-errors.js";
@@ -27,14 +28,7 @@ export async function throughOutages<T>(step: string, run: () => Promise<T>, o: 
       if (!warned) o.log.warn({ err: e, step }, "a server is away during start-up; trying again");
       warned = true;
     }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, wait);
-      function done() {
-        clearTimeout(timer);
-        o.signal?.removeEventListener("abort", done);
-        resolve();
-      }
-      o.signal?.addEventListener("abort", done, { once: true });
-    });
+    // A stop cuts the wait short (the sleep rejects); the loop then ends with `cancelled`.
+    await sleep(wait, undefined, { signal: o.signal }).catch(() => undefined);
   }
 }

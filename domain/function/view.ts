@@ -144,3 +144,8 @@ export function summarizeFunction(view: FunctionView): FunctionSummary {
     updatedAt: view.updatedAt,
   };
 }
+
+/** The run limit of every version of these functions (deleted ones too: their calls may still run). */
+export function* versionTimeouts(views: Iterable<FunctionView>): Iterable<number> {
+  for (const f of views) for (const v of f.versions) yield v.spec.limits.timeoutMs;
+}

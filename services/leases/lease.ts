@@ -8,6 +8,9 @@ import { InvocationId, NodeId } from "../../domain/ids.js";
  */
 export const RESULT_PERSIST_MS = 60_000;
 
+/** The furthest back a lease can be live whatever the functions: the longest timeout allowed (1 h), and more. */
+export const LONGEST_LEASE_WINDOW_MS = 65 * 60_000;
+
 /** Extra time a committed lease may run past its function's timeout (the spearlet's reporting). */
 export const RUN_GRACE_MS = 5_000;
 /** Room for a call's wait for its version and its cold start, on top of the bounds below. */

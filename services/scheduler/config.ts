@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { PlaceOptions } from "../../domain/scheduling/options.js";
 import { Duration } from "../config.js";
+import { LONGEST_LEASE_WINDOW_MS } from "../leases/lease.js";
 
 /** `spear scheduler` settings, validated at start-up. */
 export const SchedulerConfig = z.object({
@@ -35,7 +36,7 @@ export const SchedulerConfig = z.object({
   /** How often expired leases are looked for. */
   reaperInterval: Duration.default(250),
   /** The most the assignment log is read back to rebuild leases after Redis lost them (less when the longest function timeout allows: see liveLeaseWindowMs). */
-  recoveryWindow: Duration.default(65 * 60_000),
+  recoveryWindow: Duration.default(LONGEST_LEASE_WINDOW_MS),
   place: PlaceOptions.default(PlaceOptions.parse({})),
 });
 export type SchedulerConfig = z.infer<typeof SchedulerConfig>;

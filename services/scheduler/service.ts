@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
+import { versionTimeouts } from "../../domain/function/view.js";
 import type { NodeView } from "../../domain/node/view.js";
 import { PolicyState } from "../../domain/scheduling/index.js";
 import type { StreamSettings } from "../../streams/catalog.js";
@@ -47,7 +48,7 @@ export async function startScheduler(o: SchedulerOptions): Promise<RunningSchedu
   const leases = new LeaseStore({ url: o.redisUrl, log, name: id });
   const source = new SnapshotSource(nats.js, log);
   const outcomes = new SchedulerOutcomes(nats.nc, nats.js, id, log);
-  const recovery = new LeaseRecovery(nats, leases, () => liveLeaseWindowMs(functionTimeouts(source), { pickupTimeoutMs: o.config.pickupTimeout, maxMs: o.config.recoveryWindow }), log);
+  const recovery = new LeaseRecovery(nats, leases, () => liveLeaseWindowMs(versionTimeouts(source.functions.state.values()), { pickupTimeoutMs: o.config.pickupTimeout, maxMs: o.config.recoveryWindow }), log);
   const reaper = new Reaper(nats, leases, outcomes, o.config.reaperInterval, log, () => void recovery.trigger());
   const recorder = new ResultRecorder(nats, leases, log, () => void recovery.trigger());
   const presence = new NodePresence(nats.nc, leases, log, () => void reaper.sweep());
@@ -118,8 +119,3 @@ function watchLostNodes(source: SnapshotSource, leases: LeaseStore, log: Logger)
 /** The nodes that may hold calls: not lost (their leases are expired already) nor deregistered. */
 const liveNodes = (source: SnapshotSource): string[] =>
   [...source.nodes.state.values()].filter((n) => n.state === "online" || n.state === "draining").map((n) => n.id);
-
-/** The timeout of every version of every function the scheduler knows (deleted ones too: their calls may still run). */
-function* functionTimeouts(source: SnapshotSource): Iterable<number> {
-  for (const f of source.functions.state.values()) for (const v of f.versions) yield v.spec.limits.timeoutMs;
-}

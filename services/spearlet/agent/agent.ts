@@ -6,13 +6,14 @@ import type { Logger } from "pino";
 import { ARTIFACT_BUCKET } from "../../../domain/api/artifacts.js";
 import { atNode, nodeAgentApi, type NodeHealth, type NodeStats, type SpearletState } from "../../../domain/api/node-agent.js";
 import { SpearError } from "../../../domain/errors.js";
+import { versionTimeouts } from "../../../domain/function/view.js";
 import { subjects } from "../../../domain/subjects.js";
 import type { NodeCapabilities, NodeCapacity } from "../../../domain/events/node.js";
 import type { RuntimeKind } from "../../../domain/ids.js";
 import type { StreamSettings } from "../../../streams/catalog.js";
 import type { Nats } from "../../../streams/connection.js";
 import { throughOutages } from "../../../streams/through-outages.js";
-import { liveLeaseWindowMs } from "../../leases/lease.js";
+import { liveLeaseWindowMs, LONGEST_LEASE_WINDOW_MS } from "../../leases/lease.js";
 import { LeaseStore } from "../../leases/lease-store.js";
 import { serveRoutes } from "../../sms/router.js";
 import { BinaryCache } from "../binaries/binary-cache.js";
@@ -29,13 +30,8 @@ import { PoolSync } from "./pool-sync.js";
 import { Registration } from "./registration.js";
 import { availableRuntimes, isolationGaps } from "./runtimes.js";
 import { StatusReporter } from "./status-reporter.js";
-import { TaskRefCache, type Catalog } from "./task-refs.js";
+import { TaskRefCache } from "./task-refs.js";
 import { UsageSampler } from "./usage-sampler.js";
-
-/** The timeout of every version of every function the node knows. */
-function* functionTimeouts(catalog: Catalog): Iterable<number> {
-  for (const f of catalog.values()) for (const v of f.versions) yield v.spec.limits.timeoutMs;
-}
 
 export interface SpearletOptions {
   readonly nats: Nats;
@@ -75,8 +71,6 @@ export interface Spearlet {
 }
 
 const MIB = 1_048_576;
-/** The furthest a node with no consumer of its own reads its assignments back: the longest function timeout allowed, and more. */
-const MAX_REPLAY_MS = 65 * 60_000;
 /** How long a drain at least keeps handing back what is still queued for the node after its calls ended. */
 const BACKLOG_GRACE_MS = 5_000;
 /** How long a drain that has nothing left to do still tries to mark the node drained. */
@@ -155,7 +149,7 @@ export async function startSpearlet(o: SpearletOptions): Promise<Spearlet> {
     slots: config.slots,
     ackWaitMs: config.ackWait,
     // The pickup timeout is the schedulers'; the window's start slack covers it.
-    replayWindowMs: () => liveLeaseWindowMs(functionTimeouts(taskRefs.state), { pickupTimeoutMs: 0, maxMs: MAX_REPLAY_MS }),
+    replayWindowMs: () => liveLeaseWindowMs(versionTimeouts(taskRefs.state.values()), { pickupTimeoutMs: 0, maxMs: LONGEST_LEASE_WINDOW_MS }),
     floorFile: new ConsumerFloorFile(join(nodeDir, "assignment-floor.json")),
     log,
   });

@@ -27,6 +27,18 @@ const TEN_MINUTES = 600_000;
 const consumerOf = (nodeId: string, floorFile: string) =>
   new AssignmentConsumer({ js: nats.js, jsm: nats.jsm, nodeId, slots: 2, ackWaitMs: 5_000, replayWindowMs: () => TEN_MINUTES, floorFile: new ConsumerFloorFile(floorFile), log: testLog });
 
+/** A node's first process takes three assignments and acknowledges them; returns the last one's sequence. */
+async function acknowledgeThree(nodeId: string, floorFile: string): Promise<number> {
+  const first = consumerOf(nodeId, floorFile);
+  await first.reset();
+  first.start(async (m) => m.ack());
+  let last = 0;
+  for (let i = 0; i < 3; i++) last = (await nats.js.publish(subjects.assign(nodeId), "{}")).seq;
+  await eventually(async () => ((await nats.jsm.consumers.info(streamNames.assign, assignmentConsumerName(nodeId))).ack_floor.stream_seq >= last ? true : undefined));
+  await first.stop();
+  return last;
+}
+
 describe("the ack floor file", () => {
   it("gives back what was written for the same stream only", () => {
     const file = new ConsumerFloorFile(join(dir, "floor-a.json"));
@@ -49,13 +61,7 @@ describe("a node whose consumer is gone when it starts", () => {
   it("goes on after the floor its last process saved, not from the start of its assignments", async () => {
     const nodeId = "floor1";
     const file = join(dir, "floor1.json");
-    const first = consumerOf(nodeId, file);
-    await first.reset();
-    first.start(async (m) => m.ack());
-    let last = 0;
-    for (let i = 0; i < 3; i++) last = (await nats.js.publish(subjects.assign(nodeId), "{}")).seq;
-    await eventually(async () => ((await nats.jsm.consumers.info(streamNames.assign, assignmentConsumerName(nodeId))).ack_floor.stream_seq >= last ? true : undefined));
-    await first.stop();
+    const last = await acknowledgeThree(nodeId, file);
 
     // The next process saves the floor, then is killed after removing its consumer.
     await consumerOf(nodeId, file).reset();
@@ -70,13 +76,7 @@ describe("a node whose consumer is gone when it starts", () => {
   it("made by a process that acknowledged nothing, keeps the position that process began at", async () => {
     const nodeId = "floor3";
     const file = join(dir, "floor3.json");
-    const first = consumerOf(nodeId, file);
-    await first.reset();
-    first.start(async (m) => m.ack());
-    let last = 0;
-    for (let i = 0; i < 3; i++) last = (await nats.js.publish(subjects.assign(nodeId), "{}")).seq;
-    await eventually(async () => ((await nats.jsm.consumers.info(streamNames.assign, assignmentConsumerName(nodeId))).ack_floor.stream_seq >= last ? true : undefined));
-    await first.stop();
+    const last = await acknowledgeThree(nodeId, file);
 
     // Killed after making its consumer, before it acknowledged anything (nats-server then reports a floor of 0).
     await consumerOf(nodeId, file).reset();
