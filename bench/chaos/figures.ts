@@ -32,6 +32,7 @@ export function passFigures(pass: PassOutcome): Figures {
   for (const [fn, h] of [...a.latencyByFunction].sort(([x], [y]) => x.localeCompare(y))) Object.assign(f, h.figures(`latency.${fn}`));
   f.idle_with_work = { value: round(pass.idle.idleWithWorkS, 2), unit: "node-s" };
   for (const [node, s] of Object.entries(pass.idle.idleWithWorkByNode)) f[`idle_with_work.${node}`] = { value: round(s, 2), unit: "node-s" };
+  f.idle_with_client_backlog = { value: round(pass.idle.idleWithClientBacklogS, 2), unit: "node-s" };
   f["idle.samples"] = { value: pass.idle.samples, unit: "samples" };
   f["idle.samples_with_waiting_work"] = { value: pass.idle.samplesWithWaitingWork, unit: "samples" };
   f["idle.max_outstanding"] = calls(pass.idle.maxOutstanding);

@@ -28,6 +28,8 @@ export interface Submission extends Call {
   firstPublishAt: number;
   publishes: number;
   acked: boolean;
+  /** When the stream's acknowledgement came: from then on Spear holds the call. */
+  ackedAt?: number;
   /** Publishes after the first that the server acknowledged as duplicates of an earlier one. */
   duplicateAcks: number;
   /** Every try failed or timed out. */
@@ -104,12 +106,21 @@ export class ChaosClient {
     return `_INBOX.chaos.${this.o.runId}`;
   }
 
-  /** Calls without a final result seen, first published at least `olderThanMs` ago and not abandoned. */
-  outstanding(olderThanMs: number): number {
+  /**
+   * Calls without a final result seen: `held`, those the stream acknowledged at least
+   * `olderThanMs` ago (Spear holds them); `all`, those first published that long ago and not
+   * abandoned, including the ones the client has not yet got acknowledged (NATS away, a retry
+   * waiting out its backoff).
+   */
+  outstanding(olderThanMs: number): { held: number; all: number } {
     const before = now() - olderThanMs;
-    let n = 0;
-    for (const s of this.#unseen) if (!s.abandoned && s.firstPublishAt <= before) n++;
-    return n;
+    let held = 0;
+    let all = 0;
+    for (const s of this.#unseen) {
+      if (!s.abandoned && s.firstPublishAt <= before) all++;
+      if (s.ackedAt !== undefined && s.ackedAt <= before) held++;
+    }
+    return { held, all };
   }
 
   /** Acknowledged calls still without a final result seen. */
@@ -190,6 +201,7 @@ export class ChaosClient {
         const ack = await this.js.publish(`spear.invoke.${s.fn}`, body, { msgID: s.id, headers: h, timeout: this.o.publishTimeoutMs });
         if (ack.duplicate) s.duplicateAcks++;
         s.acked = true;
+        s.ackedAt = now();
         return;
       } catch (e) {
         s.lastError = describe(e);

@@ -32,7 +32,7 @@ export const ChaosParams = z
     /** Health of every spearlet is sampled this often for the idle-with-work figure. */
     healthEveryMs: z.number().int().min(10).max(10_000).default(100),
     healthTimeoutMs: z.number().int().min(10).max(10_000).default(250),
-    /** A call counts as waiting work once it was submitted this long ago without a final result. */
+    /** A call counts as waiting work once its request was acknowledged by the stream this long ago without a final result. */
     outstandingAfterMs: ms(250),
     /** Inject faults in the second pass (false: two fault-free passes, for checking the harness). */
     faults: z.boolean().default(true),

@@ -31,6 +31,7 @@ const SUMMARY: readonly { readonly label: string; readonly figure: string; reado
   { label: "latency p99", figure: "latency.p99", ratio: "latency.p99.with_faults_over_fault_free" },
   { label: "latency max", figure: "latency.max", ratio: "latency.max.with_faults_over_fault_free" },
   { label: "idle node with work waiting", figure: "idle_with_work" },
+  { label: "idle node, counting calls not yet handed over", figure: "idle_with_client_backlog" },
   { label: "processes that died on their own", figure: "processes.died_on_own" },
   { label: "kill -9 injected", figure: "faults.kills" },
   { label: "one-off faults skipped", figure: "faults.once_skipped" },

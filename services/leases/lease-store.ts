@@ -72,6 +72,7 @@ export class LeaseStore {
   /** The URL as logs and errors show it: without the password. */
   private readonly shownUrl: string;
   private down = false;
+  private readonly outageListeners: (() => void)[] = [];
 
   constructor(private readonly opts: LeaseStoreOptions) {
     this.prefix = opts.prefix ?? "spear:lease:";
@@ -87,8 +88,9 @@ export class LeaseStore {
       commandTimeout: opts.commandTimeoutMs ?? 2_000,
       connectTimeout: opts.connectTimeoutMs ?? 2_000,
       // Keep reconnecting for as long as the process lives (calls fail fast meanwhile), often
-      // enough that a restarted Redis is back in use within half a second.
-      retryStrategy: (times) => Math.min(50 * times, 500),
+      // enough that a restarted Redis is back in use within 100 ms: every node sits idle until
+      // the schedulers are back on it.
+      retryStrategy: (times) => Math.min(20 * times, 100),
     });
     for (const [name, lua] of Object.entries(scripts)) this.redis.defineCommand(name, { numberOfKeys: 0, lua });
     this.redis.on("error", (e: Error) => this.noteDown(e));
@@ -106,6 +108,11 @@ export class LeaseStore {
   /** Calls `listener` each time Redis is reachable again after an outage (or a restart, which may have emptied it). */
   onReconnect(listener: () => void): void {
     this.redis.on("ready", listener);
+  }
+
+  /** Calls `listener` each time an outage begins (once per outage, as it is logged). */
+  onOutage(listener: () => void): void {
+    this.outageListeners.push(listener);
   }
 
   /** Resolves once connected; fails with redis_unreachable after `timeoutMs` (the client keeps trying). */
@@ -251,5 +258,6 @@ export class LeaseStore {
     if (this.down) return;
     this.down = true;
     this.opts.log?.warn({ url: this.shownUrl, err: e.message }, "Redis is unreachable: slot reservations fail and requests wait for redelivery");
+    for (const listener of this.outageListeners) listener();
   }
 }

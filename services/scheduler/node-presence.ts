@@ -1,6 +1,7 @@
 import { errors, type NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { subjects } from "../../domain/subjects.js";
+import type { Reconnects } from "../../streams/reconnects.js";
 import type { LeaseStore } from "../leases/lease-store.js";
 
 /** How long a node's process may take to answer a probe. */
@@ -9,6 +10,12 @@ const PROBE_TIMEOUT_MS = 1_000;
 const PROBE_EVERY_MS = 50;
 /** Probes a sweep sends per second at most: a small fleet is probed every 50 ms, a large one in turn. */
 const PROBES_PER_SECOND = 200;
+/**
+ * After this scheduler reconnects (nats-server restarted, say), spearlets are reconnecting too:
+ * for this long a missing presence subscription means nothing. Spearlets retry every 500 ms
+ * (plus jitter), so 2 s leaves room for a slow reconnect and resubscription.
+ */
+export const RECONNECT_GRACE_MS = 2_000;
 
 /**
  * Tells a node that stopped picking up its work from one that is only slow. A spearlet's
@@ -18,7 +25,8 @@ const PROBES_PER_SECOND = 200;
  * rather than when their TTLs run out; a process of that node started again finds them fenced.
  * Nodes are probed when a reservation finds them stalled, and in turn by a sweep (at most every
  * 50 ms each, 200 probes a second in all), which finds
- * a node that died with calls running even when no new call is placed there.
+ * a node that died with calls running even when no new call is placed there. Right after this
+ * scheduler reconnects, no node is judged for `RECONNECT_GRACE_MS`: the others are reconnecting too.
  */
 export class NodePresence {
   private readonly probed = new Map<string, number>();
@@ -26,14 +34,19 @@ export class NodePresence {
   private readonly gone = new Set<string>();
   private timer?: NodeJS.Timeout;
   private turn = 0;
+  private reconnectedAt = 0;
+  private readonly stopWatching: () => void;
 
   constructor(
     private readonly nc: NatsConnection,
+    reconnects: Reconnects,
     private readonly leases: LeaseStore,
     private readonly log: Logger,
     /** Called when a gone node's leases were expired (the reaper can retry them now rather than at its next round). */
     private readonly onExpired: () => void = () => undefined,
-  ) {}
+  ) {
+    this.stopWatching = reconnects.each(() => (this.reconnectedAt = Date.now()));
+  }
 
   /** Whether the node's process was found gone (and has not answered since). */
   isGone(nodeId: string): boolean {
@@ -59,6 +72,7 @@ export class NodePresence {
 
   stop(): void {
     clearInterval(this.timer);
+    this.stopWatching();
   }
 
   private async probe(nodeId: string): Promise<void> {
@@ -66,7 +80,7 @@ export class NodePresence {
       await this.nc.request(subjects.presence(nodeId), undefined, { timeout: PROBE_TIMEOUT_MS });
       this.gone.delete(nodeId);
     } catch (e) {
-      if (!isNoResponders(e)) return;
+      if (!isNoResponders(e) || Date.now() - this.reconnectedAt < RECONNECT_GRACE_MS) return;
       this.gone.add(nodeId);
       try {
         const expired = await this.leases.expireNode(nodeId);

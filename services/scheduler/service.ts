@@ -6,6 +6,7 @@ import { PolicyState } from "../../domain/scheduling/index.js";
 import type { StreamSettings } from "../../streams/catalog.js";
 import type { Nats } from "../../streams/connection.js";
 import { EventStore } from "../../streams/event-store.js";
+import { Reconnects } from "../../streams/reconnects.js";
 import { liveLeaseWindowMs } from "../leases/lease.js";
 import { LeaseStore } from "../leases/lease-store.js";
 import type { SchedulerConfig } from "./config.js";
@@ -51,7 +52,8 @@ export async function startScheduler(o: SchedulerOptions): Promise<RunningSchedu
   const recovery = new LeaseRecovery(nats, leases, () => liveLeaseWindowMs(versionTimeouts(source.functions.state.values()), { pickupTimeoutMs: o.config.pickupTimeout, maxMs: o.config.recoveryWindow }), log);
   const reaper = new Reaper(nats, leases, outcomes, o.config.reaperInterval, log, () => void recovery.trigger());
   const recorder = new ResultRecorder(nats, leases, log, () => void recovery.trigger());
-  const presence = new NodePresence(nats.nc, leases, log, () => void reaper.sweep());
+  const reconnects = new Reconnects(nats.nc);
+  const presence = new NodePresence(nats.nc, reconnects, leases, log, () => void reaper.sweep());
   const dispatcher = new Dispatcher({
     nats,
     store: new EventStore(nats.js, nats.jsm),
@@ -90,6 +92,7 @@ export async function startScheduler(o: SchedulerOptions): Promise<RunningSchedu
     stop: async () => {
       stopWatching();
       presence.stop();
+      reconnects.stop();
       reaper.stop();
       recovery.stop();
       await dispatcher.stop();

@@ -12,6 +12,7 @@ import type { NodeCapabilities, NodeCapacity } from "../../../domain/events/node
 import type { RuntimeKind } from "../../../domain/ids.js";
 import type { StreamSettings } from "../../../streams/catalog.js";
 import type { Nats } from "../../../streams/connection.js";
+import { Reconnects } from "../../../streams/reconnects.js";
 import { throughOutages } from "../../../streams/through-outages.js";
 import { liveLeaseWindowMs, LONGEST_LEASE_WINDOW_MS } from "../../leases/lease.js";
 import { LeaseStore } from "../../leases/lease-store.js";
@@ -110,6 +111,15 @@ export async function startSpearlet(o: SpearletOptions): Promise<Spearlet> {
 
   const leases = new LeaseStore({ url: o.redisUrl, log, name: `spear-spearlet-${nodeId}` });
   leases.ready().catch((e: unknown) => log.warn({ err: e }, "Redis is not reachable yet; assignments wait for it"));
+  // The leases the node's previous process held (killed, it finishes nothing) are given up at
+  // once, for the reaper to retry their calls, as the schedulers do when they find a node's
+  // process gone: a restart too quick for them to notice must not leave the node's slots taken
+  // until those leases run out. No lease is committed here before.
+  const pastLeasesGivenUp = throughOutages("give up the leases of the node's previous process", async () => {
+    await leases.ready();
+    const expired = await leases.expireNode(nodeId);
+    if (expired > 0) log.info({ leases: expired }, "the node's previous process held leases: given up for retry");
+  }, { log, signal: o.signal }).catch(() => undefined);
   const binaries = new BinaryCache({ dir: join(nodeDir, "binaries"), fetch: objectStoreFetcher(nats.js, ARTIFACT_BUCKET), log });
   const usage = new UsageSampler();
   const counters = new NodeCounters();
@@ -154,9 +164,12 @@ export async function startSpearlet(o: SpearletOptions): Promise<Spearlet> {
     log,
   });
   const replayUpTo = await consumer.reset(o.signal);
+  const reconnects = new Reconnects(nats.nc);
   const assignments = new AssignmentRunner({
     nodeId,
     nc: nats.nc,
+    reconnects,
+    pastLeasesGivenUp,
     js: nats.js,
     jsm: nats.jsm,
     leases,
@@ -236,13 +249,7 @@ export async function startSpearlet(o: SpearletOptions): Promise<Spearlet> {
   await throughOutages("flush the node's subscriptions", () => nats.nc.flush(), { log, signal: o.signal });
 
   // A reconnect may have missed function events: fold the catalog again from the start.
-  let watching = true;
-  void (async () => {
-    for await (const s of nats.nc.status()) {
-      if (!watching) break;
-      if (s.type === "reconnect") taskRefs.resync().catch((e: unknown) => log.warn({ err: e }, "TaskRef resync failed; the live feed goes on"));
-    }
-  })();
+  reconnects.each(() => void taskRefs.resync().catch((e: unknown) => log.warn({ err: e }, "TaskRef resync failed; the live feed goes on")));
 
   state = "serving";
   log.info({ runtimes: kinds, slots: config.slots, services: config.services, languages: config.languages, taskRefSeq: taskRefs.seq }, "spearlet serving");
@@ -275,7 +282,7 @@ export async function startSpearlet(o: SpearletOptions): Promise<Spearlet> {
     const markedDrained = await marked;
     clearTimeout(giveUp);
     await reporter.stop();
-    watching = false;
+    reconnects.stop();
     await Promise.all(subscriptions.map((s) => s.drain().catch(() => s.unsubscribe())));
     await taskRefs.stop();
     binaries.close();

@@ -3,6 +3,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { isSpearError, type ErrorCode } from "../../../domain/errors.js";
 import type { InvocationAssigned, InvocationFinished, InvocationOutcome } from "../../../domain/events/invocation.js";
+import type { Reconnects } from "../../../streams/reconnects.js";
 import { streamNames } from "../../../streams/catalog.js";
 import { decodeRecorded, rawOf } from "../../../streams/codec.js";
 import { deadLetter, isPoison } from "../../../streams/dead-letter.js";
@@ -28,6 +29,10 @@ import { finishedEvent, rejectedEvent, verdictOfCall, verdictOfError, type CallE
 export interface RunnerOptions {
   readonly nodeId: string;
   readonly nc: NatsConnection;
+  /** Results and hand-backs held up by an outage are sent again the moment NATS is back. */
+  readonly reconnects: Reconnects;
+  /** Settles once the leases of the node's previous process are given up: no lease is committed before. */
+  readonly pastLeasesGivenUp: Promise<void>;
   readonly js: JetStreamClient;
   readonly jsm: JetStreamManager;
   readonly leases: LeaseStore;
@@ -201,6 +206,8 @@ export class AssignmentRunner {
     }
     if (this.#draining) return this.#drainingHandBack(a, m, guard);
     guard.stage = "lease commit";
+    await this.#o.pastLeasesGivenUp;
+    if (guard.abandoned) return;
     try {
       await this.#o.leases.commit(a.leaseToken, a.timeoutMs + this.#o.commitGraceMs);
     } catch (e) {
@@ -314,7 +321,7 @@ export class AssignmentRunner {
     const finished = finishedEvent(a, this.#o.nodeId, v, times);
     let out: RecordAnswer | "fenced";
     try {
-      out = await this.#record(a, await persist(() => storableResult(finished, this.#payloads)));
+      out = await this.#record(a, await persist(() => storableResult(finished, this.#payloads), this.#o.reconnects));
     } catch (e) {
       // Left to the lease: it expires, and the reaper retries or finds a result.
       log.error({ err: e }, "could not record the result; the lease is left to expire");
@@ -351,7 +358,7 @@ export class AssignmentRunner {
    */
   async #record(a: InvocationAssigned, result: InvocationFinished): Promise<RecordAnswer | "fenced"> {
     try {
-      return await persist(() => sendResult(this.#o.nc, this.#o.nodeId, { leaseToken: a.leaseToken, result, replyTo: a.replyTo }));
+      return await persist(() => sendResult(this.#o.nc, this.#o.nodeId, { leaseToken: a.leaseToken, result, replyTo: a.replyTo }), this.#o.reconnects);
     } catch (e) {
       if (isSpearError(e, "lease_not_held")) return "fenced";
       throw e;
@@ -372,9 +379,9 @@ export class AssignmentRunner {
     const log = this.#log.child({ invocationId: a.invocationId, attempt: a.attempt, function: a.function });
     this.#o.counters.handedBack += 1;
     try {
-      const loaded = await persist(() => loadRequest(this.#o.jsm, a.requestSeq));
+      const loaded = await persist(() => loadRequest(this.#o.jsm, a.requestSeq), this.#o.reconnects);
       if (loaded?.ok) {
-        await persist(() => requestRetry(this.#o.js, loaded.request, error, retryCause(error.code, this.#o.nodeId)));
+        await persist(() => requestRetry(this.#o.js, loaded.request, error, retryCause(error.code, this.#o.nodeId)), this.#o.reconnects);
         log.info({ code: error.code }, "handed back for another node");
       } else {
         // The request aged out of SPEAR_INVOKE: nothing to retry from, so this attempt ends it.
