@@ -29,6 +29,8 @@ export const subjects = {
   nodeApi: (nodeId: string, verb: string) => `spear.api.nodes.${nodeId}.${verb}`,
   /** Answered with an empty message by a spearlet's process for as long as it lives (schedulers probe it). */
   presence: (nodeId: string) => `spear.presence.${nodeId}`,
+  /** An empty core NATS message a spearlet sends each time it releases a lease: a slot is free there now. */
+  capacity: (nodeId: string) => `spear.capacity.${nodeId}`,
 } as const;
 
 /** The longest reply subject Spear publishes to. */

@@ -127,8 +127,9 @@ export function permissionsOf(role: Role, nodeId?: string): SubjectPermissions {
             inbox,
           ],
         },
-        // Results as they are stored: a later request for an invocation still running waits for its result.
-        subscribe: { allow: [inbox, subjects.record("*"), subjects.result("*")] },
+        // Results as they are stored: a later request for an invocation still running waits for
+        // its result. Freed slots, so a waiting request takes one at once.
+        subscribe: { allow: [inbox, subjects.record("*"), subjects.result("*"), subjects.capacity("*")] },
       };
     case "spearlet": {
       if (!nodeId) throw new Error("a spearlet's permissions name its node");
@@ -148,12 +149,15 @@ export function permissionsOf(role: Role, nodeId?: string): SubjectPermissions {
             `$JS.API.DIRECT.GET.${assign}.${subjects.assign(nodeId)}`,
             ...readStream(streamNames.events),
             `$JS.API.DIRECT.GET.${streamNames.results}`,
+            // a result looked up by its subject (a replayed assignment whose result may be recorded already)
+            `$JS.API.DIRECT.GET.${streamNames.results}.${subjects.result("*")}`,
             // the original request, read back by its sequence to hand an attempt back
             `$JS.API.DIRECT.GET.${streamNames.invoke}`,
             ...readStream(`OBJ_${ARTIFACT_BUCKET}`),
             ...objectPuts(PAYLOAD_BUCKET),
             subjects.status(nodeId),
             subjects.record(nodeId),
+            subjects.capacity(nodeId),
             // the answers to its stats, health and presence probes, and a recorded result sent
             // again to the caller after a restart (replayed assignments)
             inbox,

@@ -35,6 +35,9 @@ import { WaitQueue, type QueueKey } from "./wait-queue.js";
 
 export const SCHEDULER_CONSUMER = "spear_scheduler";
 
+/** Waiting requests woken by one freed slot. */
+const SLOT_FREED_WAKES = 2;
+
 interface Pending extends QueueKey {
   /** The latest delivery of the request (acknowledging any delivery settles it). */
   msg: JsMsg;
@@ -114,6 +117,10 @@ export class Dispatcher {
     this.abort.signal.addEventListener("abort", () => messages.stop(), { once: true });
     if (this.abort.signal.aborted) messages.stop();
     this.d.source.onChange(() => this.capacityMayHaveChanged());
+    // A spearlet says so the moment it releases a lease: the slot goes to a waiting request at
+    // once, not after the node's next status report or the request's backoff. The body is not read.
+    const freed = this.d.nats.nc.subscribe(subjects.capacity("*"), { callback: () => this.slotFreed() });
+    this.abort.signal.addEventListener("abort", () => freed.unsubscribe(), { once: true });
     this.keepAlive = setInterval(() => this.touchWaiting(), Math.floor(this.d.config.ackWait / 3));
     this.consuming = (async () => {
       for await (const m of messages) this.admit(m);
@@ -194,11 +201,16 @@ export class Dispatcher {
    * cluster's stream of reports does not turn into a stream of reservations.
    */
   private capacityMayHaveChanged(): void {
-    let n = 0;
-    for (const p of this.queue.ordered()) {
-      if (n++ >= this.d.config.concurrency) break;
-      p.nextTry = 0;
-    }
+    this.wakeHead(this.d.config.concurrency);
+  }
+
+  /** A node released a lease: one slot, which another replica may take first, so only the first few waiting requests try now. */
+  private slotFreed(): void {
+    this.wakeHead(SLOT_FREED_WAKES);
+  }
+
+  private wakeHead(n: number): void {
+    for (const p of this.queue.head(n)) p.nextTry = 0;
     this.schedulePass();
   }
 

@@ -38,6 +38,11 @@ export class WaitQueue<T extends QueueKey> {
     return true;
   }
 
+  /** The first `n` in order, a copy. */
+  head(n: number): readonly T[] {
+    return this.items.slice(0, n);
+  }
+
   /** A copy in order, safe to iterate while items are removed. */
   ordered(): readonly T[] {
     return [...this.items];

@@ -3,7 +3,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { isSpearError, type ErrorCode } from "../../../domain/errors.js";
 import type { InvocationAssigned, InvocationFinished, InvocationOutcome } from "../../../domain/events/invocation.js";
-import type { Reconnects } from "../../../streams/reconnects.js";
+import { subjects } from "../../../domain/subjects.js";
 import { streamNames } from "../../../streams/catalog.js";
 import { decodeRecorded, rawOf } from "../../../streams/codec.js";
 import { deadLetter, isPoison } from "../../../streams/dead-letter.js";
@@ -12,6 +12,7 @@ import { Payloads } from "../../../streams/invocations/payloads.js";
 import type { RecordAnswer } from "../../../streams/invocations/result-record.js";
 import { resendResult } from "../../../streams/invocations/results.js";
 import { isOutage } from "../../../streams/nats-errors.js";
+import type { Reconnects } from "../../../streams/reconnects.js";
 import { requestRetry } from "../../../streams/invocations/submit.js";
 import type { LeaseStore } from "../../leases/lease-store.js";
 import type { ConcurrencyController } from "../concurrency/controller.js";
@@ -411,6 +412,8 @@ export class AssignmentRunner {
     try {
       // A few tries ride out a lease state being rebuilt after a Redis loss (about a second).
       await persist(() => this.#o.leases.release(a.leaseToken));
+      // The schedulers learn at once that a slot is free here (a status report comes later).
+      this.#o.nc.publish(subjects.capacity(this.#o.nodeId));
     } catch (e) {
       this.#log.warn({ err: e, invocationId: a.invocationId }, "could not release the lease; it expires on its own");
     }

@@ -1,6 +1,8 @@
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect, createInbox, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Role } from "../../../infra/nats/permissions.js";
+import { resendResult } from "../../../streams/invocations/results.js";
 import { parseNatsUrl } from "../../../streams/nats-url.js";
 import { connectTest } from "../../support/nats.js";
 import { useServers } from "../../support/servers.js";
@@ -50,6 +52,7 @@ describe("NATS permissions by role, enforced by the server", () => {
       "spear.status.n2",
       "spear.record.n2",
       "spear.presence.n2",
+      "spear.capacity.n2",
       "spear.api.nodes.n2.stats",
       "spear.assign.n1",
       "spear.assign.n2",
@@ -67,7 +70,24 @@ describe("NATS permissions by role, enforced by the server", () => {
     }
     expect(await attempt(n1, "spear.status.n1")).toBe("allowed");
     expect(await attempt(n1, "spear.record.n1")).toBe("allowed");
+    expect(await attempt(n1, "spear.capacity.n1")).toBe("allowed");
+    // A replayed assignment's result, looked up by its subject.
+    expect(await attempt(n1, "$JS.API.DIRECT.GET.SPEAR_RESULTS.spear.result.some-id", "")).toBe("allowed");
     expect(await attempt(n1, "spear.invoke.f.retry")).toBe("allowed");
+  });
+
+  it("a spearlet can send a replayed call's recorded result to its caller again, looked up by the result's subject", async () => {
+    const admin = await connectTest(servers.nats.url);
+    try {
+      await admin.js.publish("spear.result.perm-replayed", JSON.stringify({ recorded: true }));
+    } finally {
+      await admin.nc.close();
+    }
+    const n1 = await as("spearlet", "n1");
+    const inbox = createInbox();
+    const got = n1.subscribe(inbox, { max: 1, timeout: 5_000 });
+    expect(await resendResult(n1, await jetstreamManager(n1), "perm-replayed", inbox)).toBe(true);
+    for await (const m of got) expect(m.json()).toEqual({ recorded: true });
   });
 
   it("a client can invoke and read a result by its id, and nothing else of the cluster's internals", { timeout: 60_000 }, async () => {
@@ -82,6 +102,7 @@ describe("NATS permissions by role, enforced by the server", () => {
       "spear.invoke.f.retry",
       "spear.record.n1",
       "spear.status.n1",
+      "spear.capacity.n1",
       "spear.api.functions.deploy",
       "spear.api.nodes.drain",
       // reading every result by walking the stream

@@ -21,7 +21,7 @@ import { startSms, type SmsService } from "../../../services/sms/service.js";
 import { startSpearlet, type Spearlet } from "../../../services/spearlet/agent/agent.js";
 import { SpearletConfig, type SpearletConfigInput } from "../../../services/spearlet/agent/config.js";
 import { defaultStreamSettings } from "../../../streams/catalog.js";
-import type { Nats } from "../../../streams/connection.js";
+import { connectNats, type Nats } from "../../../streams/connection.js";
 import { publishAssignment } from "../../../streams/invocations/assignments.js";
 import { parseResult } from "../../../streams/invocations/results.js";
 import { submitInvocation } from "../../../streams/invocations/submit.js";
@@ -66,7 +66,7 @@ export interface AssignOptions {
  * of the node are collected as they are published.
  */
 export function useSpearlet(nodeId: string, config: Partial<SpearletConfigInput> = {}) {
-  const servers = useServers({ nats: true, redis: true });
+  const servers = useServers({ nats: true, redis: true, nodeIds: [nodeId] });
   const s: {
     nats?: Nats;
     agentNats?: Nats;
@@ -106,7 +106,8 @@ export function useSpearlet(nodeId: string, config: Partial<SpearletConfigInput>
         },
       }),
     );
-    s.agentNats = await connectTest(servers.nats.url);
+    // The agent connects with its node's own identity, so every test runs it under its real permissions.
+    s.agentNats = await connectNats({ url: servers.nats.urlAs("spearlet", nodeId), name: `spear-spearlet-${nodeId}`, longLived: true });
     s.spearlet = await startSpearlet({
       nats: s.agentNats,
       redisUrl: servers.redis.url,

@@ -103,6 +103,25 @@ describe("spearlet agent: running functions", () => {
     expect(after.binaries.references - before.binaries.references).toBe(2);
   });
 
+  it("says on spear.capacity.<node> that a slot is free once it has released the call's lease", async () => {
+    const echo = await node.deployWasm("echo", exampleWasm("echo"));
+    // The calls of the tests before have released their leases (their replies come before that).
+    const idle = async () => ((await node.leases.counters(["runner1"])).get("runner1")?.running ?? 0) === 0;
+    await eventually(async () => ((await idle()) && (await node.stats()).running === 0 ? true : undefined));
+    const freed: number[] = [];
+    const sub = node.nats.nc.subscribe(subjects.capacity("runner1"), { callback: () => void freed.push(Date.now()) });
+    await node.nats.nc.flush();
+    try {
+      await (await node.assign("echo", "free", { version: echo })).result();
+      await eventually(() => (freed.length > 0 ? true : undefined), 10_000);
+      // Sent after the release: the slot is free in Redis by then.
+      expect((await node.leases.counters(["runner1"])).get("runner1")).toEqual({ reserved: 0, running: 0 });
+      expect(freed).toHaveLength(1);
+    } finally {
+      sub.unsubscribe();
+    }
+  });
+
   it("answers stats and health with the node's counts", async () => {
     const before = await node.stats();
     const echo = await node.deployWasm("echo", exampleWasm("echo"));
