@@ -197,8 +197,8 @@ export class LeaseStore {
   }
 
   /** A lost node: its live leases expire now (their slots free, the reaper retries their calls). */
-  async expireNode(nodeId: string, o: { readonly createdBefore?: number } = {}): Promise<number> {
-    return (await this.run("spearLeaseExpireNode", valid(NodeId, nodeId, "node id"), count(o.createdBefore ?? 0, "createdBefore"))) as number;
+  async expireNode(nodeId: string): Promise<number> {
+    return (await this.run("spearLeaseExpireNode", valid(NodeId, nodeId, "node id"))) as number;
   }
 
   /** Live reserved and running leases per node, for stats. */

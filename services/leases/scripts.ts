@@ -188,25 +188,20 @@ redis.call('DEL', lease_key(token))
 return 1
 `);
 
-/**
- * ARGV: P, node, createdBefore (epoch ms; 0: every lease) → how many live leases of the node
- * were expired now. With createdBefore, only leases made before then are expired.
- */
+/** ARGV: P, node → how many live leases of the node were expired now */
 export const expireNodeLua = script(`
 local e = lost() if e then return e end
-local node, before = ARGV[2], tonumber(ARGV[3] or '0')
+local node = ARGV[2]
 local now = now_ms()
 local count = 0
 for _, state in ipairs({ 'reserved', 'running' }) do
   local k = node_key(node, state)
   for _, token in ipairs(redis.call('ZRANGEBYSCORE', k, '(' .. num(now), '+inf')) do
-    if before == 0 or tonumber(redis.call('HGET', lease_key(token), 'createdAt')) < before then
-      redis.call('HSET', lease_key(token), 'expiresAt', num(now))
-      redis.call('ZADD', P .. 'all', num(now), token)
-      redis.call('ZREM', k, token)
-      count = count + 1
-    end
+    redis.call('HSET', lease_key(token), 'expiresAt', num(now))
+    redis.call('ZADD', P .. 'all', num(now), token)
+    count = count + 1
   end
+  redis.call('DEL', k)
 end
 return count
 `);

@@ -111,17 +111,6 @@ export async function startSpearlet(o: SpearletOptions): Promise<Spearlet> {
 
   const leases = new LeaseStore({ url: o.redisUrl, log, name: `spear-spearlet-${nodeId}` });
   leases.ready().catch((e: unknown) => log.warn({ err: e }, "Redis is not reachable yet; assignments wait for it"));
-  // The leases the node's previous process held (killed, it finishes nothing) are given up at
-  // once, for the reaper to retry their calls, as the schedulers do when they find a node's
-  // process gone: a restart too quick for them to notice must not leave the node's slots taken
-  // until those leases run out. Only leases made before this process started (by Redis's clock
-  // against this host's: a skew costs at most one call an extra attempt, or the wait it saves);
-  // no lease is committed here before.
-  const pastLeasesGivenUp = throughOutages("give up the leases of the node's previous process", async () => {
-    await leases.ready();
-    const expired = await leases.expireNode(nodeId, { createdBefore: startedAt });
-    if (expired > 0) log.info({ leases: expired }, "the node's previous process held leases: given up for retry");
-  }, { log, signal: o.signal }).catch(() => undefined);
   const binaries = new BinaryCache({ dir: join(nodeDir, "binaries"), fetch: objectStoreFetcher(nats.js, ARTIFACT_BUCKET), log });
   const usage = new UsageSampler();
   const counters = new NodeCounters();
@@ -171,7 +160,6 @@ export async function startSpearlet(o: SpearletOptions): Promise<Spearlet> {
     nodeId,
     nc: nats.nc,
     reconnects,
-    pastLeasesGivenUp,
     js: nats.js,
     jsm: nats.jsm,
     leases,

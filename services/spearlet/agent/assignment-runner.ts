@@ -32,8 +32,6 @@ export interface RunnerOptions {
   readonly nc: NatsConnection;
   /** Results and hand-backs held up by an outage are sent again the moment NATS is back. */
   readonly reconnects: Reconnects;
-  /** Settles once the leases of the node's previous process are given up: no lease is committed before. */
-  readonly pastLeasesGivenUp: Promise<void>;
   readonly js: JetStreamClient;
   readonly jsm: JetStreamManager;
   readonly leases: LeaseStore;
@@ -207,8 +205,6 @@ export class AssignmentRunner {
     }
     if (this.#draining) return this.#drainingHandBack(a, m, guard);
     guard.stage = "lease commit";
-    await this.#o.pastLeasesGivenUp;
-    if (guard.abandoned) return;
     try {
       await this.#o.leases.commit(a.leaseToken, a.timeoutMs + this.#o.commitGraceMs);
     } catch (e) {
