@@ -206,7 +206,8 @@ export class Dispatcher {
 
   /** A node released a lease: one slot, which another replica may take first, so only the first few waiting requests try now. */
   private slotFreed(): void {
-    this.wakeHead(SLOT_FREED_WAKES);
+    // Every release in the cluster comes here: with nothing waiting there is nothing to do.
+    if (this.queue.size > 0) this.wakeHead(SLOT_FREED_WAKES);
   }
 
   private wakeHead(n: number): void {

@@ -318,7 +318,7 @@ export class AssignmentRunner {
     const finished = finishedEvent(a, this.#o.nodeId, v, times);
     let out: RecordAnswer | "fenced";
     try {
-      out = await this.#record(a, await persist(() => storableResult(finished, this.#payloads), this.#o.reconnects));
+      out = await this.#record(a, await this.#persist(() => storableResult(finished, this.#payloads)));
     } catch (e) {
       // Left to the lease: it expires, and the reaper retries or finds a result.
       log.error({ err: e }, "could not record the result; the lease is left to expire");
@@ -355,7 +355,7 @@ export class AssignmentRunner {
    */
   async #record(a: InvocationAssigned, result: InvocationFinished): Promise<RecordAnswer | "fenced"> {
     try {
-      return await persist(() => sendResult(this.#o.nc, this.#o.nodeId, { leaseToken: a.leaseToken, result, replyTo: a.replyTo }), this.#o.reconnects);
+      return await this.#persist(() => sendResult(this.#o.nc, this.#o.nodeId, { leaseToken: a.leaseToken, result, replyTo: a.replyTo }));
     } catch (e) {
       if (isSpearError(e, "lease_not_held")) return "fenced";
       throw e;
@@ -376,9 +376,9 @@ export class AssignmentRunner {
     const log = this.#log.child({ invocationId: a.invocationId, attempt: a.attempt, function: a.function });
     this.#o.counters.handedBack += 1;
     try {
-      const loaded = await persist(() => loadRequest(this.#o.jsm, a.requestSeq), this.#o.reconnects);
+      const loaded = await this.#persist(() => loadRequest(this.#o.jsm, a.requestSeq));
       if (loaded?.ok) {
-        await persist(() => requestRetry(this.#o.js, loaded.request, error, retryCause(error.code, this.#o.nodeId)), this.#o.reconnects);
+        await this.#persist(() => requestRetry(this.#o.js, loaded.request, error, retryCause(error.code, this.#o.nodeId)));
         log.info({ code: error.code }, "handed back for another node");
       } else {
         // The request aged out of SPEAR_INVOKE: nothing to retry from, so this attempt ends it.
@@ -402,6 +402,11 @@ export class AssignmentRunner {
     }
     await this.#release(a);
     this.#outcome(a, status, verdict?.call, error.code);
+  }
+
+  /** `persist` over NATS: a try cut off by a reconnect is made again at once. */
+  #persist<T>(op: () => Promise<T>): Promise<T> {
+    return persist(op, this.#o.reconnects);
   }
 
   async #release(a: InvocationAssigned): Promise<void> {

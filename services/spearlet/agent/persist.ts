@@ -21,7 +21,6 @@ export async function persist<T>(op: () => Promise<T>, reconnects?: Pick<Reconne
     const back = new Promise<typeof RECONNECTED>((resolve) => {
       if (reconnects) cancel = reconnects.once(() => resolve(RECONNECTED));
     });
-    const nap = new AbortController();
     try {
       const attempt = op();
       let r: T | typeof RECONNECTED;
@@ -29,7 +28,10 @@ export async function persist<T>(op: () => Promise<T>, reconnects?: Pick<Reconne
         r = await Promise.race([attempt, back]);
       } catch (e) {
         if (!isOutage(e) || Date.now() + wait > deadline) throw e;
+        // Only a try that failed waits: the first try of every call makes no timer.
+        const nap = new AbortController();
         await Promise.race([sleep(wait, undefined, { signal: nap.signal }).catch(() => undefined), back]);
+        nap.abort();
         continue;
       }
       if (r !== RECONNECTED) return r;
@@ -38,7 +40,6 @@ export async function persist<T>(op: () => Promise<T>, reconnects?: Pick<Reconne
       if (Date.now() > deadline) return await attempt;
     } finally {
       cancel();
-      nap.abort();
     }
   }
 }
