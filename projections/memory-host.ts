@@ -69,6 +69,20 @@ export class MemoryHost<D> {
     return this.position;
   }
 
+  /** Resolves true once the state covers stream sequence `seq`, false if it does not within `timeoutMs`. */
+  reached(seq: number, timeoutMs: number): Promise<boolean> {
+    if (this.seq >= seq) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        unsubscribe();
+        resolve(ok);
+      };
+      const unsubscribe = this.subscribe((_state, last) => last >= seq && done(true));
+      const timer = setTimeout(() => done(false), timeoutMs);
+    });
+  }
+
   subscribe(listener: Listener<D>): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

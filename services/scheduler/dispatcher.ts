@@ -35,6 +35,9 @@ import { WaitQueue, type QueueKey } from "./wait-queue.js";
 
 export const SCHEDULER_CONSUMER = "spear_scheduler";
 
+/** How long a spread call waits for this replica to fold the assignments published before it. */
+const SPREAD_CATCH_UP_MS = 1_000;
+
 /** Waiting requests woken by one freed slot. */
 const SLOT_FREED_WAKES = 2;
 
@@ -299,6 +302,7 @@ export class Dispatcher {
       // A function deployed a moment before the call may not be folded in yet: wait for the catalog, then decide.
       return (await this.catalogCaughtUp()) ? this.rejectWith(p, resolved.error) : "wait";
     }
+    if (p.tries === 0 && r.body.spread && r.body.sessionId) await this.lastNodesCaughtUp();
     const decision = place(
       this.d.source.snapshot,
       {
@@ -361,6 +365,15 @@ export class Dispatcher {
   private async catalogCaughtUp(): Promise<boolean> {
     const { seq } = await lastMatchingSeq(this.d.nats.jsm, streamNames.events, subjects.eventsOf("function"));
     return this.d.source.functions.lastSeq >= seq;
+  }
+
+  /**
+   * Spread avoids the node of the session's last call, which another replica may have placed a
+   * moment ago: fold every assignment published so far first (bounded; late, it spreads on what it has).
+   */
+  private async lastNodesCaughtUp(): Promise<void> {
+    const { seq } = await lastMatchingSeq(this.d.nats.jsm, streamNames.assign);
+    await this.d.source.lastNodes.reached(seq, SPREAD_CATCH_UP_MS);
   }
 
   /** The same attempt was reserved before (a redelivery): finish what that delivery began. */
