@@ -20,7 +20,7 @@ import { Payloads } from "../../streams/invocations/payloads.js";
 import { watchInvocation } from "../../streams/invocations/watch.js";
 import type { ReplayRecord } from "../../streams/replay.js";
 import { allPages } from "../cli/commands/sms-client.js";
-import { smsRequest } from "../sms/client.js";
+import { smsRequest } from "../api/client.js";
 import { runtimeOf, specOf, uploadSource, type DeployDefinition } from "./deploy.js";
 import { asSpearError, InvocationFailedError, validated } from "./errors.js";
 

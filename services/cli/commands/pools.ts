@@ -6,7 +6,7 @@ import type { PoolSummary } from "../../../domain/api/pools.js";
 import { api } from "../../../domain/api/registry.js";
 import { SpearError } from "../../../domain/errors.js";
 import type { PoolsDocument } from "../../../domain/pool/commands.js";
-import { smsRequest } from "../../sms/client.js";
+import { smsRequest } from "../../api/client.js";
 import { cliContext, withNats } from "../context.js";
 import { printJson, printTable } from "../output.js";
 import { allPages, callSms, list } from "./sms-client.js";

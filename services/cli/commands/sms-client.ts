@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { z } from "zod";
 import type { AnyEndpoint, ApiEndpoint, RequestOf, ResultOf } from "../../../domain/api/endpoint.js";
-import { smsRequest } from "../../sms/client.js";
+import { smsRequest } from "../../api/client.js";
 import type { Nats } from "../../../streams/connection.js";
 import { cliContext, withNats, type CliContext } from "../context.js";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../../services/config.js";
 import { ByteSize, SmsConfig } from "../../../services/sms/config.js";
-import { paginate, paginateOrdered } from "../../../services/sms/paging.js";
+import { paginate, paginateOrdered } from "../../../services/api/paging.js";
 import { subjectMatches } from "../../../services/sms/read-models.js";
 import { parseRequirements } from "../../../services/cli/commands/functions.js";
 
