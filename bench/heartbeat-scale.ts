@@ -6,7 +6,7 @@ import { api } from "../domain/api/registry.js";
 import { H } from "../domain/headers.js";
 import { lastToken, subjects } from "../domain/subjects.js";
 import { ServiceProcess } from "../infra/local/service-process.js";
-import { smsRequest } from "../services/sms/client.js";
+import { smsRequest } from "../services/api/client.js";
 import { streamNames } from "../streams/catalog.js";
 import type { Nats } from "../streams/connection.js";
 import { publishReport, registerNodes, simulatedNodeId } from "./support/cluster-load.js";

@@ -16,6 +16,21 @@ export const Duration = z.union([z.number().int().nonnegative(), z.string()]).tr
   return parsed;
 });
 
+const units: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+
+/** A size as a number of bytes or a string like `64MiB`, `500kB`, `1GiB`. */
+export const ByteSize = z.union([z.number().int().positive(), z.string()]).transform((v, ctx) => {
+  if (typeof v === "number") return v;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(v);
+  const unit = units[(m?.[2] || "b").toLowerCase()];
+  const bytes = m && unit ? Math.floor(Number(m[1]) * unit) : NaN;
+  if (!Number.isFinite(bytes) || bytes < 1) {
+    ctx.addIssue({ code: "custom", message: `'${v}' is not a size (try 1048576, 500kB, 64MiB, 1GiB)` });
+    return z.NEVER;
+  }
+  return bytes;
+});
+
 const natsUrl = z
   .string()
   .min(1)

@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { atNode, nodeAgentApi } from "../../domain/api/node-agent.js";
 import { api } from "../../domain/api/registry.js";
 import { packageRoot } from "../../infra/local/paths.js";
-import { uploadArtifact } from "../../services/sms/artifact-upload.js";
-import { smsRequest } from "../../services/sms/client.js";
+import { uploadArtifact } from "../../services/api/artifact-upload.js";
+import { smsRequest } from "../../services/api/client.js";
 import type { Nats } from "../../streams/connection.js";
 
 /** The WASM example that returns its input. */

@@ -2,7 +2,7 @@ import { api } from "../../domain/api/registry.js";
 import { atNode, nodeAgentApi } from "../../domain/api/node-agent.js";
 import { projectionRegistry } from "../../projections/registry.js";
 import { projectionStatus } from "../../projections/status.js";
-import { smsRequest } from "../../services/sms/client.js";
+import { smsRequest } from "../../services/api/client.js";
 import type { Nats } from "../../streams/connection.js";
 
 /** A readiness check: true when ready; a check that throws or hangs counts as not yet. */

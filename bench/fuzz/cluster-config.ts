@@ -1,6 +1,6 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { api } from "../../domain/api/registry.js";
-import { smsRequest } from "../../services/sms/client.js";
+import { smsRequest } from "../../services/api/client.js";
 
 /**
  * Valid commands among the fuzzed ones change the cluster's configuration on purpose (a pool

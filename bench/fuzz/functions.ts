@@ -5,7 +5,7 @@ import { api } from "../../domain/api/registry.js";
 import { watToWasm } from "../../examples/wat-to-wasm.js";
 import { packageRoot } from "../../infra/local/paths.js";
 import type { SpearClient } from "../../services/sdk/client.js";
-import { smsRequest } from "../../services/sms/client.js";
+import { smsRequest } from "../../services/api/client.js";
 
 /** The functions the fuzz run invokes, by what they do with their input. */
 export const FUZZ_FUNCTIONS = {

@@ -7,7 +7,7 @@ import { DevStack, type DevStatus } from "../../infra/local/dev-stack.js";
 import { packageRoot } from "../../infra/local/paths.js";
 import { watToWasm } from "../../examples/wat-to-wasm.js";
 import { SpearClient } from "../../services/sdk/client.js";
-import { smsRequest } from "../../services/sms/client.js";
+import { smsRequest } from "../../services/api/client.js";
 import { defaultStreamSettings } from "../../streams/catalog.js";
 import type { ScenarioContext } from "./scenario.js";
 

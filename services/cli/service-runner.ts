@@ -4,7 +4,7 @@ import { isSpearError } from "../../domain/errors.js";
 import { connectWhenReachable, watchConnection, type Nats } from "../../streams/connection.js";
 import { awaitStreams } from "../../streams/require.js";
 import { throughOutages } from "../../streams/through-outages.js";
-import type { MonitorServer, ReadinessCheck } from "../monitor/monitor-server.js";
+import type { MonitorServer, ReadinessCheck } from "./monitor-server.js";
 import { cliContext, tlsOf, type CliContext } from "./context.js";
 import { installLastResort } from "./last-resort.js";
 import { StopRequest } from "./stop-request.js";
@@ -63,7 +63,7 @@ export async function runService(cmd: Command, name: string, start: (nats: Nats,
   const port = monitorPort(flags);
   let monitor: MonitorServer | undefined;
   if (port !== undefined) {
-    const { startMonitor } = await import("../monitor/monitor-server.js");
+    const { startMonitor } = await import("./monitor-server.js");
     monitor = await startMonitor({ service: name, host: flags.monitorHost ?? "127.0.0.1", port, log });
   }
   try {

@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { Duration } from "../config.js";
-import { ByteSize } from "../sms/config.js";
+import { ByteSize, Duration } from "../config.js";
 import { credentialsOf, TokensFileAt, TokenText } from "./tokens.js";
 
 /** The port `spear gateway` takes when none is given and it is free. */

@@ -6,7 +6,7 @@ import type { AnyEndpoint, RequestOf } from "../../domain/api/endpoint.js";
 import { H } from "../../domain/headers.js";
 import type { Nats } from "../../streams/connection.js";
 import type { SpearClient } from "../sdk/index.js";
-import { smsRequest } from "../sms/client.js";
+import { smsRequest } from "../api/client.js";
 import type { GatewayConfig } from "./config.js";
 import { ErrorResponse } from "./errors.js";
 import type { Scope } from "./scopes.js";

@@ -19,8 +19,8 @@ import { submitInvocation } from "../../streams/invocations/submit.js";
 import { Payloads } from "../../streams/invocations/payloads.js";
 import { watchInvocation } from "../../streams/invocations/watch.js";
 import type { ReplayRecord } from "../../streams/replay.js";
-import { allPages } from "../cli/commands/sms-client.js";
-import { smsRequest } from "../sms/client.js";
+import { allPages } from "../api/all-pages.js";
+import { smsRequest } from "../api/client.js";
 import { runtimeOf, specOf, uploadSource, type DeployDefinition } from "./deploy.js";
 import { asSpearError, InvocationFailedError, validated } from "./errors.js";
 

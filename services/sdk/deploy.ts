@@ -8,7 +8,7 @@ import { SpearError } from "../../domain/errors.js";
 import type { z } from "zod";
 import type { FunctionSpec, PlacementPolicy } from "../../domain/events/function.js";
 import type { LanguagePair, RuntimeKind } from "../../domain/ids.js";
-import { uploadArtifact, type UploadResult } from "../sms/artifact-upload.js";
+import { uploadArtifact, type UploadResult } from "../api/artifact-upload.js";
 
 /** A file to upload: its path, or its bytes. */
 export type ArtifactSource = string | Uint8Array;

@@ -2,7 +2,7 @@ import { errors as natsErrors } from "@nats-io/transport-node";
 import { z } from "zod";
 import { isErrorCode, SpearError } from "../../domain/errors.js";
 import type { InvocationFinished, InvocationStatus } from "../../domain/events/invocation.js";
-import { issuesOf } from "../sms/client.js";
+import { issuesOf } from "../api/errors.js";
 
 const said: Record<Exclude<InvocationStatus, "succeeded">, string> = {
   failed: "failed",

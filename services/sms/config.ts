@@ -1,21 +1,6 @@
 import { z } from "zod";
 import { DEFAULT_MAX_ARTIFACT_BYTES } from "../../domain/artifact/commands.js";
-import { Duration } from "../config.js";
-
-const units: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
-
-/** A size as a number of bytes or a string like `64MiB`, `500kB`, `1GiB`. */
-export const ByteSize = z.union([z.number().int().positive(), z.string()]).transform((v, ctx) => {
-  if (typeof v === "number") return v;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(v);
-  const unit = units[(m?.[2] || "b").toLowerCase()];
-  const bytes = m && unit ? Math.floor(Number(m[1]) * unit) : NaN;
-  if (!Number.isFinite(bytes) || bytes < 1) {
-    ctx.addIssue({ code: "custom", message: `'${v}' is not a size (try 1048576, 500kB, 64MiB, 1GiB)` });
-    return z.NEVER;
-  }
-  return bytes;
-});
+import { ByteSize, Duration } from "../config.js";
 
 /** `spear sms` settings (flags or SPEAR_* variables), validated at start-up. */
 export const SmsConfig = z

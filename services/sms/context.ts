@@ -7,7 +7,7 @@ import { handleCommand, type HandleResult } from "../../streams/command-handler.
 import type { EventStore } from "../../streams/event-store.js";
 import type { SmsConfig } from "./config.js";
 import type { ReadModels } from "./read-models.js";
-import type { RequestContext } from "./router.js";
+import type { RequestContext } from "../api/router.js";
 
 /** What the API handlers share. */
 export interface SmsContext {

@@ -17,7 +17,7 @@ import { poolsHandlers } from "./handlers/pools.js";
 import { sessionsHandlers } from "./handlers/sessions.js";
 import { Liveness } from "./liveness.js";
 import { ReadModels } from "./read-models.js";
-import { routesOf, serveRoutes, type Route } from "./router.js";
+import { routesOf, serveRoutes, type Route } from "../api/router.js";
 import { SessionExpiry } from "./session-expiry.js";
 
 export interface SmsService {

@@ -5,7 +5,7 @@ import type { InvocationFinished, InvokeRequest } from "../../domain/events/invo
 import { parseConfig } from "../../services/config.js";
 import { SchedulerConfig, type SchedulerConfigInput } from "../../services/scheduler/config.js";
 import { startScheduler, type RunningScheduler } from "../../services/scheduler/service.js";
-import { smsRequest } from "../../services/sms/client.js";
+import { smsRequest } from "../../services/api/client.js";
 import { SmsConfig } from "../../services/sms/config.js";
 import { startSms, type SmsService } from "../../services/sms/service.js";
 import { defaultStreamSettings } from "../../streams/catalog.js";

@@ -5,7 +5,7 @@ import { isSpearError } from "../../domain/errors.js";
 import type { InvocationAssigned, InvocationFinished } from "../../domain/events/invocation.js";
 import { subjects } from "../../domain/subjects.js";
 import { LeaseStore } from "../../services/leases/lease-store.js";
-import { smsRequest } from "../../services/sms/client.js";
+import { smsRequest } from "../../services/api/client.js";
 import { persist } from "../../services/spearlet/agent/persist.js";
 import { sendResult } from "../../services/spearlet/agent/result-sender.js";
 import { streamNames } from "../../streams/catalog.js";

@@ -5,13 +5,14 @@ import { SpearError } from "../../../domain/errors.js";
 import { PlacementPolicy } from "../../../domain/events/function.js";
 import type { RuntimeKind } from "../../../domain/ids.js";
 import { summarizeFunction, type FunctionSummary } from "../../../domain/function/view.js";
-import { uploadArtifact } from "../../sms/artifact-upload.js";
-import { smsRequest } from "../../sms/client.js";
+import { allPages } from "../../api/all-pages.js";
+import { uploadArtifact } from "../../api/artifact-upload.js";
+import { smsRequest } from "../../api/client.js";
 import { Duration, parseConfig } from "../../config.js";
 import { cliContext, withNats } from "../context.js";
 import { printJson, printTable } from "../output.js";
 import { parsePositiveInt } from "../parse.js";
-import { allPages, callSms, list } from "./sms-client.js";
+import { callSms, list } from "./sms-client.js";
 
 interface DeployOptions {
   wasm?: string;

@@ -1,6 +1,6 @@
 import { Command, Option } from "commander";
 import { InvocationStatus, type InvocationFinished } from "../../../domain/events/invocation.js";
-import { SpearClient } from "../../sdk/client.js";
+import { SpearClient } from "../../sdk/index.js";
 import { cliContext, withNats } from "../context.js";
 import { printJson, printTable } from "../output.js";
 import { parsePositiveInt } from "../parse.js";

@@ -2,10 +2,11 @@ import { Command, Option } from "commander";
 import type { NodeEntry } from "../../../domain/api/nodes.js";
 import { api } from "../../../domain/api/registry.js";
 import { NodeState } from "../../../domain/node/view.js";
-import { smsRequest } from "../../sms/client.js";
+import { allPages } from "../../api/all-pages.js";
+import { smsRequest } from "../../api/client.js";
 import { cliContext, withNats } from "../context.js";
 import { printJson, printTable } from "../output.js";
-import { ago, allPages, callSms, list } from "./sms-client.js";
+import { ago, callSms, list } from "./sms-client.js";
 
 const row = (n: NodeEntry) => [
   n.id,

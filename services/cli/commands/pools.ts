@@ -6,10 +6,11 @@ import type { PoolSummary } from "../../../domain/api/pools.js";
 import { api } from "../../../domain/api/registry.js";
 import { SpearError } from "../../../domain/errors.js";
 import type { PoolsDocument } from "../../../domain/pool/commands.js";
-import { smsRequest } from "../../sms/client.js";
+import { allPages } from "../../api/all-pages.js";
+import { smsRequest } from "../../api/client.js";
 import { cliContext, withNats } from "../context.js";
 import { printJson, printTable } from "../output.js";
-import { allPages, callSms, list } from "./sms-client.js";
+import { callSms, list } from "./sms-client.js";
 
 const languagesOf = (p: PoolSummary) => {
   const l = p.definition.languages;

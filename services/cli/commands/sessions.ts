@@ -1,9 +1,10 @@
 import { Command } from "commander";
 import { api } from "../../../domain/api/registry.js";
 import type { SessionView } from "../../../domain/session/view.js";
+import { allPages } from "../../api/all-pages.js";
 import { cliContext, withNats } from "../context.js";
 import { printJson, printTable } from "../output.js";
-import { allPages, callSms } from "./sms-client.js";
+import { callSms } from "./sms-client.js";
 
 const head = ["session", "pool", "language pair", "tenant", "state", "bound", "rebinds"];
 const row = (s: SessionView) => [

@@ -1,8 +1,6 @@
 import type { Command } from "commander";
-import type { z } from "zod";
-import type { AnyEndpoint, ApiEndpoint, RequestOf, ResultOf } from "../../../domain/api/endpoint.js";
-import { smsRequest } from "../../sms/client.js";
-import type { Nats } from "../../../streams/connection.js";
+import type { AnyEndpoint, RequestOf, ResultOf } from "../../../domain/api/endpoint.js";
+import { smsRequest } from "../../api/client.js";
 import { cliContext, withNats, type CliContext } from "../context.js";
 
 /** One API call from a one-shot command: connect, ask, disconnect. */
@@ -10,20 +8,6 @@ export async function callSms<E extends AnyEndpoint>(cmd: Command, endpoint: E, 
   const ctx = cliContext(cmd);
   const result = await withNats(ctx, "spear-cli", ({ nc }) => smsRequest(nc, endpoint, request));
   return { ctx, result };
-}
-
-type Paged = ApiEndpoint<z.ZodType, z.ZodType<{ items: unknown[]; nextCursor: string | null }>>;
-
-/** Every item of a paged list, a page at a time (bounded by the list's own size). */
-export async function allPages<E extends Paged>(nats: Nats, endpoint: E, request: RequestOf<E>): Promise<ResultOf<E>["items"]> {
-  const items: ResultOf<E>["items"] = [];
-  let cursor: string | undefined;
-  for (;;) {
-    const page = await smsRequest(nats.nc, endpoint, { ...(request as object), limit: 500, ...(cursor ? { cursor } : {}) } as RequestOf<E>);
-    items.push(...page.items);
-    if (!page.nextCursor || page.items.length === 0) return items;
-    cursor = page.nextCursor;
-  }
 }
 
 /** `3s ago`, `2m ago`: how long since an ISO time, for tables. */

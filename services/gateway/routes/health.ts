@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { api } from "../../../domain/api/registry.js";
 import { SpearError } from "../../../domain/errors.js";
-import { smsRequest } from "../../sms/client.js";
+import { smsRequest } from "../../api/client.js";
 import { errorResponses, ok, type GatewayRoute } from "../route.js";
 
 const Healthy = z.object({ status: z.literal("ok") });

@@ -3,8 +3,8 @@ import { artifactDecider, tooLarge } from "../../../domain/artifact/decider.js";
 import { SpearError } from "../../../domain/errors.js";
 import { verifyStoredArtifact } from "../artifact-store.js";
 import { execute, type SmsContext } from "../context.js";
-import { paginate } from "../paging.js";
-import type { AreaHandlers } from "../router.js";
+import { paginate } from "../../api/paging.js";
+import type { AreaHandlers } from "../../api/router.js";
 
 export function artifactsHandlers(sms: SmsContext): AreaHandlers<typeof artifactsApi> {
   const maxBytes = sms.config.maxArtifactSize;

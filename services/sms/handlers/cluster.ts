@@ -2,7 +2,7 @@ import type { clusterApi } from "../../../domain/api/cluster.js";
 import { composeClusterStats } from "../../../projections/definitions/cluster-stats.js";
 import { TOTALS_KEY } from "../../../projections/definitions/invocation-stats.js";
 import type { SmsContext } from "../context.js";
-import type { AreaHandlers } from "../router.js";
+import type { AreaHandlers } from "../../api/router.js";
 
 export function clusterHandlers(sms: SmsContext): AreaHandlers<typeof clusterApi> {
   return {

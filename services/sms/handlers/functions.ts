@@ -6,8 +6,8 @@ import { functionDecider } from "../../../domain/function/decider.js";
 import { resolveVersion, summarizeFunction, type FunctionView } from "../../../domain/function/view.js";
 import { functionStatsKey } from "../../../projections/definitions/invocation-stats.js";
 import { execute, type SmsContext } from "../context.js";
-import { paginate, paginateOrdered } from "../paging.js";
-import type { AreaHandlers, RequestContext } from "../router.js";
+import { paginate, paginateOrdered } from "../../api/paging.js";
+import type { AreaHandlers, RequestContext } from "../../api/router.js";
 
 function viewOf(sms: SmsContext, name: string): FunctionView {
   const view = sms.models.functions.state.get(name);

@@ -8,7 +8,7 @@ import { lastToken } from "../../../domain/subjects.js";
 import type { Nats } from "../../../streams/connection.js";
 import { invokeAndWait } from "../../../streams/invocations/invoke-and-wait.js";
 import { Payloads } from "../../../streams/invocations/payloads.js";
-import type { Handler, Route } from "../router.js";
+import type { Handler, Route } from "../../api/router.js";
 
 /**
  * `spear.api.invoke.<function>` for clients that know only core NATS: submit to the durable

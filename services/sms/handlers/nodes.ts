@@ -5,8 +5,8 @@ import { nodeDecider } from "../../../domain/node/decider.js";
 import { withUsage } from "../../../domain/node/usage.js";
 import { readPoolIndex } from "../../../projections/definitions/pool-index.js";
 import { execute, type SmsContext } from "../context.js";
-import { paginate } from "../paging.js";
-import type { AreaHandlers, RequestContext } from "../router.js";
+import { paginate } from "../../api/paging.js";
+import type { AreaHandlers, RequestContext } from "../../api/router.js";
 
 export function nodeEntry(sms: SmsContext, nodeId: string): NodeEntry {
   const view = sms.models.nodes.state.get(nodeId);

@@ -6,8 +6,8 @@ import type { PoolsDocument } from "../../../domain/pool/commands.js";
 import { poolDecider, poolSettingsDecider } from "../../../domain/pool/decider.js";
 import { readPoolIndex, type PoolDoc } from "../../../projections/definitions/pool-index.js";
 import { execute, type SmsContext } from "../context.js";
-import { paginateOrdered } from "../paging.js";
-import type { AreaHandlers, RequestContext } from "../router.js";
+import { paginateOrdered } from "../../api/paging.js";
+import type { AreaHandlers, RequestContext } from "../../api/router.js";
 
 const summary = (p: PoolDoc): PoolSummary => ({
   id: p.id,

@@ -4,8 +4,8 @@ import type { SessionCommand } from "../../../domain/session/commands.js";
 import { sessionDecider } from "../../../domain/session/decider.js";
 import { readPoolIndex } from "../../../projections/definitions/pool-index.js";
 import { execute, type SmsContext } from "../context.js";
-import { paginate } from "../paging.js";
-import type { AreaHandlers, RequestContext } from "../router.js";
+import { paginate } from "../../api/paging.js";
+import type { AreaHandlers, RequestContext } from "../../api/router.js";
 
 export function sessionsHandlers(sms: SmsContext): AreaHandlers<typeof sessionsApi> {
   const viewOf = (sessionId: string) => {

@@ -16,7 +16,7 @@ import { Reconnects } from "../../../streams/reconnects.js";
 import { throughOutages } from "../../../streams/through-outages.js";
 import { liveLeaseWindowMs, LONGEST_LEASE_WINDOW_MS } from "../../leases/lease.js";
 import { LeaseStore } from "../../leases/lease-store.js";
-import { serveRoutes } from "../../sms/router.js";
+import { serveRoutes } from "../../api/router.js";
 import { BinaryCache } from "../binaries/binary-cache.js";
 import { objectStoreFetcher } from "../binaries/object-store-fetcher.js";
 import { ConcurrencyController } from "../concurrency/controller.js";

@@ -4,7 +4,7 @@ import type { z } from "zod";
 import { api } from "../../../domain/api/registry.js";
 import type { RegisterNode } from "../../../domain/node/commands.js";
 import { isSpearError, type ErrorCode } from "../../../domain/errors.js";
-import { smsRequest } from "../../sms/client.js";
+import { smsRequest } from "../../api/client.js";
 
 /** The drain reason a spearlet gives when it stops; on its next start it lifts only a drain of its own. */
 export const SELF_DRAIN_REASON = "spearlet stopped";

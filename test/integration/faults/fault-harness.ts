@@ -7,7 +7,7 @@ import { afterAll, beforeAll } from "vitest";
 import { api } from "../../../domain/api/registry.js";
 import type { InvocationFinished, InvokeRequest } from "../../../domain/events/invocation.js";
 import { parseConfig } from "../../../services/config.js";
-import { smsRequest } from "../../../services/sms/client.js";
+import { smsRequest } from "../../../services/api/client.js";
 import { SmsConfig } from "../../../services/sms/config.js";
 import { startSms, type SmsService } from "../../../services/sms/service.js";
 import { defaultStreamSettings, type StreamSettings } from "../../../streams/catalog.js";

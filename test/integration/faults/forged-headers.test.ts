@@ -5,7 +5,7 @@ import { api } from "../../../domain/api/registry.js";
 import type { InvocationFinished } from "../../../domain/events/invocation.js";
 import { H } from "../../../domain/headers.js";
 import { subjects } from "../../../domain/subjects.js";
-import { smsRequest } from "../../../services/sms/client.js";
+import { smsRequest } from "../../../services/api/client.js";
 import { getResult, parseResult } from "../../../streams/invocations/results.js";
 import { eventually } from "../../support/nats.js";
 import { useFaultCluster } from "./fault-harness.js";

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { atNode, nodeAgentApi } from "../../../domain/api/node-agent.js";
 import { api } from "../../../domain/api/registry.js";
-import { smsRequest } from "../../../services/sms/client.js";
+import { smsRequest } from "../../../services/api/client.js";
 import { getResult } from "../../../streams/invocations/results.js";
 import { exited } from "../../support/cli.js";
 import { eventually } from "../../support/nats.js";

@@ -9,7 +9,7 @@ import { NatsServer } from "../../../infra/local/nats-server.js";
 import { RedisServer } from "../../../infra/local/redis-server.js";
 import { projectionRegistry } from "../../../projections/registry.js";
 import { projectionStatus } from "../../../projections/status.js";
-import { smsRequest } from "../../../services/sms/client.js";
+import { smsRequest } from "../../../services/api/client.js";
 import { exited, spawnCli } from "../../support/cli.js";
 import { connectTest, eventually } from "../../support/nats.js";
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api } from "../../../domain/api/registry.js";
-import { smsRequest } from "../../../services/sms/client.js";
+import { smsRequest } from "../../../services/api/client.js";
 import { ATTACK_PAGE } from "./attack-page.js";
 import { useChromium } from "./chromium.js";
 import { useGatewayCluster } from "./harness.js";

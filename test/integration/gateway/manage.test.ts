@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { api } from "../../../domain/api/registry.js";
-import { smsRequest } from "../../../services/sms/client.js";
+import { smsRequest } from "../../../services/api/client.js";
 import { useGatewayCluster } from "./harness.js";
 
 const g = useGatewayCluster({ open: { uploadLimit: "64kB" } });

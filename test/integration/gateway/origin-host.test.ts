@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { api } from "../../../domain/api/registry.js";
-import { smsRequest } from "../../../services/sms/client.js";
+import { smsRequest } from "../../../services/api/client.js";
 import { useGatewayCluster } from "./harness.js";
 import { nodeHttp, rawExchange } from "./raw-http.js";
 

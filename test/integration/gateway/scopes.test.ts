@@ -4,7 +4,7 @@ import { api } from "../../../domain/api/registry.js";
 import { parseConfig } from "../../../services/config.js";
 import { GatewayConfig } from "../../../services/gateway/config.js";
 import { apiRoutes } from "../../../services/gateway/routes/index.js";
-import { smsRequest } from "../../../services/sms/client.js";
+import { smsRequest } from "../../../services/api/client.js";
 import { useGatewayCluster } from "./harness.js";
 import { sha256, writeTokensFile } from "./tokens-file.js";
 

@@ -36,7 +36,7 @@ describe("scheduler: sessions", () => {
 describe("scheduler: session affinity through pools", () => {
   it("binds a session's pool once, keeps it while the pair holds, and rebinds when the pair changes", async () => {
     const { api } = await import("../../../domain/api/registry.js");
-    const { smsRequest } = await import("../../../services/sms/client.js");
+    const { smsRequest } = await import("../../../services/api/client.js");
     const { EventStore } = await import("../../../streams/event-store.js");
     await smsRequest(cluster.nats.nc, api.pools.apply, {
       pools: [

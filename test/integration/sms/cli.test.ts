@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChildProcess } from "node:child_process";
 import { api } from "../../../domain/api/registry.js";
-import { smsRequest } from "../../../services/sms/client.js";
+import { smsRequest } from "../../../services/api/client.js";
 import type { Nats } from "../../../streams/connection.js";
 import { exited, runCli, spawnCli } from "../../support/cli.js";
 import { connectTest, eventually } from "../../support/nats.js";

@@ -3,7 +3,7 @@ import type { z } from "zod";
 import type { AnyEndpoint, RequestOf, ResultOf } from "../../../domain/api/endpoint.js";
 import { isSpearError } from "../../../domain/errors.js";
 import { parseConfig } from "../../../services/config.js";
-import { smsRequest } from "../../../services/sms/client.js";
+import { smsRequest } from "../../../services/api/client.js";
 import { SmsConfig } from "../../../services/sms/config.js";
 import { startSms, type SmsService } from "../../../services/sms/service.js";
 import { defaultStreamSettings, streamNames } from "../../../streams/catalog.js";

@@ -19,7 +19,7 @@ import type { AnyProjection } from "../../../projections/projection.js";
 import { loadDocuments, openReadModel, readCheckpoint } from "../../../projections/read-model.js";
 import { rebuildProjection } from "../../../projections/rebuild.js";
 import { ProjectionWorker } from "../../../projections/worker.js";
-import { uploadArtifact } from "../../../services/sms/artifact-upload.js";
+import { uploadArtifact } from "../../../services/api/artifact-upload.js";
 import { encodeJson } from "../../../streams/json.js";
 import { lastMatchingSeq } from "../../../streams/reader.js";
 import { eventually, testLog } from "../../support/nats.js";

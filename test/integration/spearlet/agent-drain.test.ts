@@ -13,7 +13,7 @@ import { subjects } from "../../../domain/subjects.js";
 import { parseConfig } from "../../../services/config.js";
 import { LeaseStore } from "../../../services/leases/lease-store.js";
 import { ResultRecorder } from "../../../services/scheduler/result-recorder.js";
-import { smsRequest } from "../../../services/sms/client.js";
+import { smsRequest } from "../../../services/api/client.js";
 import { SmsConfig } from "../../../services/sms/config.js";
 import { startSms, type SmsService } from "../../../services/sms/service.js";
 import { defaultStreamSettings, streamNames } from "../../../streams/catalog.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { api } from "../../../domain/api/registry.js";
-import { smsRequest } from "../../../services/sms/client.js";
+import { smsRequest } from "../../../services/api/client.js";
 import { eventually } from "../../support/nats.js";
 import { useSpearlet } from "./agent-harness.js";
 import { exampleWasm } from "./wasm-fixtures.js";

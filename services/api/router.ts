@@ -7,7 +7,7 @@ import { SpearError, type ErrorBody } from "../../domain/errors.js";
 import { H } from "../../domain/headers.js";
 import { jsonDepth, MAX_JSON_DEPTH } from "../../domain/json-limits.js";
 import { decodeJson, encodeJson } from "../../streams/json.js";
-import { issuesOf } from "./client.js";
+import { issuesOf } from "./errors.js";
 
 export interface RequestContext {
   /** From the request's `Spear-Correlation-Id` header, or new; carried into the events it causes. */
