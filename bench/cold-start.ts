@@ -109,7 +109,7 @@ export const coldStart = defineScenario({
       // End to end: the node fetches, compiles and starts an instance for the first call.
       const before = (await nodeStats(stack.client, node)).binaries;
       let t = performance.now();
-      const first = await stack.client.invokeForResult(name, INPUT, { timeoutMs: p.callTimeoutMs });
+      const first = await stack.client.invokeForResult(name, INPUT, { waitMs: p.callTimeoutMs });
       const firstMs = performance.now() - t;
       if (first.status !== "succeeded") throw new SpearError("internal", `the first call of ${name} ${first.status}: ${first.error?.message}`);
       const after = (await nodeStats(stack.client, node)).binaries;
@@ -120,7 +120,7 @@ export const coldStart = defineScenario({
       const warm = new LatencyHistogram();
       for (let k = 0; k < p.warmCalls; k++) {
         t = performance.now();
-        const r = await stack.client.invokeForResult(name, INPUT, { timeoutMs: p.callTimeoutMs });
+        const r = await stack.client.invokeForResult(name, INPUT, { waitMs: p.callTimeoutMs });
         warm.recordMs(performance.now() - t);
         e2e.warmRun.recordMs(r.timings.runMs ?? 0);
       }

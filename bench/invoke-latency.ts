@@ -48,7 +48,7 @@ export const invokeLatency = defineScenario({
     let measuring = false;
     const sides: Record<"spear" | "core" | "floor", Call> = {
       spear: async () => {
-        const r = await stack.client.invokeForResult("noop", null, { timeoutMs: p.callTimeoutMs });
+        const r = await stack.client.invokeForResult("noop", null, { waitMs: p.callTimeoutMs });
         const received = Date.now();
         if (r.status !== "succeeded") throw new Error(`noop ${r.status}: ${r.error?.message}`);
         const t = r.timings;

@@ -146,7 +146,7 @@ export const invokeThroughput = defineScenario({
         const pids = { ...stack.status.pids, "nats-server": servers.natsPid, "redis-server": servers.redisPid!, "bench client": process.pid };
         const reports = watchReportedCpu(stack.client.connection);
         part.defer(() => reports.stop());
-        const result = await measure(part, side, () => stack.client.invoke("noop", null, { timeoutMs: p.callTimeoutMs }), pids, p, closed);
+        const result = await measure(part, side, () => stack.client.invoke("noop", null, { waitMs: p.callTimeoutMs }), pids, p, closed);
         return { ...result, reports: reports.stop() };
       });
     const spear = await spearSide("spear", {}, true);

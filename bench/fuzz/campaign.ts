@@ -68,7 +68,7 @@ async function finalCalls(client: SpearClient): Promise<FinalCall[]> {
   const out: FinalCall[] = [];
   for (const [fn, input] of calls) {
     try {
-      const r = await client.invokeForResult(fn, input, { timeoutMs: 30_000 });
+      const r = await client.invokeForResult(fn, input, { waitMs: 30_000 });
       const ok = r.status === "succeeded" && JSON.stringify(r.output) === JSON.stringify({ hello: "after the fuzz" });
       out.push({ function: fn, ok, detail: `${r.status}${r.error ? ` ${r.error.code}: ${r.error.message}` : ""}` });
     } catch (e) {

@@ -6,8 +6,9 @@ import { api } from "../../domain/api/registry.js";
 import type { ArtifactView } from "../../domain/artifact/view.js";
 import { SpearError } from "../../domain/errors.js";
 import { InvokeRequest, type InvocationFinished, type InvocationStatus } from "../../domain/events/invocation.js";
+import type { z } from "zod";
 import type { FunctionSummary, FunctionView } from "../../domain/function/view.js";
-import { FunctionName, InvocationId, type LanguagePair } from "../../domain/ids.js";
+import { FunctionName, InvocationId } from "../../domain/ids.js";
 import { MAX_JSON_DEPTH, valueDepth } from "../../domain/json-limits.js";
 import type { NodeState } from "../../domain/node/view.js";
 import { connectNats, type Nats } from "../../streams/connection.js";
@@ -40,33 +41,22 @@ export interface ConnectOptions {
   readonly connectTimeoutMs?: number;
 }
 
-/** Every call that waits takes these: how long at most, and a signal to stop waiting. */
+/** Every call that waits takes these: how long it waits at most, and a signal to stop waiting. */
 export interface WaitOptions {
-  readonly timeoutMs?: number;
+  readonly waitMs?: number;
   readonly signal?: AbortSignal;
 }
 
-/** How an invocation is asked for (the InvokeRequest's fields), and its id. */
-export interface SubmitOptions {
+/**
+ * How an invocation is asked for: the request's own fields with the names and meanings the wire
+ * gives them (`InvokeRequest`: `timeoutMs` lowers the function's per-call run limit), its id and
+ * the correlation id carried into the events it causes.
+ */
+export type SubmitOptions = Readonly<Omit<z.input<typeof InvokeRequest>, "input" | "inputRef">> & {
   /** Client-chosen id: submitting the same id again (within the stream's duplicate window, 2 min) is the same invocation. */
   readonly invocationId?: string;
-  /** The version to run; the active one when absent. */
-  readonly version?: number;
-  /** Calls of one session go to its pool (and language pair). */
-  readonly sessionId?: string;
-  readonly tenant?: string;
-  /** Calls with the same key prefer the same pool. */
-  readonly routingKey?: string;
-  /** 0 (default) to 9: higher priorities are placed first when capacity is short. */
-  readonly priority?: number;
-  /** Lowers the function's own per-call time limit for this call. */
-  readonly runTimeoutMs?: number;
-  readonly langPair?: LanguagePair;
-  /** Prefer a node other than the one the session's previous call ran on. */
-  readonly spread?: boolean;
-  /** Carried into the events the invocation causes. */
   readonly correlationId?: string;
-}
+};
 
 export type InvokeOptions = SubmitOptions & WaitOptions;
 
@@ -97,8 +87,8 @@ export interface InvocationQuery {
   readonly limit?: number;
 }
 
-/** How long `invoke` waits for the final result unless told otherwise. */
-export const DEFAULT_INVOKE_TIMEOUT_MS = 60_000;
+/** How long `invoke` waits for the final result unless `waitMs` says otherwise. */
+export const DEFAULT_WAIT_MS = 60_000;
 
 /**
  * A client of a Spear cluster over NATS: invoke functions and follow invocations, deploy,
@@ -149,7 +139,7 @@ export class SpearClient {
   /**
    * Invokes a function and waits for its final result: resolves with the output when it
    * succeeded, throws `InvocationFailedError` (code from the result, `result` attached) for
-   * any other status, `timeout` when no result came within `timeoutMs` (default 60 s) and
+   * any other status, `timeout` when no result came within `waitMs` (default 60 s) and
    * `cancelled` when the signal fired. The invocation goes on when the wait ends: its id is
    * in the error's details, for `result()` later.
    */
@@ -165,7 +155,7 @@ export class SpearClient {
     try {
       const result = await invokeAndWait(this.nats, fn, body, {
         invocationId,
-        waitMs: o.timeoutMs ?? DEFAULT_INVOKE_TIMEOUT_MS,
+        waitMs: o.waitMs ?? DEFAULT_WAIT_MS,
         ...(o.signal ? { signal: o.signal } : {}),
         ...(o.correlationId ? { correlationId: o.correlationId } : {}),
       });
@@ -188,7 +178,7 @@ export class SpearClient {
 
   /**
    * The final result of an invocation, whatever its status; undefined while it runs (or when
-   * the id is unknown, or older than the result TTL). With `timeoutMs`, waits up to that long
+   * the id is unknown, or older than the result TTL). With `waitMs`, waits up to that long
    * for it to arrive.
    */
   async result(invocationId: string, o: WaitOptions = {}): Promise<InvocationFinished | undefined> {
@@ -196,7 +186,7 @@ export class SpearClient {
     try {
       if (o.signal?.aborted) throw cancelledWait(invocationId);
       const result =
-        o.timeoutMs === undefined ? await getResult(this.nats.jsm, invocationId) : await awaitResult(this.nats, invocationId, { waitMs: o.timeoutMs, signal: o.signal });
+        o.waitMs === undefined ? await getResult(this.nats.jsm, invocationId) : await awaitResult(this.nats, invocationId, { waitMs: o.waitMs, signal: o.signal });
       return result && (await this.payloads.resolveOutput(result));
     } catch (e) {
       throw asSpearError(e, `reading the result of ${invocationId}`);
@@ -206,7 +196,7 @@ export class SpearClient {
   /**
    * The invocation's events (requested, assigned, retried, finished), its history first and
    * then live, ending after the final result. Throws `timeout` / `cancelled` from the
-   * iteration when `timeoutMs` passes or the signal fires first.
+   * iteration when `waitMs` passes or the signal fires first.
    */
   async *watch(invocationId: string, o: WatchOptions = {}): AsyncGenerator<InvocationEvent> {
     validated(InvocationId, invocationId, "invocation id");
@@ -267,21 +257,8 @@ export class SpearClient {
     if (valueDepth(input, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
       throw new SpearError("invalid_argument", `invoking ${fn}: the input is nested deeper than ${MAX_JSON_DEPTH} levels`);
     }
-    const body = validated(
-      InvokeRequest,
-      {
-        input: input ?? null,
-        version: o.version,
-        sessionId: o.sessionId,
-        tenant: o.tenant,
-        routingKey: o.routingKey,
-        priority: o.priority,
-        timeoutMs: o.runTimeoutMs,
-        langPair: o.langPair,
-        spread: o.spread,
-      },
-      `invoking ${fn}`,
-    );
+    // The schema keeps the request's own fields and drops the rest of the options (id, waiting).
+    const body = validated(InvokeRequest, { ...o, inputRef: undefined, input: input ?? null }, `invoking ${fn}`);
     try {
       return { invocationId, body: await this.payloads.externalizeInput(invocationId, body) };
     } catch (e) {
@@ -290,10 +267,10 @@ export class SpearClient {
   }
 
   private timeout(o: WaitOptions) {
-    return o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs };
+    return o.waitMs === undefined ? {} : { timeoutMs: o.waitMs };
   }
 
-  /** Runs a control-plane call that the signal (or `timeoutMs` on the whole) can stop waiting for. */
+  /** Runs a control-plane call that the signal (or `waitMs` on the whole) can stop waiting for. */
   private async waiting<T>(what: string, o: WaitOptions, call: () => Promise<T>): Promise<T> {
     if (o.signal?.aborted) throw new SpearError("cancelled", `${what} was cancelled`);
     let onAbort: (() => void) | undefined;
@@ -301,7 +278,7 @@ export class SpearClient {
     const stopped = new Promise<never>((_, reject) => {
       onAbort = () => reject(new SpearError("cancelled", `${what} was cancelled; what was sent may still take effect`));
       o.signal?.addEventListener("abort", onAbort, { once: true });
-      if (o.timeoutMs !== undefined) timer = setTimeout(() => reject(new SpearError("timeout", `${what} did not finish within ${o.timeoutMs} ms`)), o.timeoutMs);
+      if (o.waitMs !== undefined) timer = setTimeout(() => reject(new SpearError("timeout", `${what} did not finish within ${o.waitMs} ms`)), o.waitMs);
     });
     try {
       return await Promise.race([call(), stopped]);

@@ -1,7 +1,7 @@
 /**
  * Spear's client SDK: `import { SpearClient } from "spear"`. docs/sdk.md shows it in use.
  */
-export { SpearClient, DEFAULT_INVOKE_TIMEOUT_MS } from "./client.js";
+export { SpearClient, DEFAULT_WAIT_MS } from "./client.js";
 export type {
   ConnectOptions,
   DeployResult,

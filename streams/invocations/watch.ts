@@ -7,11 +7,11 @@ import { lastMatchingSeq } from "../reader.js";
 import { merge, replay, resolveSources, type ReplayRecord } from "../replay.js";
 import { cancelledWait } from "./await-result.js";
 
-export interface WatchOptions {
+export interface WatchInvocationOptions {
   /** Stops the watch with `cancelled`; the invocation goes on. */
   readonly signal?: AbortSignal | undefined;
   /** Gives up with `timeout` when the final result has not come by then. */
-  readonly timeoutMs?: number | undefined;
+  readonly waitMs?: number | undefined;
   /**
    * The invocation was submitted after this time: narrows the read of the request stream,
    * which is otherwise read over its whole max age to find the invocation's first events.
@@ -28,19 +28,19 @@ export const isFinalRecord = (r: ReplayRecord): boolean => r.stream === streamNa
  * nothing falls in between; when the result arrives, what the other streams hold before it is
  * read to the end first, so the result is always the last event.
  */
-export async function* watchInvocation(nats: Nats, invocationId: string, o: WatchOptions = {}): AsyncGenerator<ReplayRecord> {
+export async function* watchInvocation(nats: Nats, invocationId: string, o: WatchInvocationOptions = {}): AsyncGenerator<ReplayRecord> {
   if (o.signal?.aborted) throw cancelledWait(invocationId);
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   o.signal?.addEventListener("abort", onAbort, { once: true });
   let timedOut = false;
   const timer =
-    o.timeoutMs === undefined
+    o.waitMs === undefined
       ? undefined
       : setTimeout(() => {
           timedOut = true;
           stop.abort();
-        }, o.timeoutMs);
+        }, o.waitMs);
   const seen = new Set<string>();
   const fresh = (r: ReplayRecord) => {
     const key = `${r.stream}#${r.seq}`;
@@ -82,7 +82,7 @@ export async function* watchInvocation(nats: Nats, invocationId: string, o: Watc
         yield r;
       }
     }
-    if (!final) throw timedOut ? new SpearError("timeout", `invocation ${invocationId} has no result after ${o.timeoutMs} ms; it goes on`, { invocationId }) : cancelledWait(invocationId);
+    if (!final) throw timedOut ? new SpearError("timeout", `invocation ${invocationId} has no result after ${o.waitMs} ms; it goes on`, { invocationId }) : cancelledWait(invocationId);
     const rest: ReplayRecord[] = [];
     for (const feed of after(false)) for await (const r of feed) if (fresh(r) && !isFinalRecord(r)) rest.push(r);
     yield* rest.sort((a, b) => a.time.localeCompare(b.time) || a.seq - b.seq);

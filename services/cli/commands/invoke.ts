@@ -8,10 +8,11 @@ import { cliContext, withNats } from "../context.js";
 import { printJson } from "../output.js";
 import { parsePositiveInt } from "../parse.js";
 
-interface InvokeOptions {
+interface InvokeFlags {
   data?: string;
   async?: boolean;
   session?: string;
+  wait?: string;
   timeout?: string;
   version?: number;
   priority?: number;
@@ -32,6 +33,12 @@ function parseJson(source: string, what: string): unknown {
     const hint = what === "--data" ? ` (a string needs JSON quotes: --data '"text"')` : "";
     throw new SpearError("invalid_argument", `${what} is not JSON: ${e instanceof Error ? e.message : String(e)}${hint}`);
   }
+}
+
+function duration(flag: string, value: string): number {
+  const ms = Duration.safeParse(value);
+  if (!ms.success || ms.data < 1) throw new SpearError("invalid_argument", `${flag} '${value}' is not a duration above 0 (5000, 30s, 2m)`);
+  return ms.data;
 }
 
 /** `--data JSON`, `--data @file`, `--data @-` or piped stdin; nothing at all is `null`. */
@@ -57,20 +64,21 @@ export const invokeCommand = () =>
     .option("--data <json>", "the input: JSON, @file, or @- for stdin (default: stdin when piped, else null)")
     .option("--async", "submit and print the invocation id without waiting (see `spear invocations get`)")
     .option("--session <id>", "the session the call belongs to")
-    .option("--timeout <duration>", "how long to wait for the result (60s, 5000); the invocation goes on after", "60s")
+    .option("--wait <duration>", "how long to wait for the result (60s, 5000); the invocation goes on after", "60s")
+    .option("--timeout <duration>", "lower the function's per-call run limit for this call (30s, 5000)")
     .option("--version <n>", "the version to run (default: the active one)", parsePositiveInt)
     .option("--priority <n>", "0 (default) to 9: higher is placed first when capacity is short", parsePriority)
     .option("--id <id>", "the invocation id (the same id again is the same invocation)")
-    .action(async (fn: string, o: InvokeOptions, c: Command) => {
+    .action(async (fn: string, o: InvokeFlags, c: Command) => {
       const ctx = cliContext(c);
       const input = await readInput(o.data);
-      const waitMs = Duration.safeParse(o.timeout ?? "60s");
-      if (!waitMs.success || waitMs.data < 1) throw new SpearError("invalid_argument", `--timeout '${o.timeout}' is not a duration above 0 (5000, 30s, 2m)`);
+      const waitMs = duration("--wait", o.wait ?? "60s");
       const request = {
         ...(o.id ? { invocationId: o.id } : {}),
         ...(o.session ? { sessionId: o.session } : {}),
         ...(o.version ? { version: o.version } : {}),
         ...(o.priority !== undefined ? { priority: o.priority } : {}),
+        ...(o.timeout !== undefined ? { timeoutMs: duration("--timeout", o.timeout) } : {}),
       };
       await withNats(ctx, "spear-cli", async (nats) => {
         const spear = await SpearClient.fromConnection(nats.nc);
@@ -84,7 +92,7 @@ export const invokeCommand = () =>
         const onSignal = () => abort.abort();
         process.once("SIGINT", onSignal);
         try {
-          const result = await spear.invokeForResult(fn, input, { ...request, timeoutMs: waitMs.data, signal: abort.signal });
+          const result = await spear.invokeForResult(fn, input, { ...request, waitMs, signal: abort.signal });
           if (ctx.json) printJson(result);
           else if (result.status === "succeeded") process.stdout.write(`${shown(result.output)}\n`);
           if (result.status !== "succeeded") throw new InvocationFailedError(result);

@@ -22,21 +22,10 @@ const Accepted = z.object({ invocationId: InvocationId });
 
 const location = (invocationId: string) => `/v1/invocations/${invocationId}`;
 
-/** The body (the sync NATS verb's request, `spear.api.invoke.<function>`) as the SDK's options. */
+/** The body (the sync NATS verb's request, `spear.api.invoke.<function>`) as the SDK's options: the same names. */
 function sdkOptions(b: InvokeBody, invocationId: string, correlationId: string | undefined): InvokeOptions {
-  return {
-    invocationId,
-    priority: b.priority,
-    timeoutMs: b.waitMs,
-    ...(b.version !== undefined ? { version: b.version } : {}),
-    ...(b.sessionId !== undefined ? { sessionId: b.sessionId } : {}),
-    ...(b.tenant !== undefined ? { tenant: b.tenant } : {}),
-    ...(b.routingKey !== undefined ? { routingKey: b.routingKey } : {}),
-    ...(b.timeoutMs !== undefined ? { runTimeoutMs: b.timeoutMs } : {}),
-    ...(b.langPair !== undefined ? { langPair: b.langPair } : {}),
-    ...(b.spread !== undefined ? { spread: b.spread } : {}),
-    ...(correlationId ? { correlationId } : {}),
-  };
+  const { input: _input, ...request } = b;
+  return { ...request, invocationId, ...(correlationId ? { correlationId } : {}) };
 }
 
 const invoke: ApiRoute = {

@@ -92,6 +92,7 @@ describe("spear invoke", () => {
       ["invoke", "c-echo", "--data", "@/nonexistent/input.json"],
       ["invoke", "c-echo", "--data", "1", "--priority", "12"],
       ["invoke", "c-echo", "--data", "1", "--timeout", "soon"],
+      ["invoke", "c-echo", "--data", "1", "--wait", "soon"],
       ["invoke", "c-echo", "--data", "1", "--id", "bad.id"],
       ["invoke", "bad.name", "--data", "1"],
       ["invocations", "ls", "--status", "weird"],
@@ -106,8 +107,8 @@ describe("spear invoke", () => {
     expect(notJson.stderr).toContain("[invalid_argument]");
   });
 
-  it("gives up waiting after --timeout with the id to ask for later", async () => {
-    const r = await cli(["invoke", "c-slow", "--data", "1", "--id", "c-wait-1", "--timeout", "200"]);
+  it("gives up waiting after --wait with the id to ask for later", async () => {
+    const r = await cli(["invoke", "c-slow", "--data", "1", "--id", "c-wait-1", "--wait", "200"]);
     expect(r.code).toBe(1);
     expect(lines(r.stderr)).toHaveLength(1);
     expect(r.stderr).toContain("c-wait-1");

@@ -20,7 +20,7 @@ describe("inputs and outputs by reference", () => {
     await cluster.online("big-1");
     const client = await SpearClient.fromConnection(cluster.nats.nc);
     const text = "x".repeat(3 * MiB);
-    const result = await client.invokeForResult("big-echo", { echo: text }, { invocationId: "big-sdk", timeoutMs: 30_000 });
+    const result = await client.invokeForResult("big-echo", { echo: text }, { invocationId: "big-sdk", waitMs: 30_000 });
     expect(result).toMatchObject({ status: "succeeded", attempts: 1 });
     expect(result.output).toBe(text);
     const recorded = await getResult(cluster.nats.jsm, "big-sdk");

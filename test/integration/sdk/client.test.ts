@@ -48,6 +48,14 @@ describe("SDK: invoke", () => {
     expect(r.timings.totalMs).toBeGreaterThanOrEqual(0);
   });
 
+  it("puts the request on the wire with the names it has there: timeoutMs is the run limit, the wait stays with the caller", async () => {
+    const id = await spear.submit("s-echo", "x", { invocationId: "s-shape-1", timeoutMs: 1_234, priority: 2, routingKey: "k" });
+    const last = await cluster.nats.jsm.direct.getMessage(streamNames.invoke, { last_by_subj: subjects.invoke("s-echo") });
+    expect(last?.header?.get("Nats-Msg-Id")).toBe(id);
+    expect(last?.json()).toEqual({ input: "x", timeoutMs: 1_234, priority: 2, routingKey: "k" });
+    await spear.result(id, { waitMs: 10_000 });
+  });
+
   it("surfaces a rejection (unknown function) as a typed error with the server's code and the result", async () => {
     const e = await caught(spear.invoke("s-nope", 1, { invocationId: "s-nope-1" }));
     expect(e).toBeInstanceOf(InvocationFailedError);
@@ -71,15 +79,15 @@ describe("SDK: invoke", () => {
     expect(e.code).toBe("cancelled");
     expect(e.details).toMatchObject({ invocationId: "s-abort-1" });
     expect(await spear.result("s-abort-1")).toBeUndefined();
-    const r = await spear.result("s-abort-1", { timeoutMs: 15_000 });
+    const r = await spear.result("s-abort-1", { waitMs: 15_000 });
     expect(r).toMatchObject({ status: "succeeded", output: { echo: "x" } });
   });
 
-  it("answers timeout when the result does not come within timeoutMs; the invocation goes on", async () => {
-    const e = await caught(spear.invoke("s-slow", "y", { invocationId: "s-wait-1", timeoutMs: 300 }));
+  it("answers timeout when the result does not come within waitMs; the invocation goes on", async () => {
+    const e = await caught(spear.invoke("s-slow", "y", { invocationId: "s-wait-1", waitMs: 300 }));
     expect(e.code).toBe("timeout");
     expect(e.details).toMatchObject({ invocationId: "s-wait-1" });
-    expect(await spear.result("s-wait-1", { timeoutMs: 15_000 })).toMatchObject({ status: "succeeded" });
+    expect(await spear.result("s-wait-1", { waitMs: 15_000 })).toMatchObject({ status: "succeeded" });
   });
 
   it("waits for an earlier submit's result when the same id is invoked again", async () => {
@@ -94,7 +102,7 @@ describe("SDK: invoke", () => {
 describe("SDK: submit, result, watch", () => {
   it("submits without waiting and reads the result by id", async () => {
     const id = await spear.submit("s-echo", { n: 1 });
-    expect(await spear.result(id, { timeoutMs: 10_000 })).toMatchObject({ invocationId: id, status: "succeeded", output: { echo: { n: 1 } } });
+    expect(await spear.result(id, { waitMs: 10_000 })).toMatchObject({ invocationId: id, status: "succeeded", output: { echo: { n: 1 } } });
     expect(await spear.result(id)).toMatchObject({ invocationId: id });
     expect(await spear.result("s-never-submitted")).toBeUndefined();
   });
@@ -104,7 +112,7 @@ describe("SDK: submit, result, watch", () => {
     await cluster.deploy("s-dup", { requirements: { services: ["dup"], labels: {} } });
     expect(await spear.submit("s-dup", 1, { invocationId: "s-dup-1" })).toBe("s-dup-1");
     expect(await spear.submit("s-dup", 1, { invocationId: "s-dup-1" })).toBe("s-dup-1");
-    await spear.result("s-dup-1", { timeoutMs: 10_000 });
+    await spear.result("s-dup-1", { waitMs: 10_000 });
     await new Promise((r) => setTimeout(r, 300));
     expect(sim.assignments.filter((a) => a.invocationId === "s-dup-1")).toHaveLength(1);
     expect(await storedResults("s-dup-1")).toBe(1);
@@ -114,7 +122,7 @@ describe("SDK: submit, result, watch", () => {
     const id = "s-watch-1";
     const events: InvocationEvent[] = [];
     const watching = (async () => {
-      for await (const e of spear.watch(id, { timeoutMs: 15_000 })) events.push(e);
+      for await (const e of spear.watch(id, { waitMs: 15_000 })) events.push(e);
     })();
     await new Promise((r) => setTimeout(r, 300));
     await spear.submit("s-slow", { w: 1 }, { invocationId: id });
@@ -138,7 +146,7 @@ describe("SDK: submit, result, watch", () => {
     await eventually(() => (flaky.assignments.some((a) => a.invocationId === id) ? true : undefined));
     const events: InvocationEvent[] = [];
     const watching = (async () => {
-      for await (const e of spear.watch(id, { timeoutMs: 20_000 })) events.push(e);
+      for await (const e of spear.watch(id, { waitMs: 20_000 })) events.push(e);
     })();
     await cluster.spearlet("s-steady", 1, {}, { services: ["retry"] });
     await watching;
@@ -158,14 +166,14 @@ describe("SDK: submit, result, watch", () => {
     expect(events.at(-1)!.data).toMatchObject({ status: "succeeded", attempts, nodeId: "s-steady" });
   });
 
-  it("watch stops with cancelled on AbortSignal and timeout on timeoutMs", async () => {
+  it("watch stops with cancelled on AbortSignal and timeout on waitMs", async () => {
     const abort = new AbortController();
     setTimeout(() => abort.abort(), 200);
-    const iterate = async (o: { signal?: AbortSignal; timeoutMs?: number }) => {
+    const iterate = async (o: { signal?: AbortSignal; waitMs?: number }) => {
       for await (const _ of spear.watch("s-watch-never", o)) void _;
     };
     expect((await caught(iterate({ signal: abort.signal }))).code).toBe("cancelled");
-    expect((await caught(iterate({ timeoutMs: 200 }))).code).toBe("timeout");
+    expect((await caught(iterate({ waitMs: 200 }))).code).toBe("timeout");
   });
 });
 

@@ -5,12 +5,12 @@ export async function quickStart(url: string) {
   const spear = await SpearClient.connect({ url });
   try {
     // Invoke and wait for the output (60 s at most unless timeoutMs says otherwise).
-    const output = await spear.invoke("echo", { hello: "world" }, { timeoutMs: 10_000 });
+    const output = await spear.invoke("echo", { hello: "world" }, { waitMs: 10_000 });
 
     // Submit now, follow its events, read its result by id.
     const id = await spear.submit("echo", { n: 1 });
     const steps: string[] = [];
-    for await (const event of spear.watch(id, { timeoutMs: 10_000 })) steps.push(event.type ?? "?");
+    for await (const event of spear.watch(id, { waitMs: 10_000 })) steps.push(event.type ?? "?");
     const result = await spear.result(id);
 
     // Any status but "succeeded" throws, with the server's code and the whole result.
