@@ -29,8 +29,8 @@ export type AggregateType = z.infer<typeof AggregateType>;
 
 type Upcaster = (older: unknown) => unknown;
 
-interface EventDefinition<S extends z.ZodType> {
-  readonly aggregate: AggregateType;
+interface EventDefinition<A extends AggregateType, S extends z.ZodType> {
+  readonly aggregate: A;
   readonly description: string;
   /** The schema version written today. */
   readonly version: number;
@@ -39,13 +39,13 @@ interface EventDefinition<S extends z.ZodType> {
   readonly upcasters: Readonly<Record<number, Upcaster>>;
 }
 
-const define = <S extends z.ZodType>(
-  aggregate: AggregateType,
+const define = <A extends AggregateType, S extends z.ZodType>(
+  aggregate: A,
   description: string,
   schema: S,
   version = 1,
   upcasters: Record<number, Upcaster> = {},
-): EventDefinition<S> => ({ aggregate, description, schema, version, upcasters });
+): EventDefinition<A, S> => ({ aggregate, description, schema, version, upcasters });
 
 const nodeRegisteredV1toV2: Upcaster = (older) => {
   const v1 = NodeRegisteredV1.parse(older);
@@ -95,6 +95,11 @@ export type EventType = keyof typeof eventCatalog;
 export type EventData<T extends EventType> = z.output<(typeof eventCatalog)[T]["schema"]>;
 export type DomainEvent = { [T in EventType]: { type: T; data: EventData<T> } }[EventType];
 export type EventOf<T extends EventType> = Extract<DomainEvent, { type: T }>;
+/** The events of one aggregate type: what its decider may fold and emit. */
+export type AggregateEvent<A extends AggregateType> = { [T in EventType]: (typeof eventCatalog)[T]["aggregate"] extends A ? EventOf<T> : never }[EventType];
+
+/** Whether an event belongs to the aggregate type (an event read from an aggregate's subject must). */
+export const isEventOf = <A extends AggregateType>(aggregate: A, event: DomainEvent): event is AggregateEvent<A> => eventCatalog[event.type].aggregate === aggregate;
 
 export const eventTypes = Object.keys(eventCatalog) as EventType[];
 
@@ -108,7 +113,7 @@ export const currentVersion = (type: EventType): number => eventCatalog[type].ve
  */
 export function decodeEvent(type: string, schemaVersion: number, body: unknown): DomainEvent {
   if (!isEventType(type)) throw new SpearError("unknown_event_type", `unknown event type '${type}'`, { type });
-  const def: EventDefinition<z.ZodType> = eventCatalog[type];
+  const def: EventDefinition<AggregateType, z.ZodType> = eventCatalog[type];
   if (!Number.isInteger(schemaVersion) || schemaVersion < 1 || schemaVersion > def.version) {
     throw new SpearError("invalid_event", `${type} has no schema version ${schemaVersion} (current is ${def.version})`, {
       type,
@@ -134,7 +139,7 @@ export function decodeEvent(type: string, schemaVersion: number, body: unknown):
 
 /** Validates an event about to be written; returns the body to store. */
 export function encodeEvent(event: DomainEvent): unknown {
-  const def: EventDefinition<z.ZodType> = eventCatalog[event.type];
+  const def: EventDefinition<AggregateType, z.ZodType> = eventCatalog[event.type];
   const parsed = def.schema.safeParse(event.data);
   if (!parsed.success) {
     throw new SpearError("invalid_event", `${event.type} body is invalid: ${z.prettifyError(parsed.error)}`, {

@@ -28,7 +28,7 @@ export type RecordedEvent<E extends DomainEvent = DomainEvent> = E & {
   readonly position: StreamPosition;
 };
 
-export interface AggregateRef {
-  readonly type: AggregateType;
+export interface AggregateRef<A extends AggregateType = AggregateType> {
+  readonly type: A;
   readonly id: string;
 }

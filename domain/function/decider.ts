@@ -1,9 +1,11 @@
 import { sameJson } from "../api/canonical-json.js";
 import type { Decider } from "../decider.js";
 import { SpearError } from "../errors.js";
-import type { DomainEvent, EventData } from "../events/catalog.js";
+import type { AggregateEvent, EventData } from "../events/catalog.js";
 import type { FunctionSpec } from "../events/function.js";
 import type { FunctionCommand } from "./commands.js";
+
+type FunctionEvent = AggregateEvent<"function">;
 
 export interface FunctionDeciderState {
   readonly exists: boolean;
@@ -17,7 +19,7 @@ export interface FunctionDeciderState {
 
 const initialState = (): FunctionDeciderState => ({ exists: false, deleted: false, specs: new Map(), latest: 0, active: null });
 
-function evolve(state: FunctionDeciderState, event: DomainEvent): FunctionDeciderState {
+function evolve(state: FunctionDeciderState, event: FunctionEvent): FunctionDeciderState {
   switch (event.type) {
     case "FunctionVersionDeployed": {
       const specs = new Map(state.specs).set(event.data.version, event.data.spec);
@@ -52,7 +54,7 @@ function requireLive(state: FunctionDeciderState, name: string): void {
   if (state.deleted) throw new SpearError("function_deleted", `function '${name}' was deleted`, { function: name });
 }
 
-function decide(command: FunctionCommand, state: FunctionDeciderState): DomainEvent[] {
+function decide(command: FunctionCommand, state: FunctionDeciderState): FunctionEvent[] {
   switch (command.type) {
     case "DeployFunction": {
       const latestSpec = state.specs.get(state.latest);
@@ -94,4 +96,4 @@ function decide(command: FunctionCommand, state: FunctionDeciderState): DomainEv
  * for good until deployed again (numbering goes on). Commands on a missing or deleted
  * function, or on a missing version, are refused with typed errors.
  */
-export const functionDecider: Decider<FunctionCommand, FunctionDeciderState> = { initialState, evolve, decide };
+export const functionDecider: Decider<FunctionCommand, FunctionDeciderState, FunctionEvent> = { initialState, evolve, decide };

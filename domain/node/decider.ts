@@ -1,9 +1,11 @@
 import type { Decider } from "../decider.js";
 import { SpearError } from "../errors.js";
-import type { DomainEvent, EventData } from "../events/catalog.js";
+import type { AggregateEvent, EventData } from "../events/catalog.js";
 import type { NodeCapabilities, NodeCapacity } from "../events/node.js";
 import { sameJson } from "../api/canonical-json.js";
 import type { NodeCommand } from "./commands.js";
+
+type NodeEvent = AggregateEvent<"node">;
 
 export interface NodeDeciderState {
   readonly status: "unregistered" | "registered" | "deregistered";
@@ -18,7 +20,7 @@ export interface NodeDeciderState {
 
 const initialState = (): NodeDeciderState => ({ status: "unregistered", draining: false, lost: false, lostLastSeenAt: null });
 
-function evolve(state: NodeDeciderState, event: DomainEvent): NodeDeciderState {
+function evolve(state: NodeDeciderState, event: NodeEvent): NodeDeciderState {
   switch (event.type) {
     case "NodeRegistered":
       return { ...initialState(), status: "registered", ...event.data };
@@ -56,7 +58,7 @@ function requireLive(state: NodeDeciderState, nodeId: string): void {
   if (state.status === "deregistered") throw new SpearError("node_deregistered", `node '${nodeId}' was deregistered`, { nodeId });
 }
 
-function decide(command: NodeCommand, state: NodeDeciderState): DomainEvent[] {
+function decide(command: NodeCommand, state: NodeDeciderState): NodeEvent[] {
   switch (command.type) {
     case "RegisterNode": {
       const { name, capabilities, capacity } = command;
@@ -97,4 +99,4 @@ function decide(command: NodeCommand, state: NodeDeciderState): DomainEvent[] {
  * decided by liveness on top of either. Operator commands on a node in the wrong state are
  * refused with a typed error; liveness verdicts are idempotent.
  */
-export const nodeDecider: Decider<NodeCommand, NodeDeciderState> = { initialState, evolve, decide };
+export const nodeDecider: Decider<NodeCommand, NodeDeciderState, NodeEvent> = { initialState, evolve, decide };

@@ -1,15 +1,17 @@
 import { sameJson } from "../api/canonical-json.js";
 import type { Decider } from "../decider.js";
 import { SpearError } from "../errors.js";
-import type { DomainEvent } from "../events/catalog.js";
+import type { AggregateEvent } from "../events/catalog.js";
 import type { PoolDefinition } from "../events/pool.js";
 import { defaultPoolSettings, type ChangePoolSettingsCommand, type PoolCommand, type PoolSettings } from "./commands.js";
+
+type PoolEvent = AggregateEvent<"pool">;
 
 export interface PoolDeciderState {
   readonly definition: PoolDefinition | null;
 }
 
-function decide(command: PoolCommand, state: PoolDeciderState): DomainEvent[] {
+function decide(command: PoolCommand, state: PoolDeciderState): PoolEvent[] {
   switch (command.type) {
     case "DefinePool": {
       const definition: PoolDefinition = { ...command.spec, generated: false };
@@ -23,7 +25,7 @@ function decide(command: PoolCommand, state: PoolDeciderState): DomainEvent[] {
 }
 
 /** A configured pool (aggregate id = pool id): defined, changed, removed, defined again. */
-export const poolDecider: Decider<PoolCommand, PoolDeciderState> = {
+export const poolDecider: Decider<PoolCommand, PoolDeciderState, PoolEvent> = {
   initialState: () => ({ definition: null }),
   evolve: (state, event) => {
     if (event.type === "PoolDefined" || event.type === "PoolUpdated") return { definition: event.data };
@@ -34,7 +36,7 @@ export const poolDecider: Decider<PoolCommand, PoolDeciderState> = {
 };
 
 /** The cluster-wide pool settings (aggregate id `_settings`); only real changes are recorded. */
-export const poolSettingsDecider: Decider<ChangePoolSettingsCommand, PoolSettings> = {
+export const poolSettingsDecider: Decider<ChangePoolSettingsCommand, PoolSettings, PoolEvent> = {
   initialState: () => defaultPoolSettings,
   evolve: (state, event) => (event.type === "PoolSettingsChanged" ? event.data : state),
   decide: (command, state) => {

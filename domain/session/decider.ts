@@ -1,8 +1,10 @@
 import type { Decider } from "../decider.js";
 import { SpearError } from "../errors.js";
-import type { DomainEvent } from "../events/catalog.js";
+import type { AggregateEvent } from "../events/catalog.js";
 import type { LanguagePair } from "../ids.js";
 import type { SessionCommand } from "./commands.js";
+
+type SessionEvent = AggregateEvent<"session">;
 
 export interface SessionDeciderState {
   readonly status: "new" | "bound" | "ended";
@@ -12,7 +14,7 @@ export interface SessionDeciderState {
 
 const samePair = (a: LanguagePair | undefined, b: LanguagePair | undefined) => a?.source === b?.source && a?.target === b?.target;
 
-function decide(command: SessionCommand, state: SessionDeciderState): DomainEvent[] {
+function decide(command: SessionCommand, state: SessionDeciderState): SessionEvent[] {
   switch (command.type) {
     case "BindSession": {
       const { poolId, langPair, tenant } = command;
@@ -50,7 +52,7 @@ function decide(command: SessionCommand, state: SessionDeciderState): DomainEven
 }
 
 /** A session's affinity: new → bound (⇄ rebound on a new pair) → ended → bound again. */
-export const sessionDecider: Decider<SessionCommand, SessionDeciderState> = {
+export const sessionDecider: Decider<SessionCommand, SessionDeciderState, SessionEvent> = {
   initialState: () => ({ status: "new" }),
   evolve: (state, event) => {
     switch (event.type) {

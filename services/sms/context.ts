@@ -1,6 +1,7 @@
 import type { ObjectStore } from "@nats-io/obj";
 import type { Logger } from "pino";
 import type { Decider } from "../../domain/decider.js";
+import type { AggregateEvent, AggregateType } from "../../domain/events/catalog.js";
 import type { AggregateRef } from "../../domain/events/envelope.js";
 import { subjects } from "../../domain/subjects.js";
 import { handleCommand, type HandleResult } from "../../streams/command-handler.js";
@@ -22,13 +23,13 @@ export interface SmsContext {
  * Load → decide → append (retrying on a version conflict), then wait until the read
  * models have folded the result, so the reply and the next query see it.
  */
-export async function execute<C, S>(
+export async function execute<A extends AggregateType, C, S>(
   sms: SmsContext,
-  aggregate: AggregateRef,
-  decider: Decider<C, S>,
+  aggregate: AggregateRef<A>,
+  decider: Decider<C, S, AggregateEvent<A>>,
   command: C,
   ctx: Pick<RequestContext, "correlationId">,
-): Promise<HandleResult<S>> {
+): Promise<HandleResult<S, AggregateEvent<A>>> {
   const result = await handleCommand(sms.store, aggregate, decider, command, { correlationId: ctx.correlationId });
   if (result.version > 0 && !(await sms.models.settle(subjects.event(aggregate.type, aggregate.id), result.version))) {
     sms.log.warn({ aggregate, seq: result.version }, "read models did not fold the command's events in time; the reply may be stale");

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Decider } from "../../../domain/decider.js";
 import { SpearError, isSpearError } from "../../../domain/errors.js";
-import type { DomainEvent, EventOf } from "../../../domain/events/catalog.js";
+import type { AggregateEvent, DomainEvent, EventOf } from "../../../domain/events/catalog.js";
 import { handleCommand } from "../../../streams/command-handler.js";
 import type { Nats } from "../../../streams/connection.js";
 import { EventStore } from "../../../streams/event-store.js";
@@ -109,7 +109,7 @@ describe("a junk message on an aggregate's subject", () => {
 describe("command handler", () => {
   // A counter that refuses to pass 3 drains: enough to see decide run against fresh state.
   type State = { drains: number };
-  const limited: Decider<{ reason: string }, State, DomainEvent> = {
+  const limited: Decider<{ reason: string }, State, AggregateEvent<"node">> = {
     initialState: () => ({ drains: 0 }),
     evolve: (s, e) => (e.type === "NodeDrained" ? { drains: s.drains + 1 } : s),
     decide: (c, s) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Decider } from "../../../domain/decider.js";
-import type { AggregateType, DomainEvent } from "../../../domain/events/catalog.js";
+import type { AggregateEvent, AggregateType } from "../../../domain/events/catalog.js";
 import type { RecordedEvent } from "../../../domain/events/envelope.js";
 import { nodeDecider, type NodeDeciderState } from "../../../domain/node/decider.js";
 import type { NodeCommand } from "../../../domain/node/commands.js";
@@ -33,10 +33,10 @@ function randomHistory(seed: number, steps: number): RecordedEvent[] {
   const subset = (xs: readonly string[]) => xs.filter(() => r() < 0.45);
   const states = new Map<string, unknown>();
   const out: RecordedEvent[] = [];
-  const run = <C, S>(type: AggregateType, id: string, decider: Decider<C, S>, command: C) => {
+  const run = <A extends AggregateType, C, S>(type: A, id: string, decider: Decider<C, S, AggregateEvent<A>>, command: C) => {
     const key = `${type}/${id}`;
     const state = (states.get(key) as S | undefined) ?? decider.initialState();
-    let events: readonly DomainEvent[];
+    let events: readonly AggregateEvent<A>[];
     try {
       events = decider.decide(command, state);
     } catch {
@@ -60,22 +60,22 @@ function randomHistory(seed: number, steps: number): RecordedEvent[] {
     const nodeId = `n${Math.floor(r() * 12)}`;
     const caps = { runtimes: ["wasm" as const], services: subset(SERVICES), languages: subset(LANGUAGES), labels: {} };
     if (roll < 0.45) {
-      run<NodeCommand, NodeDeciderState>("node", nodeId, nodeDecider, { type: "RegisterNode", nodeId, name: nodeId, capabilities: caps, capacity: { slots: 2 } });
+      run("node", nodeId, nodeDecider, { type: "RegisterNode", nodeId, name: nodeId, capabilities: caps, capacity: { slots: 2 } });
     } else if (roll < 0.6) {
-      run<NodeCommand, NodeDeciderState>("node", nodeId, nodeDecider, { type: "UpdateNode", nodeId, capabilities: caps });
+      run("node", nodeId, nodeDecider, { type: "UpdateNode", nodeId, capabilities: caps });
     } else if (roll < 0.7) {
-      run<NodeCommand, NodeDeciderState>("node", nodeId, nodeDecider, { type: "DeregisterNode", nodeId });
+      run("node", nodeId, nodeDecider, { type: "DeregisterNode", nodeId });
     } else if (roll < 0.85) {
       const poolId = pick(["p1", "p2", "p3", "auto-en_zh", "auto-en"]);
       const languages =
         r() < 0.3 ? { anyToAny: true } : { sources: subset(LANGUAGES), targets: subset(LANGUAGES), blocked: r() < 0.3 ? [{ source: "en", target: "zh" }] : [] };
       const spec = PoolSpec.parse({ name: poolId, requiredServices: subset(SERVICES), languages, matchMode: r() < 0.3 ? "exact" : "contains" });
-      run<PoolCommand, unknown>("pool", poolId, poolDecider as Decider<PoolCommand, unknown>, { type: "DefinePool", poolId, spec });
+      run("pool", poolId, poolDecider, { type: "DefinePool", poolId, spec });
     } else if (roll < 0.93) {
       const poolId = pick(["p1", "p2", "p3", "auto-en_zh", "auto-en"]);
-      run<PoolCommand, unknown>("pool", poolId, poolDecider as Decider<PoolCommand, unknown>, { type: "RemovePool", poolId });
+      run("pool", poolId, poolDecider, { type: "RemovePool", poolId });
     } else {
-      run<ChangePoolSettingsCommand, unknown>("pool", "_settings", poolSettingsDecider as Decider<ChangePoolSettingsCommand, unknown>, {
+      run("pool", "_settings", poolSettingsDecider, {
         type: "ChangePoolSettings",
         autoGenerate: r() < 0.6,
       });

@@ -1,5 +1,5 @@
 import { describe, it } from "vitest";
-import type { DomainEvent } from "../../../../domain/events/catalog.js";
+import type { AggregateEvent } from "../../../../domain/events/catalog.js";
 import { FunctionSpec } from "../../../../domain/events/function.js";
 import { functionDecider } from "../../../../domain/function/decider.js";
 import { deciderSpec } from "../../../support/decider-spec.js";
@@ -8,9 +8,9 @@ const given = deciderSpec(functionDecider);
 const sha = "a".repeat(64);
 const v1spec = FunctionSpec.parse({ runtime: "wasm", artifact: { sha256: sha, size: 10 } });
 const v2spec = FunctionSpec.parse({ runtime: "wasm", artifact: { sha256: sha, size: 10 }, limits: { timeoutMs: 1_000 } });
-const deployed = (version: number, spec = v1spec, activate = true): DomainEvent => ({ type: "FunctionVersionDeployed", data: { version, spec, activate } });
-const deleted: DomainEvent = { type: "FunctionDeleted", data: {} };
-const deactivated: DomainEvent = { type: "FunctionDeactivated", data: {} };
+const deployed = (version: number, spec = v1spec, activate = true): AggregateEvent<"function"> => ({ type: "FunctionVersionDeployed", data: { version, spec, activate } });
+const deleted: AggregateEvent<"function"> = { type: "FunctionDeleted", data: {} };
+const deactivated: AggregateEvent<"function"> = { type: "FunctionDeactivated", data: {} };
 const deploy = (spec = v1spec, activate = true) => ({ type: "DeployFunction" as const, name: "echo", spec, activate });
 
 describe("function decider", () => {
