@@ -4,14 +4,14 @@ import type { NodeView as RegistryNode } from "../node/view.js";
 import type { SessionView } from "../session/view.js";
 import type { PoolView } from "./pool-index.js";
 import type { Lookup, SnapshotFunction, SnapshotSession } from "./snapshot.js";
-import type { NodeView } from "./snapshot-node.js";
+import type { SchedulingNodeInput } from "./snapshot-node.js";
 
 /**
  * The scheduler's view of a node, joined from the node registry (what the log says) and the
  * latest status report (load, warm instances). Deregistered nodes take no work and are left
  * out; a node whose spearlet says it is shutting down is unhealthy.
  */
-export function schedulingNode(node: RegistryNode, usage: NodeUsageView | undefined): NodeView | undefined {
+export function schedulingNode(node: RegistryNode, usage: NodeUsageView | undefined): SchedulingNodeInput | undefined {
   if (node.state === "deregistered") return undefined;
   return {
     id: node.id,

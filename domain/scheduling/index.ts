@@ -18,7 +18,7 @@ export {
   type SnapshotInput,
   type SnapshotSession,
 } from "./snapshot.js";
-export { snapshotNode, warmKey, type NodeState, type NodeView, type SnapshotNode } from "./snapshot-node.js";
+export { snapshotNode, warmKey, type SchedulingNodeState, type SchedulingNodeInput, type SnapshotNode } from "./snapshot-node.js";
 export type { PoolView, SnapshotPool } from "./pool-index.js";
 export type { RejectReason } from "./node-filter.js";
 export type { NodeTable } from "./node-table.js";

@@ -3,11 +3,11 @@ import type { PoolDefinition, PoolLanguages } from "../events/pool.js";
 import type { LanguagePair, RuntimeKind } from "../ids.js";
 import type { PoolView } from "./pool-index.js";
 import { createSnapshot, type PlacementSpec, type RuntimeSnapshot, type SnapshotFunction, type SnapshotSession } from "./snapshot.js";
-import type { NodeState, NodeView } from "./snapshot-node.js";
+import type { SchedulingNodeState, SchedulingNodeInput } from "./snapshot-node.js";
 
 /** A node in a few words; everything left out takes an idle, online, one-runtime default. */
 export interface NodeSketch {
-  readonly state?: NodeState;
+  readonly state?: SchedulingNodeState;
   readonly healthy?: boolean;
   readonly runtimes?: readonly RuntimeKind[];
   readonly services?: readonly string[];
@@ -43,7 +43,7 @@ export interface FunctionSketch {
  * `snapshotBuilder().node("a", { slots: 2 }).pool("p", ["a"]).fn("f").build()`.
  */
 export class SnapshotBuilder {
-  private readonly nodeViews = new Map<string, NodeView>();
+  private readonly nodeViews = new Map<string, SchedulingNodeInput>();
   private readonly poolViews: PoolView[] = [];
   private readonly functionSpecs = new Map<string, { active?: number; versions: Map<number, PlacementSpec> }>();
   private readonly sessionViews = new Map<string, SnapshotSession>();

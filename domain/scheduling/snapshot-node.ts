@@ -2,12 +2,12 @@ import type { NodeCapabilities } from "../events/node.js";
 import type { InstanceSummary } from "../events/status.js";
 import type { RuntimeKind } from "../ids.js";
 
-export type NodeState = "online" | "draining" | "lost";
+export type SchedulingNodeState = "online" | "draining" | "lost";
 
 /** What the control plane's views know about one node; `snapshotNode` turns it into lookup form. */
-export interface NodeView {
+export interface SchedulingNodeInput {
   readonly id: string;
-  readonly state: NodeState;
+  readonly state: SchedulingNodeState;
   /** False while the node reports itself unhealthy (the liveness view decides `lost` separately). */
   readonly healthy: boolean;
   readonly capabilities: NodeCapabilities;
@@ -24,7 +24,7 @@ export interface NodeView {
 /** A node as the decision reads it: sets for O(1) capability checks, usage flattened. */
 export interface SnapshotNode {
   readonly id: string;
-  readonly state: NodeState;
+  readonly state: SchedulingNodeState;
   readonly healthy: boolean;
   readonly slots: number;
   readonly weight: number;
@@ -42,7 +42,7 @@ export interface SnapshotNode {
 
 export const warmKey = (fn: string, version: number): string => `${fn}@${version}`;
 
-export function snapshotNode(view: NodeView): SnapshotNode {
+export function snapshotNode(view: SchedulingNodeInput): SnapshotNode {
   const warm = new Map<string, number>();
   for (const i of view.instances ?? []) if (i.ready > 0) warm.set(warmKey(i.function, i.version), i.ready);
   return {

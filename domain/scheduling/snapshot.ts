@@ -3,7 +3,7 @@ import type { LanguagePair, RuntimeKind } from "../ids.js";
 import { indexNodes, type NodeIndex } from "./node-index.js";
 import { buildTable, patchTable, type NodeTable } from "./node-table.js";
 import { indexPools, type PoolIndex, type PoolView } from "./pool-index.js";
-import { snapshotNode, type NodeView, type SnapshotNode } from "./snapshot-node.js";
+import { snapshotNode, type SchedulingNodeInput, type SnapshotNode } from "./snapshot-node.js";
 
 /** What placement needs of a deployed version (a `FunctionSpec` fits as it is). */
 export interface PlacementSpec {
@@ -67,7 +67,7 @@ export interface RuntimeSnapshot {
 
 export interface SnapshotInput {
   readonly seq?: number;
-  readonly nodes: Iterable<NodeView>;
+  readonly nodes: Iterable<SchedulingNodeInput>;
   /** In ring order, members already computed by the control plane. */
   readonly pools: readonly PoolView[];
   readonly functions: Lookup<SnapshotFunction> | Iterable<SnapshotFunction>;
@@ -107,9 +107,9 @@ export function nodeOf(snapshot: RuntimeSnapshot, id: string): SnapshotNode | un
 export interface SnapshotChange {
   readonly seq?: number;
   /** Replaces every node. */
-  readonly nodes?: Iterable<NodeView>;
+  readonly nodes?: Iterable<SchedulingNodeInput>;
   /** Adds or replaces these nodes, keeping the others. */
-  readonly upsertNodes?: Iterable<NodeView>;
+  readonly upsertNodes?: Iterable<SchedulingNodeInput>;
   readonly removeNodes?: Iterable<string>;
   readonly pools?: readonly PoolView[];
   readonly functions?: Lookup<SnapshotFunction> | Iterable<SnapshotFunction>;

@@ -11,11 +11,11 @@ import {
   toLease,
   type ClaimedLease,
   type Lease,
-  type NodeCounters,
+  type NodeLeaseCounts,
   type ReserveResult,
 } from "./lease.js";
 import { redactUrl } from "../../streams/nats-url.js";
-import { toSpearError } from "./redis-errors.js";
+import { redisError } from "./redis-errors.js";
 import { claimExpiredLua, commitLua, countersLua, expireNodeLua, forgetLua, holdForResultLua, rebuildLua, releaseLua, reserveLua } from "./scripts.js";
 
 export interface LeaseStoreOptions {
@@ -202,8 +202,8 @@ export class LeaseStore {
   }
 
   /** Live reserved and running leases per node, for stats. */
-  async counters(nodeIds: readonly string[]): Promise<Map<string, NodeCounters>> {
-    const out = new Map<string, NodeCounters>();
+  async counters(nodeIds: readonly string[]): Promise<Map<string, NodeLeaseCounts>> {
+    const out = new Map<string, NodeLeaseCounts>();
     if (nodeIds.length === 0) return out;
     const flat = (await this.run("spearLeaseCounters", ...nodeIds.map((id) => valid(NodeId, id, "node id")))) as number[];
     nodeIds.forEach((id, i) => out.set(id, { reserved: flat[2 * i] ?? 0, running: flat[2 * i + 1] ?? 0 }));
@@ -247,7 +247,7 @@ export class LeaseStore {
     try {
       return await op();
     } catch (e) {
-      const err = toSpearError(e, this.shownUrl);
+      const err = redisError(e, this.shownUrl);
       if (err.code === "redis_unreachable") this.noteDown(err);
       throw err;
     }

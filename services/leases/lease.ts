@@ -85,7 +85,7 @@ export const ActiveLease = z.object({
 });
 export type ActiveLease = z.input<typeof ActiveLease>;
 
-export interface NodeCounters {
+export interface NodeLeaseCounts {
   readonly reserved: number;
   readonly running: number;
 }

@@ -16,7 +16,7 @@ const unavailableReplies = /^(LOADING|BUSY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN)\b/;
  * error that is not ours is internal; anything else (closed or refused connection, timeout,
  * the offline queue being off) is `redis_unreachable`, so the caller naks and retries later.
  */
-export function toSpearError(e: unknown, url: string): SpearError {
+export function redisError(e: unknown, url: string): SpearError {
   if (e instanceof SpearError) return e;
   const message = e instanceof Error ? e.message : String(e);
   if (e instanceof Error && e.name === "ReplyError") {

@@ -5,7 +5,7 @@ import type { NodeUsageView } from "../../domain/node/usage.js";
 import type { NodeView as RegistryNode } from "../../domain/node/view.js";
 import { convertingLookup, schedulingFunction, schedulingNode, schedulingSession } from "../../domain/scheduling/from-views.js";
 import { createSnapshot, updateSnapshot, type Lookup, type RuntimeSnapshot, type SnapshotFunction, type SnapshotSession } from "../../domain/scheduling/snapshot.js";
-import type { NodeView } from "../../domain/scheduling/snapshot-node.js";
+import type { SchedulingNodeInput } from "../../domain/scheduling/snapshot-node.js";
 import type { SessionView } from "../../domain/session/view.js";
 import { functionCatalog } from "../../projections/definitions/function-catalog.js";
 import { nodeRegistry } from "../../projections/definitions/node-registry.js";
@@ -118,8 +118,8 @@ export class SnapshotSource {
     for (const l of this.listeners) l(this.current);
   }
 
-  private allNodes(nodes: ReadonlyMap<string, RegistryNode>, usage: ReadonlyMap<string, NodeUsageView>): NodeView[] {
-    const out: NodeView[] = [];
+  private allNodes(nodes: ReadonlyMap<string, RegistryNode>, usage: ReadonlyMap<string, NodeUsageView>): SchedulingNodeInput[] {
+    const out: SchedulingNodeInput[] = [];
     for (const n of nodes.values()) {
       const v = schedulingNode(n, usage.get(n.id));
       if (v) out.push(v);
@@ -128,8 +128,8 @@ export class SnapshotSource {
   }
 
   /** Only the nodes whose latest report changed: the work follows the reports, not the fleet. */
-  private reportedNodes(nodes: ReadonlyMap<string, RegistryNode>, usage: ReadonlyMap<string, NodeUsageView>): NodeView[] {
-    const out: NodeView[] = [];
+  private reportedNodes(nodes: ReadonlyMap<string, RegistryNode>, usage: ReadonlyMap<string, NodeUsageView>): SchedulingNodeInput[] {
+    const out: SchedulingNodeInput[] = [];
     for (const id of this.reported) {
       const n = nodes.get(id);
       const v = n && schedulingNode(n, usage.get(id));

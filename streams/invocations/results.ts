@@ -45,7 +45,7 @@ export async function recordResult(
   let payload = encodeJson(body);
   const limit = resultLimit(nc);
   if (payload.length > limit) {
-    recorded = tooLarge(result, payload.length, limit);
+    recorded = tooLargeResult(result, payload.length, limit);
     ({ headers, body } = encodeEnvelope({ type: "InvocationFinished", data: recorded }, meta));
     payload = encodeJson(body);
   }
@@ -70,7 +70,7 @@ export async function recordResult(
 export const resultLimit = (nc: NatsConnection): number => (nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD) - HEADROOM_BYTES;
 
 /** A success whose output cannot be stored becomes a failure that says why; the call is not run again. */
-export function tooLarge(result: InvocationFinished, bytes: number, limit: number): InvocationFinished {
+export function tooLargeResult(result: InvocationFinished, bytes: number, limit: number): InvocationFinished {
   const { output: _output, ...rest } = result;
   return {
     ...rest,

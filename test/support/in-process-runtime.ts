@@ -1,5 +1,5 @@
 import type { RuntimeKind } from "../../domain/ids.js";
-import type { InstanceSpec, InvokeOptions, InvokeOutcome, Runtime, RuntimeErrorCode, RuntimeInstance } from "../../services/spearlet/runtime/runtime.js";
+import type { InstanceSpec, CallOptions, InvokeOutcome, Runtime, RuntimeErrorCode, RuntimeInstance } from "../../services/spearlet/runtime/runtime.js";
 
 /**
  * What a call to an in-process instance does, read from its input: returns `echo` (or the whole
@@ -87,7 +87,7 @@ export class InProcessInstance implements RuntimeInstance {
     private readonly gateOf: (name: string) => Gate,
   ) {}
 
-  async invoke(input: unknown, _opts: InvokeOptions): Promise<InvokeOutcome> {
+  async invoke(input: unknown, _opts: CallOptions): Promise<InvokeOutcome> {
     if (this.paused) throw new Error(`instance ${this.id} was called while paused`);
     if (this.terminated) return { ok: false, error: { code: "instance_crashed", message: "terminated" }, durationMs: 0, instanceBroken: true };
     this.calls.push(input);

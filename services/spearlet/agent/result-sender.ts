@@ -2,7 +2,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { isErrorCode, SpearError } from "../../../domain/errors.js";
 import { subjects } from "../../../domain/subjects.js";
 import { encodeRecordRequest, type RecordAnswer, type RecordRequest } from "../../../streams/invocations/result-record.js";
-import { resultLimit, tooLarge } from "../../../streams/invocations/results.js";
+import { resultLimit, tooLargeResult } from "../../../streams/invocations/results.js";
 import { decodeJson } from "../../../streams/json.js";
 
 /**
@@ -21,7 +21,7 @@ const RECORD_TIMEOUT_MS = 3_000;
 export async function sendResult(nc: NatsConnection, nodeId: string, request: RecordRequest): Promise<RecordAnswer> {
   let payload = encodeRecordRequest(request);
   const limit = resultLimit(nc);
-  if (payload.length > limit) payload = encodeRecordRequest({ ...request, result: tooLarge(request.result, payload.length, limit) });
+  if (payload.length > limit) payload = encodeRecordRequest({ ...request, result: tooLargeResult(request.result, payload.length, limit) });
   const reply = await nc.request(subjects.record(nodeId), payload, { timeout: RECORD_TIMEOUT_MS });
   const body = decodeJson(reply.data) as { ok?: boolean; result?: RecordAnswer; error?: { code?: string; message?: string } } | undefined;
   if (body?.ok === true && body.result) return body.result;

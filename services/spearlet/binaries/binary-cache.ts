@@ -21,10 +21,10 @@ export interface BinaryCacheOptions {
   readonly log?: Logger;
 }
 
-/** A reference to a shared binary; `release` (idempotent) gives it back. */
+/** A reference to a shared binary, held for as long as a pool uses it; `release` (idempotent) gives it back. */
 export interface BinaryLease {
   readonly binary: SharedBinary;
-  release(): void;
+  release(): void | Promise<void>;
 }
 
 export interface BinaryCacheStats {

@@ -4,7 +4,7 @@ export const AllocationStrategy = z.enum(["round-robin", "least-connections", "l
 export type AllocationStrategy = z.infer<typeof AllocationStrategy>;
 
 /** What a strategy sees of a hot instance that can take one more call. */
-export interface Candidate {
+export interface InstanceCandidate {
   /** Position in the pool's creation order; ties go to the lowest. */
   readonly order: number;
   readonly inFlight: number;
@@ -15,7 +15,7 @@ export interface Candidate {
 export interface Allocator {
   readonly strategy: AllocationStrategy;
   /** Picks one of `candidates` (given in creation order), or undefined when there are none. */
-  pick<C extends Candidate>(candidates: readonly C[]): C | undefined;
+  pick<C extends InstanceCandidate>(candidates: readonly C[]): C | undefined;
 }
 
 /**

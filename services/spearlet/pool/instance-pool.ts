@@ -6,10 +6,10 @@ import type { InstanceState, InstanceStateChanged } from "../../../domain/events
 import type { InstanceSummary } from "../../../domain/events/status.js";
 import { instanceStateChanged } from "../../../domain/instance/lifecycle.js";
 import { parseConfig } from "../../config.js";
-import type { InvokeOptions, InvokeOutcome, Runtime, RuntimeInstance, SharedBinary } from "../runtime/runtime.js";
+import type { CallOptions, InvokeOutcome, Runtime, RuntimeInstance, SharedBinary } from "../runtime/runtime.js";
 import { createAllocator, type Allocator } from "./allocation.js";
 import type { Clock } from "./clock.js";
-import { PoolSettings, type PoolSettingsInput } from "./settings.js";
+import { InstancePoolSettings, type InstancePoolSettingsInput } from "./settings.js";
 
 /**
  * Instances that can be suspended while idle (SIGSTOP, `docker pause`) implement these; the pool
@@ -62,7 +62,7 @@ export interface InstancePoolOptions {
   readonly spec: FunctionSpec;
   readonly runtime: Runtime;
   readonly binary?: SharedBinary;
-  readonly settings?: PoolSettingsInput;
+  readonly settings?: InstancePoolSettingsInput;
   readonly clock: Clock;
   /** Every state change of every instance, in order; the agent batches them into status reports. */
   readonly onTransition: (event: InstanceStateChanged) => void;
@@ -107,7 +107,7 @@ export class InstancePool {
   readonly function: string;
   readonly version: number;
   readonly spec: FunctionSpec;
-  readonly settings: PoolSettings;
+  readonly settings: InstancePoolSettings;
   readonly #o: InstancePoolOptions;
   readonly #allocator: Allocator;
   readonly #newId: () => string;
@@ -127,7 +127,7 @@ export class InstancePool {
     this.function = options.function;
     this.version = options.version;
     this.spec = options.spec;
-    this.settings = parseConfig(PoolSettings, options.settings ?? {}, "pool settings");
+    this.settings = parseConfig(InstancePoolSettings, options.settings ?? {}, "pool settings");
     this.#allocator = createAllocator(this.settings.strategy);
     const tag = randomBytes(3).toString("hex");
     let n = 0;
@@ -139,7 +139,7 @@ export class InstancePool {
   }
 
   /** Runs one call on an instance: hot first, then warm, then a cold start. Throws `saturated`, `instance_start_failed` or `pool_closed`. */
-  async invoke(input: unknown, opts: InvokeOptions): Promise<PoolCall> {
+  async invoke(input: unknown, opts: CallOptions): Promise<PoolCall> {
     const { slot, tier } = await this.acquire();
     this.#calls += 1;
     if (tier === "cold") this.#coldStarts += 1;

@@ -5,17 +5,12 @@ import type { InstanceStateChanged } from "../../../domain/events/instance.js";
 import type { InstanceSummary } from "../../../domain/events/status.js";
 import type { RuntimeKind } from "../../../domain/ids.js";
 import { parseConfig } from "../../config.js";
-import type { InvokeOptions, Runtime, SharedBinary } from "../runtime/runtime.js";
+import type { CallOptions, Runtime, SharedBinary } from "../runtime/runtime.js";
 import { systemClock, type Clock } from "./clock.js";
 import { InstancePool, type PoolCall, type PoolStats, type PrewarmResult } from "./instance-pool.js";
 import { pickMemoryVictims } from "./memory-victims.js";
-import { PoolManagerSettings, type PoolManagerSettingsInput, type PoolSettingsInput } from "./settings.js";
-
-/** A shared binary held for as long as a pool uses it. */
-export interface BinaryLease {
-  readonly binary: SharedBinary;
-  release(): void | Promise<void>;
-}
+import type { BinaryLease } from "../binaries/binary-cache.js";
+import { PoolManagerSettings, type PoolManagerSettingsInput, type InstancePoolSettingsInput } from "./settings.js";
 
 /** Gets the shared binary a function version runs (the spearlet's binary cache); undefined when it has no artifact. */
 export type BinarySource = (spec: FunctionSpec) => Promise<BinaryLease | undefined>;
@@ -75,12 +70,12 @@ export class PoolManager {
   }
 
   /** Creates the version's pool if needed and prewarms it to `scaling.minWarm`. */
-  async deploy(fn: string, version: number, spec: FunctionSpec, settings?: PoolSettingsInput): Promise<PrewarmResult> {
+  async deploy(fn: string, version: number, spec: FunctionSpec, settings?: InstancePoolSettingsInput): Promise<PrewarmResult> {
     return (await this.ensure(fn, version, spec, settings)).pool.prewarm();
   }
 
   /** Runs one call in the version's pool, creating the pool on first use. */
-  async invoke(fn: string, version: number, spec: FunctionSpec, input: unknown, opts: InvokeOptions): Promise<PoolCall> {
+  async invoke(fn: string, version: number, spec: FunctionSpec, input: unknown, opts: CallOptions): Promise<PoolCall> {
     return (await this.ensure(fn, version, spec)).pool.invoke(input, opts);
   }
 
@@ -131,7 +126,7 @@ export class PoolManager {
     await Promise.all([...this.#entries.keys()].map((k) => this.dropKey(k)));
   }
 
-  private ensure(fn: string, version: number, spec: FunctionSpec, settings?: PoolSettingsInput): Promise<Entry> {
+  private ensure(fn: string, version: number, spec: FunctionSpec, settings?: InstancePoolSettingsInput): Promise<Entry> {
     if (this.#closed) return Promise.reject(new SpearError("pool_closed", "the node's pools are closed", { function: fn, version }));
     const key = keyOf(fn, version);
     let entry = this.#entries.get(key);
@@ -148,7 +143,7 @@ export class PoolManager {
     return entry;
   }
 
-  private async create(fn: string, version: number, spec: FunctionSpec, settings?: PoolSettingsInput): Promise<Entry> {
+  private async create(fn: string, version: number, spec: FunctionSpec, settings?: InstancePoolSettingsInput): Promise<Entry> {
     const runtime = this.#o.runtimes[spec.runtime];
     if (!runtime) throw new SpearError("instance_start_failed", `this node has no ${spec.runtime} runtime`, { function: fn, version, runtime: spec.runtime });
     const lease = await this.#o.binaries?.(spec);

@@ -3,7 +3,7 @@ import { Duration } from "../../config.js";
 import { AllocationStrategy } from "./allocation.js";
 
 /** How one function version's pool behaves; the node's defaults, overridable per pool. */
-export const PoolSettings = z.object({
+export const InstancePoolSettings = z.object({
   strategy: AllocationStrategy.default("least-connections"),
   /** Calls one instance serves at once (1 unless its runtime multiplexes calls). */
   instanceConcurrency: z.coerce.number().int().min(1).max(1_000).default(1),
@@ -17,13 +17,13 @@ export const PoolSettings = z.object({
   refillBackoff: Duration.default(1_000),
   refillBackoffMax: Duration.default(60_000),
 });
-export type PoolSettings = z.output<typeof PoolSettings>;
-export type PoolSettingsInput = z.input<typeof PoolSettings>;
+export type InstancePoolSettings = z.output<typeof InstancePoolSettings>;
+export type InstancePoolSettingsInput = z.input<typeof InstancePoolSettings>;
 
 /** The node-wide side: housekeeping cadence and memory pressure. */
 export const PoolManagerSettings = z
   .object({
-    pool: PoolSettings.prefault({}),
+    pool: InstancePoolSettings.prefault({}),
     /** How often idle reclamation, memory pressure and refills are checked. */
     sweepEvery: Duration.default(1_000),
     /** Node memory use (percent) at or above which idle instances are terminated. */

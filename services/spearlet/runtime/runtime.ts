@@ -23,7 +23,7 @@ export type InvokeOutcome =
       readonly instanceBroken: boolean;
     };
 
-export interface InvokeOptions {
+export interface CallOptions {
   readonly invocationId: string;
   /** Wall-clock limit for this call; the runtime stops the code when it passes. */
   readonly timeoutMs: number;
@@ -35,7 +35,7 @@ export interface InvokeOptions {
 export interface RuntimeInstance {
   readonly id: string;
   /** Runs one call. Function failures come back as `{ ok: false }`; it rejects only on misuse. */
-  invoke(input: unknown, opts: InvokeOptions): Promise<InvokeOutcome>;
+  invoke(input: unknown, opts: CallOptions): Promise<InvokeOutcome>;
   /** Frees the worker thread, process or container. Safe to call twice. */
   terminate(): Promise<void>;
 }
@@ -63,7 +63,7 @@ export interface InstanceSpec {
 }
 
 /** A protection a runtime cannot give on this machine, and why (reported at start and in the node's health). */
-export interface IsolationGap {
+export interface RuntimeIsolationGap {
   readonly mechanism: string;
   readonly reason: string;
 }
@@ -76,7 +76,7 @@ export interface Runtime {
   /** Creates an instance and warms it up; resolves when it can take a call. */
   createInstance(spec: InstanceSpec): Promise<RuntimeInstance>;
   /** What isolation this runtime cannot give here, known once `available()` has answered; none when absent. */
-  isolationGaps?(): readonly IsolationGap[];
+  isolationGaps?(): readonly RuntimeIsolationGap[];
   /** Clears what an earlier run of this node left behind (a killed spearlet cannot), before the first instance. */
   removeLeftovers?(): Promise<unknown>;
 }

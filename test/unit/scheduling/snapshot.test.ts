@@ -3,10 +3,10 @@ import { isSpearError } from "../../../domain/errors.js";
 import { PolicyState } from "../../../domain/scheduling/policy-state.js";
 import { snapshotBuilder } from "../../../domain/scheduling/snapshot-builder.js";
 import { createSnapshot, nodeOf, updateSnapshot, type RuntimeSnapshot } from "../../../domain/scheduling/snapshot.js";
-import type { NodeView } from "../../../domain/scheduling/snapshot-node.js";
+import type { SchedulingNodeInput } from "../../../domain/scheduling/snapshot-node.js";
 import { weightedAt, weightedLength, weightedOrder } from "../../../domain/scheduling/weighted-order.js";
 
-const view = (id: string, extra: Partial<NodeView> = {}): NodeView => ({
+const view = (id: string, extra: Partial<SchedulingNodeInput> = {}): SchedulingNodeInput => ({
   id,
   state: "online",
   healthy: true,

@@ -5,7 +5,7 @@ import { SpearError } from "../../../../domain/errors.js";
 import { collectBounded, parseOutput } from "../process/bounded-output.js";
 import { deadline } from "../process/deadline.js";
 import { failed, succeeded, withStderr } from "../process/outcome.js";
-import type { InvokeOptions, InvokeOutcome, RuntimeInstance } from "../runtime.js";
+import type { CallOptions, InvokeOutcome, RuntimeInstance } from "../runtime.js";
 import { AttachedContainer, describeContainerExit } from "./attached-container.js";
 import { LABEL } from "./labels.js";
 
@@ -33,7 +33,7 @@ export class PerCallContainerInstance implements RuntimeInstance {
     return this.c.id;
   }
 
-  async invoke(input: unknown, opts: InvokeOptions): Promise<InvokeOutcome> {
+  async invoke(input: unknown, opts: CallOptions): Promise<InvokeOutcome> {
     if (this.terminating) throw new SpearError("instance_terminated", `instance ${this.c.id} was terminated`);
     const started = performance.now();
     const elapsed = () => performance.now() - started;

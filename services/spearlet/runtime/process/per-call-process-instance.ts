@@ -1,7 +1,7 @@
 import { rm } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import { SpearError } from "../../../../domain/errors.js";
-import type { InvokeOptions, InvokeOutcome, RuntimeInstance } from "../runtime.js";
+import type { CallOptions, InvokeOutcome, RuntimeInstance } from "../runtime.js";
 import type { WorkerCommand } from "./command.js";
 import { deadline } from "./deadline.js";
 import { collectBounded, parseOutput } from "./bounded-output.js";
@@ -41,7 +41,7 @@ export class PerCallProcessInstance implements RuntimeInstance {
     return this.c.id;
   }
 
-  async invoke(input: unknown, opts: InvokeOptions): Promise<InvokeOutcome> {
+  async invoke(input: unknown, opts: CallOptions): Promise<InvokeOutcome> {
     if (this.terminating) throw new SpearError("instance_terminated", `instance ${this.c.id} was terminated`);
     const started = performance.now();
     const elapsed = () => performance.now() - started;

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { SpearError } from "../../../../domain/errors.js";
 import { parseConfig } from "../../../config.js";
 import { createLogger, type Logger } from "../../../logger.js";
-import type { InstanceSpec, IsolationGap, Runtime, RuntimeInstance } from "../runtime.js";
+import type { InstanceSpec, RuntimeIsolationGap, Runtime, RuntimeInstance } from "../runtime.js";
 import { findOnPath, resolveCommand, workerEnv } from "./command.js";
 import type { WorkerLimits } from "./limits.js";
 import { PerCallProcessInstance } from "./per-call-process-instance.js";
@@ -55,8 +55,8 @@ export class ProcessRuntime implements Runtime {
   private readonly prlimit: string | undefined;
   private readonly log: Logger;
   private readonly uids: UidPool;
-  private sandbox?: Promise<{ tools: SandboxTools | null; gaps: IsolationGap[] }>;
-  private gaps: readonly IsolationGap[] = [];
+  private sandbox?: Promise<{ tools: SandboxTools | null; gaps: RuntimeIsolationGap[] }>;
+  private gaps: readonly RuntimeIsolationGap[] = [];
 
   constructor(options: ProcessRuntimeOptions = {}, log?: Logger) {
     this.o = parseConfig(ProcessRuntimeOptions, options, "process runtime options");
@@ -76,7 +76,7 @@ export class ProcessRuntime implements Runtime {
     });
   }
 
-  isolationGaps(): readonly IsolationGap[] {
+  isolationGaps(): readonly RuntimeIsolationGap[] {
     return this.gaps;
   }
 

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { tmpdir } from "node:os";
 import { promisify } from "node:util";
-import type { IsolationGap } from "../runtime.js";
+import type { RuntimeIsolationGap } from "../runtime.js";
 import { findOnPath } from "./command.js";
 
 const run = promisify(execFile);
@@ -75,14 +75,14 @@ const MECHANISMS = [
 ] as const;
 
 /** Every mechanism, missing for one reason. */
-export const unconfined = (reason: string): IsolationGap[] => MECHANISMS.map((mechanism) => ({ mechanism, reason }));
+export const unconfined = (reason: string): RuntimeIsolationGap[] => MECHANISMS.map((mechanism) => ({ mechanism, reason }));
 
 /**
  * Whether workers can be confined here, tried once for real (a confined `true` as `nobody`):
  * it needs root (or CAP_SYS_ADMIN and CAP_SETUID), util-linux's unshare and setpriv, and a
  * kernel that allows the namespaces. Otherwise every mechanism is a gap, with the reason.
  */
-export async function probeSandbox(searchPath: string | undefined): Promise<{ tools: SandboxTools | null; gaps: IsolationGap[] }> {
+export async function probeSandbox(searchPath: string | undefined): Promise<{ tools: SandboxTools | null; gaps: RuntimeIsolationGap[] }> {
   const gapsBecause = (reason: string) => ({ tools: null, gaps: unconfined(reason) });
   if (process.getuid?.() !== 0) return gapsBecause("the spearlet does not run as root");
   const unshare = findOnPath("unshare", searchPath);

@@ -2,7 +2,7 @@ import { performance } from "node:perf_hooks";
 import type { Readable, Writable } from "node:stream";
 import { SpearError } from "../../../../domain/errors.js";
 import type { Logger } from "../../../logger.js";
-import type { InvokeOptions, InvokeOutcome, RuntimeErrorCode, RuntimeInstance } from "../runtime.js";
+import type { CallOptions, InvokeOutcome, RuntimeErrorCode, RuntimeInstance } from "../runtime.js";
 import { deadline } from "./deadline.js";
 import { JsonLinesChannel } from "./json-lines-channel.js";
 import { failed, fromWorkerResult, withStderr } from "./outcome.js";
@@ -92,7 +92,7 @@ export class WarmInstance<Exit> implements RuntimeInstance {
     return instance;
   }
 
-  async invoke(input: unknown, opts: InvokeOptions): Promise<InvokeOutcome> {
+  async invoke(input: unknown, opts: CallOptions): Promise<InvokeOutcome> {
     if (this.terminating) throw new SpearError("instance_terminated", `instance ${this.c.id} was terminated`);
     if (this.inCall) throw new SpearError("instance_busy", `instance ${this.c.id} is running another call`);
     if (this.brokenBy) return failed("instance_crashed", `instance ${this.c.id} cannot serve: ${this.brokenBy}`, 0, true);
@@ -109,7 +109,7 @@ export class WarmInstance<Exit> implements RuntimeInstance {
     return this.terminating;
   }
 
-  private async run(input: unknown, opts: InvokeOptions): Promise<InvokeOutcome> {
+  private async run(input: unknown, opts: CallOptions): Promise<InvokeOutcome> {
     const started = performance.now();
     const elapsed = () => performance.now() - started;
     await this.worker.beforeCall?.(opts.timeoutMs);

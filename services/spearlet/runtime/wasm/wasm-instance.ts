@@ -3,9 +3,9 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { SpearError } from "../../../../domain/errors.js";
-import type { InvokeOptions, InvokeOutcome, RuntimeInstance } from "../runtime.js";
+import type { CallOptions, InvokeOutcome, RuntimeInstance } from "../runtime.js";
 import { callOutcome } from "./call-outcome.js";
-import type { InvokeReply, InvokeRequest, WorkerInit, WorkerStarted } from "./worker-protocol.js";
+import type { InvokeReply, InvokeMessage, WorkerInit, WorkerStarted } from "./worker-protocol.js";
 
 /**
  * The worker thread runs JavaScript: next to this file once compiled, and from dist/ when this
@@ -99,7 +99,7 @@ export class WasmInstance implements RuntimeInstance {
     return new WasmInstance(s.id, worker, s.memoryLimitMb, started.shape);
   }
 
-  invoke(input: unknown, opts: InvokeOptions): Promise<InvokeOutcome> {
+  invoke(input: unknown, opts: CallOptions): Promise<InvokeOutcome> {
     if (this.#terminated) return Promise.reject(new SpearError("instance_terminated", `wasm instance ${this.id} was terminated`));
     if (this.#pending) return Promise.reject(new SpearError("internal", `wasm instance ${this.id} takes one call at a time`));
     if (this.#broken) {
@@ -113,7 +113,7 @@ export class WasmInstance implements RuntimeInstance {
         this.#break("timeout", `stopped after its limit of ${opts.timeoutMs} ms (invocation ${opts.invocationId})`);
       }, opts.timeoutMs);
       this.#pending = { id, started, resolve, timer };
-      const req: InvokeRequest = { type: "invoke", id, stdin };
+      const req: InvokeMessage = { type: "invoke", id, stdin };
       this.#worker.postMessage(req, [stdin.buffer]);
     });
   }

@@ -22,7 +22,7 @@ export type WorkerStarted =
   | { readonly type: "ready"; readonly shape: "command" | "reactor" }
   | { readonly type: "start_failed"; readonly reason: "artifact_invalid" | "memory_limit_exceeded" | "function_error"; readonly message: string };
 
-export interface InvokeRequest {
+export interface InvokeMessage {
   readonly type: "invoke";
   readonly id: number;
   readonly stdin: Uint8Array;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { createAllocator, type Candidate } from "../../../../services/spearlet/pool/allocation.js";
+import { createAllocator, type InstanceCandidate } from "../../../../services/spearlet/pool/allocation.js";
 import { callOpts, poolFixture, settle } from "./helpers.js";
 
-const c = (order: number, inFlight = 0, responseMs?: number): Candidate => ({ order, inFlight, responseMs });
+const c = (order: number, inFlight = 0, responseMs?: number): InstanceCandidate => ({ order, inFlight, responseMs });
 
 describe("allocation strategies", () => {
   it("round-robin takes the next instance after the last one picked, wrapping, across changing candidates", () => {

@@ -3,7 +3,7 @@ import type { InstanceStateChanged } from "../../../../domain/events/instance.js
 import { isSpearError, type SpearError } from "../../../../domain/errors.js";
 import { canTransition } from "../../../../domain/instance/lifecycle.js";
 import { InstancePool } from "../../../../services/spearlet/pool/instance-pool.js";
-import type { PoolSettingsInput } from "../../../../services/spearlet/pool/settings.js";
+import type { InstancePoolSettingsInput } from "../../../../services/spearlet/pool/settings.js";
 import { InProcessRuntime } from "../../../support/in-process-runtime.js";
 import { ManualClock } from "../../../support/manual-clock.js";
 
@@ -16,7 +16,7 @@ export const specWith = (scaling: { minWarm?: number; maxInstances?: number; idl
 export const settle = () => new Promise<void>((r) => setImmediate(r));
 
 /** One pool over an in-process runtime with a manual clock, recording every reported transition. */
-export function poolFixture(opts: { scaling?: Parameters<typeof specWith>[0]; settings?: PoolSettingsInput; pausable?: boolean } = {}) {
+export function poolFixture(opts: { scaling?: Parameters<typeof specWith>[0]; settings?: InstancePoolSettingsInput; pausable?: boolean } = {}) {
   const clock = new ManualClock();
   const runtime = new InProcessRuntime({ pausable: opts.pausable ?? true });
   const events: InstanceStateChanged[] = [];

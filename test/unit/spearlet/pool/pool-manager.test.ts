@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { InstanceStateChanged } from "../../../../domain/events/instance.js";
-import { PoolManager, type BinaryLease } from "../../../../services/spearlet/pool/pool-manager.js";
+import type { BinaryLease } from "../../../../services/spearlet/binaries/binary-cache.js";
+import { PoolManager } from "../../../../services/spearlet/pool/pool-manager.js";
 import type { PoolManagerSettingsInput } from "../../../../services/spearlet/pool/settings.js";
 import type { SharedBinary } from "../../../../services/spearlet/runtime/runtime.js";
 import { gate, InProcessRuntime, type Gate } from "../../../support/in-process-runtime.js";

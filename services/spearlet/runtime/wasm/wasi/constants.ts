@@ -65,5 +65,5 @@ export const FdFlags = { APPEND: 1 } as const;
 export const LookupFlags = { SYMLINK_FOLLOW: 1 } as const;
 export const Whence = { SET: 0, CUR: 1, END: 2 } as const;
 export const ClockId = { REALTIME: 0, MONOTONIC: 1, PROCESS_CPUTIME: 2, THREAD_CPUTIME: 3 } as const;
-export const EventType = { CLOCK: 0, FD_READ: 1, FD_WRITE: 2 } as const;
+export const WasiEventType = { CLOCK: 0, FD_READ: 1, FD_WRITE: 2 } as const;
 export const SubClockFlags = { ABSTIME: 1 } as const;

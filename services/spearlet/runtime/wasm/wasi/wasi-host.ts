@@ -17,7 +17,7 @@ import {
   type BigIntStats,
   type Dirent,
 } from "node:fs";
-import { ClockId, Errno, EventType, FdFlags, FileType, LookupFlags, OFlags, Rights, SubClockFlags, Whence, hostErrno } from "./constants.js";
+import { ClockId, Errno, WasiEventType, FdFlags, FileType, LookupFlags, OFlags, Rights, SubClockFlags, Whence, hostErrno } from "./constants.js";
 import { FdTable, type DirFd } from "./fd-table.js";
 import { WasiCallError, resolveInside, type PreopenRoot } from "./sandbox-path.js";
 import { CappedOutput, MemoryStdin, TailOutput } from "./stdio.js";
@@ -480,14 +480,14 @@ export class WasiHost {
     });
     const events: { userdata: bigint; type: number; error: number; nbytes: bigint }[] = [];
     for (const s of subs) {
-      if (s.tag === EventType.CLOCK) continue;
+      if (s.tag === WasiEventType.CLOCK) continue;
       let kind: string | undefined;
       try {
         kind = this.#fds.get(s.fd).kind;
       } catch {
         kind = undefined;
       }
-      const nbytes = s.tag === EventType.FD_READ && kind === "stdin" ? BigInt(this.#stdin.remaining) : 0n;
+      const nbytes = s.tag === WasiEventType.FD_READ && kind === "stdin" ? BigInt(this.#stdin.remaining) : 0n;
       events.push({ userdata: s.userdata, type: s.tag, error: kind ? Errno.SUCCESS : Errno.BADF, nbytes });
     }
     if (events.length === 0) {
@@ -499,7 +499,7 @@ export class WasiHost {
       });
       const shortest = waits.reduce((m, w) => (w.ns < m ? w.ns : m), waits[0]!.ns);
       if (shortest > 0n) Atomics.wait(sleeper, 0, 0, Number(shortest) / 1e6);
-      for (const w of waits) if (w.ns <= shortest) events.push({ userdata: w.s.userdata, type: EventType.CLOCK, error: w.error, nbytes: 0n });
+      for (const w of waits) if (w.ns <= shortest) events.push({ userdata: w.s.userdata, type: WasiEventType.CLOCK, error: w.error, nbytes: 0n });
     }
     events.forEach((e, i) => {
       const at = outPtr + i * 32;
