@@ -373,7 +373,7 @@ export class Dispatcher {
    */
   private async lastNodesCaughtUp(): Promise<void> {
     const { seq } = await lastMatchingSeq(this.d.nats.jsm, streamNames.assign);
-    await this.d.source.lastNodes.reached(seq, SPREAD_CATCH_UP_MS);
+    await this.d.source.assignmentsFolded(seq, SPREAD_CATCH_UP_MS);
   }
 
   /** The same attempt was reserved before (a redelivery): finish what that delivery began. */

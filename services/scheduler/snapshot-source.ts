@@ -85,6 +85,19 @@ export class SnapshotSource {
     return [this.nodes, this.usage, this.functions, this.pools, this.sessions, this.lastNodes] as const;
   }
 
+  /** Resolves once the snapshot holds every assignment up to stream sequence `seq`; false if not within `timeoutMs`. */
+  async assignmentsFolded(seq: number, timeoutMs: number): Promise<boolean> {
+    if (!(await this.lastNodes.reached(seq, timeoutMs))) return false;
+    // The host has them; the snapshot derived from it follows in this turn's setImmediate.
+    if (this.dirty) await new Promise<void>((resolve) => {
+      const off = this.onChange(() => {
+        off();
+        resolve();
+      });
+    });
+    return true;
+  }
+
   private markDirty(): void {
     if (this.dirty) return;
     this.dirty = true;
