@@ -10,7 +10,7 @@ import type { SessionView } from "../../domain/session/view.js";
 import { functionCatalog } from "../../projections/definitions/function-catalog.js";
 import { nodeRegistry } from "../../projections/definitions/node-registry.js";
 import { nodeUsage } from "../../projections/definitions/node-usage.js";
-import { poolIndex, readPoolIndex, type PoolIndexDoc } from "../../projections/definitions/pool-index.js";
+import { poolIndex, readPoolIndex, type PoolIndexDoc } from "../../domain/pool/index-evolve.js";
 import { sessionLastNode, type SessionLastNode } from "../../projections/definitions/session-last-node.js";
 import { sessionTable } from "../../projections/definitions/session-table.js";
 import { MemoryHost } from "../../projections/memory-host.js";

@@ -4,7 +4,7 @@ import { isSpearError, SpearError } from "../../../domain/errors.js";
 import { POOL_SETTINGS_ID } from "../../../domain/events/pool.js";
 import type { PoolsDocument } from "../../../domain/pool/commands.js";
 import { poolDecider, poolSettingsDecider } from "../../../domain/pool/decider.js";
-import { readPoolIndex, type PoolDoc } from "../../../projections/definitions/pool-index.js";
+import { readPoolIndex, type PoolDoc } from "../../../domain/pool/index-evolve.js";
 import { execute, type SmsContext } from "../context.js";
 import { paginateOrdered } from "../../api/paging.js";
 import type { AreaHandlers, RequestContext } from "../../api/router.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { fnv1a } from "../../../domain/scheduling/hash.js";
-import { eligiblePools } from "../../../domain/scheduling/pool-index.js";
+import { eligiblePools } from "../../../domain/scheduling/snapshot-pools.js";
 import { snapshotBuilder } from "../../../domain/scheduling/snapshot-builder.js";
 import { given } from "./placement-spec.js";
 

@@ -1,16 +1,16 @@
 import { describe, expect, it } from "vitest";
-import type { Decider } from "../../../domain/decider.js";
-import type { AggregateType, DomainEvent } from "../../../domain/events/catalog.js";
-import type { RecordedEvent } from "../../../domain/events/envelope.js";
-import { nodeDecider, type NodeDeciderState } from "../../../domain/node/decider.js";
-import type { NodeCommand } from "../../../domain/node/commands.js";
-import { evolveNodeView, type NodeView } from "../../../domain/node/view.js";
-import { evolvePoolCatalog, emptyPoolCatalog } from "../../../domain/pool/catalog.js";
-import { PoolSpec, type ChangePoolSettingsCommand, type PoolCommand } from "../../../domain/pool/commands.js";
-import { computePools } from "../../../domain/pool/compute.js";
-import { poolDecider, poolSettingsDecider } from "../../../domain/pool/decider.js";
-import { DocStore } from "../../../projections/doc-store.js";
-import { poolIndex, readPoolIndex, type PoolIndexDoc } from "../../../projections/definitions/pool-index.js";
+import type { Decider } from "../../../../domain/decider.js";
+import type { AggregateType, DomainEvent } from "../../../../domain/events/catalog.js";
+import type { RecordedEvent } from "../../../../domain/events/envelope.js";
+import { nodeDecider, type NodeDeciderState } from "../../../../domain/node/decider.js";
+import type { NodeCommand } from "../../../../domain/node/commands.js";
+import { evolveNodeView, type NodeView } from "../../../../domain/node/view.js";
+import { evolvePoolCatalog, emptyPoolCatalog } from "./oracle/pool-catalog.js";
+import { PoolSpec, type ChangePoolSettingsCommand, type PoolCommand } from "../../../../domain/pool/commands.js";
+import { computePools } from "./oracle/compute-pools.js";
+import { poolDecider, poolSettingsDecider } from "../../../../domain/pool/decider.js";
+import { DocStore } from "../../../../projections/doc-store.js";
+import { poolIndex, readPoolIndex, type PoolIndexDoc } from "../../../../domain/pool/index-evolve.js";
 
 /** mulberry32: a seeded generator, so a failing history can be replayed from its seed. */
 function rng(seed: number) {

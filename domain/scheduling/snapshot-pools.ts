@@ -1,7 +1,7 @@
 import { SpearError } from "../errors.js";
 import type { PoolDefinition } from "../events/pool.js";
 import type { LanguagePair } from "../ids.js";
-import { pairAllowed, pairKey } from "../pools/languages.js";
+import { pairAllowed, pairKey } from "../pool/languages.js";
 import type { NodeTable } from "./node-table.js";
 import { weightedOrder, type WeightedOrder } from "./weighted-order.js";
 

@@ -1,6 +1,6 @@
-import type { PoolDefinition } from "../events/pool.js";
-import { pairKey } from "../pools/languages.js";
-import type { PoolSettings } from "./commands.js";
+import type { PoolDefinition } from "../../../../../domain/events/pool.js";
+import { pairKey } from "../../../../../domain/pool/languages.js";
+import type { PoolSettings } from "../../../../../domain/pool/commands.js";
 import {
   byCodeUnit,
   generatedDefinition,
@@ -11,7 +11,7 @@ import {
   membershipRule,
   requiredLanguages,
   type PoolNode,
-} from "./membership.js";
+} from "../../../../../domain/pool/membership.js";
 
 /** A pool with its members, as the scheduler's snapshot and `spear pools ls` see it. */
 export interface ComputedPool {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { PoolDefinition } from "../../../../domain/events/pool.js";
 import { defaultPoolSettings, PoolSpec } from "../../../../domain/pool/commands.js";
-import { computePools } from "../../../../domain/pool/compute.js";
+import { computePools } from "./oracle/compute-pools.js";
 import { generatedPoolId, isMember, membershipRule, requiredLanguages, type PoolNode } from "../../../../domain/pool/membership.js";
 
 const def = (spec: unknown): PoolDefinition => ({ ...PoolSpec.parse(spec), generated: false });

@@ -1,7 +1,6 @@
-import type { PoolDefinition } from "../../domain/events/pool.js";
-import { POOL_SETTINGS_ID } from "../../domain/events/pool.js";
-import { defaultPoolSettings, type PoolSettings } from "../../domain/pool/commands.js";
-import type { ComputedPool } from "../../domain/pool/compute.js";
+import type { PoolDefinition } from "../events/pool.js";
+import { POOL_SETTINGS_ID } from "../events/pool.js";
+import { defaultPoolSettings, type PoolSettings } from "./commands.js";
 import {
   byCodeUnit,
   generatedDefinition,
@@ -11,14 +10,21 @@ import {
   listedPairs,
   membershipRule,
   requiredLanguages,
-} from "../../domain/pool/membership.js";
-import { pairKey } from "../../domain/pools/languages.js";
-import { subjects } from "../../domain/subjects.js";
+} from "./membership.js";
+import { pairKey } from "./languages.js";
+import { subjects } from "../subjects.js";
 import { streamNames } from "../../streams/catalog.js";
-import type { DocWriter, Projection } from "../projection.js";
+import type { DocWriter, Projection } from "../../projections/projection.js";
 
-export interface PoolDoc extends ComputedPool {
+export interface PoolDoc {
   readonly kind: "pool";
+  readonly id: string;
+  readonly definition: PoolDefinition;
+  readonly generated: boolean;
+  /** The languages every member speaks (null: any-to-any, no condition). */
+  readonly languages: readonly string[] | null;
+  /** Member node ids, sorted. */
+  readonly members: readonly string[];
 }
 /** A node's membership facts, for nodes that are not deregistered. */
 export interface PoolNodeDoc {
