@@ -5,7 +5,7 @@ import { functionCatalog } from "./definitions/function-catalog.js";
 import { invocationStats } from "./definitions/invocation-stats.js";
 import { nodeRegistry } from "./definitions/node-registry.js";
 import { nodeUsage } from "./definitions/node-usage.js";
-import { poolIndex } from "../domain/pool/index-evolve.js";
+import { poolIndex } from "./definitions/pool-index.js";
 import { sessionLastNode } from "./definitions/session-last-node.js";
 import { sessionTable } from "./definitions/session-table.js";
 import type { AnyProjection } from "./projection.js";

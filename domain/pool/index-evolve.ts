@@ -1,79 +1,18 @@
-import type { PoolDefinition } from "../events/pool.js";
-import { POOL_SETTINGS_ID } from "../events/pool.js";
-import { defaultPoolSettings, type PoolSettings } from "./commands.js";
+import type { RecordedEvent } from "../events/envelope.js";
+import { POOL_SETTINGS_ID, type PoolDefinition } from "../events/pool.js";
+import type { PoolSettings } from "./commands.js";
 import {
-  byCodeUnit,
-  generatedDefinition,
-  generatedPoolId,
-  isMember,
-  languageSet,
-  listedPairs,
-  membershipRule,
-  requiredLanguages,
-} from "./membership.js";
-import { pairKey } from "./languages.js";
-import { subjects } from "../subjects.js";
-import { streamNames } from "../../streams/catalog.js";
-import type { DocWriter, Projection } from "../../projections/projection.js";
-
-export interface PoolDoc {
-  readonly kind: "pool";
-  readonly id: string;
-  readonly definition: PoolDefinition;
-  readonly generated: boolean;
-  /** The languages every member speaks (null: any-to-any, no condition). */
-  readonly languages: readonly string[] | null;
-  /** Member node ids, sorted. */
-  readonly members: readonly string[];
-}
-/** A node's membership facts, for nodes that are not deregistered. */
-export interface PoolNodeDoc {
-  readonly kind: "node";
-  readonly id: string;
-  readonly services: readonly string[];
-  readonly languages: readonly string[];
-  /** In ring order. */
-  readonly pools: readonly string[];
-}
-export interface PoolCatalogDoc {
-  readonly kind: "catalog";
-  readonly configured: readonly string[];
-  readonly generated: readonly string[];
-}
-export interface PoolSettingsDoc {
-  readonly kind: "settings";
-  readonly settings: PoolSettings;
-}
-/** Nodes (not deregistered) that advertise one language or offer one service. */
-export interface CapabilityDoc {
-  readonly kind: "language" | "service";
-  readonly name: string;
-  readonly nodes: readonly string[];
-}
-export type PoolIndexDoc = PoolDoc | PoolNodeDoc | PoolCatalogDoc | PoolSettingsDoc | CapabilityDoc;
-
-type Docs = Pick<DocWriter<PoolIndexDoc>, "get">;
-type Writer = DocWriter<PoolIndexDoc>;
-
-/** Languages and services are free text; anything outside the KV key alphabet is encoded. */
-const keyPart = (s: string) => (/^[A-Za-z0-9_-]+$/.test(s) ? s : `=${Buffer.from(s, "utf8").toString("base64url")}`);
-export const poolIndexKeys = {
-  settings: "settings",
-  catalog: "catalog",
-  pool: (id: string) => `pool.${id}`,
-  node: (id: string) => `node.${id}`,
-  language: (l: string) => `language.${keyPart(l)}`,
-  service: (s: string) => `service.${keyPart(s)}`,
-};
-
-const get = <K extends PoolIndexDoc["kind"]>(docs: Docs, key: string, kind: K) => {
-  const d = docs.get(key);
-  return d?.kind === kind ? (d as Extract<PoolIndexDoc, { kind: K }>) : undefined;
-};
-const catalogOf = (docs: Docs): PoolCatalogDoc => get(docs, poolIndexKeys.catalog, "catalog") ?? { kind: "catalog", configured: [], generated: [] };
-const settingsOf = (docs: Docs): PoolSettings => get(docs, poolIndexKeys.settings, "settings")?.settings ?? defaultPoolSettings;
-const poolOf = (docs: Docs, id: string) => get(docs, poolIndexKeys.pool(id), "pool");
-const nodeOf = (docs: Docs, id: string) => get(docs, poolIndexKeys.node(id), "node");
+  catalogOf,
+  docOfKind,
+  nodeOf,
+  poolIndexKeys,
+  poolOf,
+  settingsOf,
+  type PoolCatalogDoc,
+  type PoolIndexDocs,
+  type PoolNodeDoc,
+} from "./index-docs.js";
+import { byCodeUnit, generatedDefinition, generatedPoolId, isMember, languageSet, membershipRule, requiredLanguages } from "./membership.js";
 
 function withItem(sorted: readonly string[], x: string): readonly string[] {
   let lo = 0;
@@ -87,44 +26,44 @@ function withItem(sorted: readonly string[], x: string): readonly string[] {
 }
 const without = (list: readonly string[], x: string): readonly string[] => (list.includes(x) ? list.filter((y) => y !== x) : list);
 
-function ringSort(docs: Docs, ids: Iterable<string>): string[] {
+function ringSort(docs: PoolIndexDocs, ids: Iterable<string>): string[] {
   const configured = new Set(catalogOf(docs).configured);
   return [...ids].sort((a, b) => (configured.has(a) ? 0 : 1) - (configured.has(b) ? 0 : 1) || byCodeUnit(a, b));
 }
 
-function* nodeDocs(docs: Writer): Generator<PoolNodeDoc> {
+function* nodeDocs(docs: PoolIndexDocs): Generator<PoolNodeDoc> {
   for (const key of [...docs.keys()]) {
-    if (!key.startsWith("node.")) continue;
-    const d = nodeOf(docs, key.slice("node.".length));
+    if (!key.startsWith(poolIndexKeys.nodePrefix)) continue;
+    const d = nodeOf(docs, key.slice(poolIndexKeys.nodePrefix.length));
     if (d) yield d;
   }
 }
 
 const asPoolNode = (n: Pick<PoolNodeDoc, "id" | "services" | "languages">) => ({ id: n.id, capabilities: { services: n.services, languages: n.languages } });
 
-function setCatalog(docs: Writer, change: (c: PoolCatalogDoc) => PoolCatalogDoc): void {
+function setCatalog(docs: PoolIndexDocs, change: (c: PoolCatalogDoc) => PoolCatalogDoc): void {
   docs.set(poolIndexKeys.catalog, change(catalogOf(docs)));
 }
 
-function setNodePools(docs: Writer, id: string, change: (pools: readonly string[]) => Iterable<string>): void {
+function setNodePools(docs: PoolIndexDocs, id: string, change: (pools: readonly string[]) => Iterable<string>): void {
   const n = nodeOf(docs, id);
   if (n) docs.set(poolIndexKeys.node(id), { ...n, pools: ringSort(docs, change(n.pools)) });
 }
 
-function setMembers(docs: Writer, poolId: string, change: (members: readonly string[]) => readonly string[]): void {
+function setMembers(docs: PoolIndexDocs, poolId: string, change: (members: readonly string[]) => readonly string[]): void {
   const p = poolOf(docs, poolId);
   if (p) docs.set(poolIndexKeys.pool(poolId), { ...p, members: change(p.members) });
 }
 
-function capability(docs: Writer, kind: "language" | "service", name: string, change: (nodes: readonly string[]) => readonly string[]): void {
+function capability(docs: PoolIndexDocs, kind: "language" | "service", name: string, change: (nodes: readonly string[]) => readonly string[]): void {
   const key = kind === "language" ? poolIndexKeys.language(name) : poolIndexKeys.service(name);
-  const nodes = change(get(docs, key, kind)?.nodes ?? []);
+  const nodes = change(docOfKind(docs, key, kind)?.nodes ?? []);
   if (nodes.length === 0) docs.delete(key);
   else docs.set(key, { kind, name, nodes });
 }
 
 /** Deletes a pool (configured or generated) and takes it off its members. */
-function dropPool(docs: Writer, id: string): void {
+function dropPool(docs: PoolIndexDocs, id: string): void {
   const p = poolOf(docs, id);
   if (!p) return;
   docs.delete(poolIndexKeys.pool(id));
@@ -133,7 +72,7 @@ function dropPool(docs: Writer, id: string): void {
 }
 
 /** Adds a pool and every node it admits (one scan of the nodes: pool changes are rare). */
-function addPool(docs: Writer, id: string, definition: PoolDefinition): void {
+function addPool(docs: PoolIndexDocs, id: string, definition: PoolDefinition): void {
   const rule = membershipRule(definition);
   let members: readonly string[] = [];
   for (const n of nodeDocs(docs)) if (isMember(rule, asPoolNode(n))) members = withItem(members, n.id);
@@ -143,7 +82,7 @@ function addPool(docs: Writer, id: string, definition: PoolDefinition): void {
 }
 
 /** The generated pool of a language set exists while some node advertises exactly that set. */
-function ensureGenerated(docs: Writer, languages: readonly string[]): void {
+function ensureGenerated(docs: PoolIndexDocs, languages: readonly string[]): void {
   const set = languageSet(languages);
   if (set.length === 0) return;
   const id = generatedPoolId(set);
@@ -152,7 +91,7 @@ function ensureGenerated(docs: Writer, languages: readonly string[]): void {
   addPool(docs, id, generatedDefinition(set));
 }
 
-function dropGeneratedIfOrphan(docs: Writer, id: string): void {
+function dropGeneratedIfOrphan(docs: PoolIndexDocs, id: string): void {
   const p = poolOf(docs, id);
   if (!p?.generated || !p.languages) return;
   const key = p.languages.join("\u0000");
@@ -166,7 +105,7 @@ function dropGeneratedIfOrphan(docs: Writer, id: string): void {
 const generatedIdOf = (languages: readonly string[]) => (languageSet(languages).length > 0 ? generatedPoolId(languages) : null);
 
 /** A node joins, changes its capabilities (null: leaves). Costs the number of pools, not of nodes. */
-function applyNode(docs: Writer, id: string, caps: { services: readonly string[]; languages: readonly string[] } | null): void {
+function applyNode(docs: PoolIndexDocs, id: string, caps: { services: readonly string[]; languages: readonly string[] } | null): void {
   const old = nodeOf(docs, id);
   if (old) {
     for (const p of old.pools) setMembers(docs, p, (m) => without(m, id));
@@ -191,12 +130,12 @@ function applyNode(docs: Writer, id: string, caps: { services: readonly string[]
   if (oldGenerated) dropGeneratedIfOrphan(docs, oldGenerated);
 }
 
-function definePool(docs: Writer, id: string, definition: PoolDefinition): void {
+function definePool(docs: PoolIndexDocs, id: string, definition: PoolDefinition): void {
   dropPool(docs, id);
   addPool(docs, id, { ...definition, generated: false });
 }
 
-function removePool(docs: Writer, id: string): void {
+function removePool(docs: PoolIndexDocs, id: string): void {
   if (!poolOf(docs, id) || poolOf(docs, id)?.generated) return;
   dropPool(docs, id);
   if (!settingsOf(docs).autoGenerate) return;
@@ -205,7 +144,7 @@ function removePool(docs: Writer, id: string): void {
   }
 }
 
-function changeSettings(docs: Writer, settings: PoolSettings): void {
+function changeSettings(docs: PoolIndexDocs, settings: PoolSettings): void {
   const before = settingsOf(docs);
   docs.set(poolIndexKeys.settings, { kind: "settings", settings });
   if (settings.autoGenerate && !before.autoGenerate) for (const n of nodeDocs(docs)) ensureGenerated(docs, n.languages);
@@ -213,76 +152,30 @@ function changeSettings(docs: Writer, settings: PoolSettings): void {
 }
 
 /**
- * Pools with their members, kept up to date as nodes and pools change: the same result as
- * `computePools` over the node registry and the pool events (a unit test folds random
- * histories both ways), but incremental, so a node event costs the number of pools.
- * It reads both aggregates from one subject filter, `spear.evt.>`, and ignores the rest.
+ * Folds one node or pool event into the pool index (others pass through): every pool with
+ * its members, kept up to date incrementally so that a node event costs the number of pools,
+ * not of nodes. The result is what folding the whole history from scratch would give (a unit
+ * test checks it against such a reference over random histories).
  */
-export const poolIndex: Projection<PoolIndexDoc> = {
-  name: "pool-index",
-  description: "pools with their members; nodes by language and service",
-  stream: streamNames.events,
-  subject: subjects.allEvents,
-  initialState: () =>
-    new Map<string, PoolIndexDoc>([
-      [poolIndexKeys.settings, { kind: "settings", settings: defaultPoolSettings }],
-      [poolIndexKeys.catalog, { kind: "catalog", configured: [], generated: [] }],
-    ]),
-  evolve(docs, event) {
-    const id = event.meta.aggregateId;
-    switch (event.type) {
-      case "NodeRegistered":
-        return applyNode(docs, id, event.data.capabilities);
-      case "NodeUpdated":
-        if (event.data.capabilities && nodeOf(docs, id)) applyNode(docs, id, event.data.capabilities);
-        return;
-      case "NodeDeregistered":
-        return applyNode(docs, id, null);
-      case "PoolDefined":
-      case "PoolUpdated":
-        if (id !== POOL_SETTINGS_ID) definePool(docs, id, event.data);
-        return;
-      case "PoolRemoved":
-        return removePool(docs, id);
-      case "PoolSettingsChanged":
-        return changeSettings(docs, event.data);
-      default:
-        return;
-    }
-  },
-};
-
-/** Reading the projection's state (in memory or loaded from its KV bucket). */
-export const readPoolIndex = (docs: ReadonlyMap<string, PoolIndexDoc>) => ({
-  settings: () => settingsOf(docs),
-  /** Ring order: configured by id, then generated by id. */
-  pools: (): PoolDoc[] => {
-    const c = catalogOf(docs);
-    return [...c.configured, ...c.generated].map((id) => poolOf(docs, id)).filter((p): p is PoolDoc => p !== undefined);
-  },
-  pool: (id: string) => poolOf(docs, id),
-  poolsOfNode: (nodeId: string): readonly string[] => nodeOf(docs, nodeId)?.pools ?? [],
-  index: () => {
-    const byLanguage: Record<string, string[]> = {};
-    const byService: Record<string, string[]> = {};
-    // defineProperty: a language named "__proto__" is data, not a prototype.
-    for (const d of docs.values()) {
-      if (d.kind === "language") Object.defineProperty(byLanguage, d.name, { value: [...d.nodes], enumerable: true });
-      if (d.kind === "service") Object.defineProperty(byService, d.name, { value: [...d.nodes], enumerable: true });
-    }
-    const poolsByPair: Record<string, string[]> = {};
-    const anyPairPools: string[] = [];
-    const c = catalogOf(docs);
-    for (const id of [...c.configured, ...c.generated]) {
-      const p = poolOf(docs, id);
-      if (!p) continue;
-      if (p.definition.languages.anyToAny) anyPairPools.push(id);
-      for (const pair of listedPairs(p.definition)) {
-        const k = pairKey(pair);
-        if (!Object.hasOwn(poolsByPair, k)) Object.defineProperty(poolsByPair, k, { value: [], enumerable: true });
-        poolsByPair[k]!.push(id);
-      }
-    }
-    return { byLanguage, byService, poolsByPair, anyPairPools };
-  },
-});
+export function evolvePoolIndex(docs: PoolIndexDocs, event: RecordedEvent): void {
+  const id = event.meta.aggregateId;
+  switch (event.type) {
+    case "NodeRegistered":
+      return applyNode(docs, id, event.data.capabilities);
+    case "NodeUpdated":
+      if (event.data.capabilities && nodeOf(docs, id)) applyNode(docs, id, event.data.capabilities);
+      return;
+    case "NodeDeregistered":
+      return applyNode(docs, id, null);
+    case "PoolDefined":
+    case "PoolUpdated":
+      if (id !== POOL_SETTINGS_ID) definePool(docs, id, event.data);
+      return;
+    case "PoolRemoved":
+      return removePool(docs, id);
+    case "PoolSettingsChanged":
+      return changeSettings(docs, event.data);
+    default:
+      return;
+  }
+}

@@ -12,7 +12,7 @@ import { functionCatalog } from "../../../projections/definitions/function-catal
 import { invocationStats, TOTALS_KEY } from "../../../projections/definitions/invocation-stats.js";
 import { nodeRegistry } from "../../../projections/definitions/node-registry.js";
 import { nodeUsage } from "../../../projections/definitions/node-usage.js";
-import { poolIndex } from "../../../domain/pool/index-evolve.js";
+import { poolIndex } from "../../../projections/definitions/pool-index.js";
 import { sessionTable } from "../../../projections/definitions/session-table.js";
 import { MemoryHost } from "../../../projections/memory-host.js";
 import type { AnyProjection } from "../../../projections/projection.js";

@@ -52,6 +52,19 @@ describe("level 1: candidate pools from the function's requirements, via the ind
     expect(ids([])).toEqual(["pairs", "cross", "any", "asr", "asr-tts"]);
   });
 
+  it("leaves out a blocked pair of sources × targets, and lists a pool once when two of its pairs share a key", () => {
+    const odd = snapshotBuilder()
+      .node("n")
+      .pool("cross", ["n"], { languages: { sources: ["ja", "zh"], targets: ["en"], blocked: [zhEn] } })
+      .pool("gt", ["n"], { languages: { sources: ["a>b", "a"], targets: ["c", "b>c"] } })
+      .build();
+    const oddIds = (pair: { source: string; target: string }) => eligiblePools(odd.pools, [], pair).map((p) => p.id);
+    expect(oddIds(zhEn)).toEqual([]);
+    expect(oddIds(jaEn)).toEqual(["cross"]);
+    expect(oddIds({ source: "a", target: "b>c" })).toEqual(["gt"]);
+    expect(oddIds({ source: "a>b", target: "c" })).toEqual(["gt"]);
+  });
+
   it("uses the request's language pair over the function's own", () => {
     const g = given(ring().pool("ko", ["n1"], { languages: { pairs: [koEn] } }));
     g.when({ function: "translate", langPair: koEn }).thenPools(["ko"]);
