@@ -3,7 +3,7 @@ import { performance } from "node:perf_hooks";
 import { z } from "zod";
 import { PlacementPolicy } from "../domain/events/function.js";
 import type { LanguagePair } from "../domain/ids.js";
-import { nodeHandlesPair } from "../domain/pools/languages.js";
+import { nodeHandlesPair } from "../domain/pool/languages.js";
 import {
   defaultPlaceOptions,
   place,

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { PoolDefinition } from "../events/pool.js";
 import type { LanguagePair } from "../ids.js";
-import { pairAllowed } from "../pools/languages.js";
+import { pairAllowed } from "./languages.js";
 
 /** What membership needs of a node (a `NodeView` fits). */
 export interface PoolNode {

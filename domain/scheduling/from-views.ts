@@ -2,7 +2,7 @@ import type { FunctionView } from "../function/view.js";
 import type { NodeUsageView } from "../node/usage.js";
 import type { NodeView as RegistryNode } from "../node/view.js";
 import type { SessionView } from "../session/view.js";
-import type { PoolView } from "./pool-index.js";
+import type { PoolView } from "./snapshot-pools.js";
 import type { Lookup, SnapshotFunction, SnapshotSession } from "./snapshot.js";
 import type { SchedulingNodeInput } from "./snapshot-node.js";
 

@@ -19,7 +19,7 @@ export {
   type SnapshotSession,
 } from "./snapshot.js";
 export { snapshotNode, warmKey, type SchedulingNodeState, type SchedulingNodeInput, type SnapshotNode } from "./snapshot-node.js";
-export type { PoolView, SnapshotPool } from "./pool-index.js";
+export type { PoolView, SnapshotPool } from "./snapshot-pools.js";
 export type { RejectReason } from "./node-filter.js";
 export type { NodeTable } from "./node-table.js";
 export { snapshotBuilder, SnapshotBuilder, type FunctionSketch, type NodeSketch, type PoolSketch } from "./snapshot-builder.js";

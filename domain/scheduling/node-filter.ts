@@ -1,5 +1,5 @@
 import type { LanguagePair, RuntimeKind } from "../ids.js";
-import { nodeHandlesPair } from "../pools/languages.js";
+import { nodeHandlesPair } from "../pool/languages.js";
 import { runtimeBit, Status, type NodeTable } from "./node-table.js";
 import type { PlaceOptions } from "./options.js";
 

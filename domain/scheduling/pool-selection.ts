@@ -1,7 +1,7 @@
 import type { LanguagePair } from "../ids.js";
 import { fnv1a } from "./hash.js";
 import type { PolicyState } from "./policy-state.js";
-import { eligiblePools, poolFits, type SnapshotPool } from "./pool-index.js";
+import { eligiblePools, poolFits, type SnapshotPool } from "./snapshot-pools.js";
 import { samePair, type SessionBinding } from "./session-binding.js";
 import type { RuntimeSnapshot, SnapshotSession } from "./snapshot.js";
 

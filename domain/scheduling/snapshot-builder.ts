@@ -1,7 +1,7 @@
 import type { PlacementPolicy } from "../events/function.js";
 import type { PoolDefinition, PoolLanguages } from "../events/pool.js";
 import type { LanguagePair, RuntimeKind } from "../ids.js";
-import type { PoolView } from "./pool-index.js";
+import type { PoolView } from "./snapshot-pools.js";
 import { createSnapshot, type PlacementSpec, type RuntimeSnapshot, type SnapshotFunction, type SnapshotSession } from "./snapshot.js";
 import type { SchedulingNodeState, SchedulingNodeInput } from "./snapshot-node.js";
 

@@ -2,7 +2,7 @@ import type { PlacementPolicy } from "../events/function.js";
 import type { LanguagePair, RuntimeKind } from "../ids.js";
 import { indexNodes, type NodeIndex } from "./node-index.js";
 import { buildTable, patchTable, type NodeTable } from "./node-table.js";
-import { indexPools, type PoolIndex, type PoolView } from "./pool-index.js";
+import { indexPools, type PoolIndex, type PoolView } from "./snapshot-pools.js";
 import { snapshotNode, type SchedulingNodeInput, type SnapshotNode } from "./snapshot-node.js";
 
 /** What placement needs of a deployed version (a `FunctionSpec` fits as it is). */

@@ -3,7 +3,7 @@ import type { NodeIndex } from "../node-index.js";
 import type { NodeTable } from "../node-table.js";
 import type { PlaceOptions } from "../options.js";
 import type { PolicyState } from "../policy-state.js";
-import type { SnapshotPool } from "../pool-index.js";
+import type { SnapshotPool } from "../snapshot-pools.js";
 import type { Rng } from "../random.js";
 
 /** What a level-2 policy gets to choose from one pool. */

@@ -3,7 +3,7 @@ import { SpearError } from "../../../domain/errors.js";
 import type { NodeCommand } from "../../../domain/node/commands.js";
 import { nodeDecider } from "../../../domain/node/decider.js";
 import { withUsage } from "../../../domain/node/usage.js";
-import { readPoolIndex } from "../../../projections/definitions/pool-index.js";
+import { readPoolIndex } from "../../../domain/pool/index-read.js";
 import { execute, type SmsContext } from "../context.js";
 import { paginate } from "../../api/paging.js";
 import type { AreaHandlers, RequestContext } from "../../api/router.js";

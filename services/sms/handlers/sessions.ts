@@ -2,7 +2,7 @@ import type { sessionsApi } from "../../../domain/api/sessions.js";
 import { SpearError } from "../../../domain/errors.js";
 import type { SessionCommand } from "../../../domain/session/commands.js";
 import { sessionDecider } from "../../../domain/session/decider.js";
-import { readPoolIndex } from "../../../projections/definitions/pool-index.js";
+import { readPoolIndex } from "../../../domain/pool/index-read.js";
 import { execute, type SmsContext } from "../context.js";
 import { paginate } from "../../api/paging.js";
 import type { AreaHandlers, RequestContext } from "../../api/router.js";

@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import type { FunctionSpec } from "../../../domain/events/function.js";
 import type { NodeCapabilities } from "../../../domain/events/node.js";
 import type { RuntimeKind } from "../../../domain/ids.js";
-import { nodeHandlesPair } from "../../../domain/pools/languages.js";
+import { nodeHandlesPair } from "../../../domain/pool/languages.js";
 import { defaultSocketPath } from "../runtime/container/socket-path.js";
 import { ProcessRuntime } from "../runtime/process/process-runtime.js";
 import type { IsolationGap } from "../../../domain/api/node-agent.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { fnv1a } from "../../../domain/scheduling/hash.js";
-import { eligiblePools } from "../../../domain/scheduling/pool-index.js";
+import { eligiblePools } from "../../../domain/scheduling/snapshot-pools.js";
 import { snapshotBuilder } from "../../../domain/scheduling/snapshot-builder.js";
 import { given } from "./placement-spec.js";
 
@@ -50,6 +50,19 @@ describe("level 1: candidate pools from the function's requirements, via the ind
 
   it("admits every pool, in ring order, when the function needs neither services nor a pair", () => {
     expect(ids([])).toEqual(["pairs", "cross", "any", "asr", "asr-tts"]);
+  });
+
+  it("leaves out a blocked pair of sources × targets, and lists a pool once when two of its pairs share a key", () => {
+    const odd = snapshotBuilder()
+      .node("n")
+      .pool("cross", ["n"], { languages: { sources: ["ja", "zh"], targets: ["en"], blocked: [zhEn] } })
+      .pool("gt", ["n"], { languages: { sources: ["a>b", "a"], targets: ["c", "b>c"] } })
+      .build();
+    const oddIds = (pair: { source: string; target: string }) => eligiblePools(odd.pools, [], pair).map((p) => p.id);
+    expect(oddIds(zhEn)).toEqual([]);
+    expect(oddIds(jaEn)).toEqual(["cross"]);
+    expect(oddIds({ source: "a", target: "b>c" })).toEqual(["gt"]);
+    expect(oddIds({ source: "a>b", target: "c" })).toEqual(["gt"]);
   });
 
   it("uses the request's language pair over the function's own", () => {

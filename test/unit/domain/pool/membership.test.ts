@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { PoolDefinition } from "../../../../domain/events/pool.js";
-import { defaultPoolSettings, PoolSpec } from "../../../../domain/pool/commands.js";
-import { computePools } from "../../../../domain/pool/compute.js";
+import { PoolSpec } from "../../../../domain/pool/commands.js";
 import { generatedPoolId, isMember, membershipRule, requiredLanguages, type PoolNode } from "../../../../domain/pool/membership.js";
 
 const def = (spec: unknown): PoolDefinition => ({ ...PoolSpec.parse(spec), generated: false });
@@ -53,59 +52,5 @@ describe("pool membership", () => {
     expect(hashed).toMatch(/^auto-_[0-9a-f]{16}$/);
     expect(generatedPoolId(["en", "pt_BR"])).toBe(hashed);
     expect(generatedPoolId(Array.from({ length: 20 }, (_, i) => `lang${i}`))).toMatch(/^auto-_/);
-  });
-});
-
-describe("computePools", () => {
-  const nodes = [
-    node("n3", ["asr"], ["en", "zh"]),
-    node("n1", ["asr", "tts"], ["en", "zh", "ja"]),
-    node("n2", [], ["en", "zh"], "lost"),
-    node("n4", ["asr"], [], "deregistered"),
-  ];
-  const definitions: [string, PoolDefinition][] = [
-    ["speech", def({ name: "speech", requiredServices: ["asr"] })],
-    ["en-zh", def({ name: "en→zh", languages: { sources: ["en"], targets: ["zh"] } })],
-  ];
-
-  it("returns configured pools in ring order with sorted members, whatever the input order", () => {
-    const a = computePools(definitions, defaultPoolSettings, nodes);
-    const b = computePools([...definitions].reverse(), defaultPoolSettings, [...nodes].reverse());
-    expect(a).toEqual(b);
-    expect(a.pools.map((p) => [p.id, p.members])).toEqual([
-      ["en-zh", ["n1", "n2", "n3"]],
-      ["speech", ["n1", "n3"]],
-    ]);
-    expect(a.pools.every((p) => !p.generated)).toBe(true);
-  });
-
-  it("generates one pool per advertised language set when asked, after the configured ones", () => {
-    const set = computePools(definitions, { ...defaultPoolSettings, autoGenerate: true }, nodes);
-    expect(set.pools.map((p) => [p.id, p.generated, p.members])).toEqual([
-      ["en-zh", false, ["n1", "n2", "n3"]],
-      ["speech", false, ["n1", "n3"]],
-      ["auto-en_ja_zh", true, ["n1"]],
-      ["auto-en_zh", true, ["n1", "n2", "n3"]],
-    ]);
-  });
-
-  it("lets a configured pool win over a generated one of the same id", () => {
-    const taken: [string, PoolDefinition][] = [["auto-en_zh", def({ name: "mine", requiredServices: ["tts"] })]];
-    const set = computePools(taken, { ...defaultPoolSettings, autoGenerate: true }, nodes);
-    expect(set.pools.map((p) => [p.id, p.generated, p.members])).toEqual([
-      ["auto-en_zh", false, ["n1"]],
-      ["auto-en_ja_zh", true, ["n1"]],
-    ]);
-  });
-
-  it("indexes nodes by language and service, and pools by node and by pair", () => {
-    const { index } = computePools(definitions, defaultPoolSettings, nodes);
-    expect(index.byLanguage.get("zh")).toEqual(["n1", "n2", "n3"]);
-    expect(index.byLanguage.get("ja")).toEqual(["n1"]);
-    expect(index.byService.get("asr")).toEqual(["n1", "n3"]);
-    expect(index.poolsOfNode.get("n1")).toEqual(["en-zh", "speech"]);
-    expect(index.poolsOfNode.has("n4")).toBe(false);
-    expect(index.poolsByPair.get("en>zh")).toEqual(["en-zh"]);
-    expect(index.anyPairPools).toEqual(["speech"]);
   });
 });

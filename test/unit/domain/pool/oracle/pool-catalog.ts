@@ -1,8 +1,8 @@
-import type { RecordedEvent } from "../events/envelope.js";
-import { POOL_SETTINGS_ID, type PoolDefinition } from "../events/pool.js";
-import { defaultPoolSettings, type PoolSettings } from "./commands.js";
+import type { RecordedEvent } from "../../../../../domain/events/envelope.js";
+import { POOL_SETTINGS_ID, type PoolDefinition } from "../../../../../domain/events/pool.js";
+import { defaultPoolSettings, type PoolSettings } from "../../../../../domain/pool/commands.js";
 
-/** The configured pools and the settings: what `computePools` needs besides the nodes. */
+/** The configured pools and the settings: what the reference `computePools` needs besides the nodes. */
 export interface PoolCatalog {
   readonly definitions: ReadonlyMap<string, PoolDefinition>;
   readonly settings: PoolSettings;

@@ -1,16 +1,19 @@
 import { describe, expect, it } from "vitest";
-import type { Decider } from "../../../domain/decider.js";
-import type { AggregateEvent, AggregateType } from "../../../domain/events/catalog.js";
-import type { RecordedEvent } from "../../../domain/events/envelope.js";
-import { nodeDecider, type NodeDeciderState } from "../../../domain/node/decider.js";
-import type { NodeCommand } from "../../../domain/node/commands.js";
-import { evolveNodeView, type NodeView } from "../../../domain/node/view.js";
-import { evolvePoolCatalog, emptyPoolCatalog } from "../../../domain/pool/catalog.js";
-import { PoolSpec, type ChangePoolSettingsCommand, type PoolCommand } from "../../../domain/pool/commands.js";
-import { computePools } from "../../../domain/pool/compute.js";
-import { poolDecider, poolSettingsDecider } from "../../../domain/pool/decider.js";
-import { DocStore } from "../../../projections/doc-store.js";
-import { poolIndex, readPoolIndex, type PoolIndexDoc } from "../../../projections/definitions/pool-index.js";
+import type { Decider } from "../../../../domain/decider.js";
+import type { AggregateEvent, AggregateType } from "../../../../domain/events/catalog.js";
+import type { RecordedEvent } from "../../../../domain/events/envelope.js";
+import type { PoolDefinition } from "../../../../domain/events/pool.js";
+import { nodeDecider, type NodeDeciderState } from "../../../../domain/node/decider.js";
+import type { NodeCommand } from "../../../../domain/node/commands.js";
+import { evolveNodeView, type NodeView } from "../../../../domain/node/view.js";
+import { PoolSpec, type ChangePoolSettingsCommand, type PoolCommand } from "../../../../domain/pool/commands.js";
+import { poolDecider, poolSettingsDecider } from "../../../../domain/pool/decider.js";
+import { initialPoolIndex, type PoolIndexDoc } from "../../../../domain/pool/index-docs.js";
+import { evolvePoolIndex } from "../../../../domain/pool/index-evolve.js";
+import { readPoolIndex } from "../../../../domain/pool/index-read.js";
+import { recorder } from "../../../support/recorded.js";
+import { computePools } from "./oracle/compute-pools.js";
+import { evolvePoolCatalog, emptyPoolCatalog } from "./oracle/pool-catalog.js";
 
 /** mulberry32: a seeded generator, so a failing history can be replayed from its seed. */
 function rng(seed: number) {
@@ -85,14 +88,12 @@ function randomHistory(seed: number, steps: number): RecordedEvent[] {
 }
 
 function foldIndex(events: readonly RecordedEvent[]): ReadonlyMap<string, PoolIndexDoc> {
-  const store = new DocStore(poolIndex.initialState());
-  for (const e of events) {
-    poolIndex.evolve(store, e);
-    store.commit();
-  }
-  return store.seal();
+  const docs = initialPoolIndex();
+  for (const e of events) evolvePoolIndex(docs, e);
+  return docs;
 }
 
+/** The reference: the node registry and the pool catalog folded, then every pool computed from scratch. */
 function expected(events: readonly RecordedEvent[]) {
   const nodes = new Map<string, NodeView>();
   let catalog = emptyPoolCatalog;
@@ -105,8 +106,8 @@ function expected(events: readonly RecordedEvent[]) {
   return computePools(catalog.definitions, catalog.settings, nodes.values());
 }
 
-describe("pool-index projection", () => {
-  it.each([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])("equals computePools over the same random history (seed %i)", (seed) => {
+describe("pool index", () => {
+  it.each([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])("equals the from-scratch reference over the same random history (seed %i)", (seed) => {
     const events = randomHistory(seed, 400);
     const got = readPoolIndex(foldIndex(events));
     const want = expected(events);
@@ -132,5 +133,67 @@ describe("pool-index projection", () => {
   it("keeps document keys valid for KV whatever the language", () => {
     const events = randomHistory(99, 300);
     for (const key of foldIndex(events).keys()) expect(key).toMatch(/^[-/=.\w]+$/);
+  });
+});
+
+describe("pool index, by example", () => {
+  const node = recorder("node");
+  const pool = recorder("pool");
+  const def = (spec: unknown): PoolDefinition => ({ ...PoolSpec.parse(spec), generated: false });
+  const registered = (id: string, services: string[], languages: string[]) =>
+    node(id, { type: "NodeRegistered", data: { name: id, capabilities: { runtimes: ["wasm"], services, languages, labels: {} }, capacity: { slots: 2 } } });
+  const nodes = [
+    registered("n3", ["asr"], ["en", "zh"]),
+    registered("n1", ["asr", "tts"], ["en", "zh", "ja"]),
+    registered("n2", [], ["en", "zh"]),
+    node("n2", { type: "NodeLost", data: { lastSeenAt: null, timeoutMs: 15_000 } }),
+    registered("n4", ["asr"], []),
+    node("n4", { type: "NodeDeregistered", data: {} }),
+  ];
+  const pools = [
+    pool("speech", { type: "PoolDefined", data: def({ name: "speech", requiredServices: ["asr"] }) }),
+    pool("en-zh", { type: "PoolDefined", data: def({ name: "en→zh", languages: { sources: ["en"], targets: ["zh"] } }) }),
+  ];
+  const autoGenerate = pool("_settings", { type: "PoolSettingsChanged", data: { strict: false, autoGenerate: true, tenantOverrides: {} } });
+  const listing = (docs: ReadonlyMap<string, PoolIndexDoc>) => readPoolIndex(docs).pools().map((p) => [p.id, p.generated, p.members]);
+
+  it("lists configured pools in ring order with sorted members, whatever the order of the events", () => {
+    const nodesFirst = foldIndex([...nodes, ...pools]);
+    const [n3, n1, n2, n2Lost, n4, n4Gone] = nodes;
+    const poolsFirst = foldIndex([...[...pools].reverse(), n4!, n4Gone!, n2!, n2Lost!, n1!, n3!]);
+    expect(new Map(poolsFirst)).toEqual(new Map(nodesFirst));
+    expect(listing(nodesFirst)).toEqual([
+      ["en-zh", false, ["n1", "n2", "n3"]],
+      ["speech", false, ["n1", "n3"]],
+    ]);
+  });
+
+  it("generates one pool per advertised language set when asked, after the configured ones", () => {
+    expect(listing(foldIndex([...nodes, ...pools, autoGenerate]))).toEqual([
+      ["en-zh", false, ["n1", "n2", "n3"]],
+      ["speech", false, ["n1", "n3"]],
+      ["auto-en_ja_zh", true, ["n1"]],
+      ["auto-en_zh", true, ["n1", "n2", "n3"]],
+    ]);
+  });
+
+  it("lets a configured pool win over a generated one of the same id", () => {
+    const taken = pool("auto-en_zh", { type: "PoolDefined", data: def({ name: "mine", requiredServices: ["tts"] }) });
+    expect(listing(foldIndex([autoGenerate, ...nodes, taken]))).toEqual([
+      ["auto-en_zh", false, ["n1"]],
+      ["auto-en_ja_zh", true, ["n1"]],
+    ]);
+  });
+
+  it("indexes nodes by language and service, and pools by node and by pair", () => {
+    const read = readPoolIndex(foldIndex([...nodes, ...pools]));
+    const index = read.index();
+    expect(index.byLanguage.zh).toEqual(["n1", "n2", "n3"]);
+    expect(index.byLanguage.ja).toEqual(["n1"]);
+    expect(index.byService.asr).toEqual(["n1", "n3"]);
+    expect(read.poolsOfNode("n1")).toEqual(["en-zh", "speech"]);
+    expect(read.poolsOfNode("n4")).toEqual([]);
+    expect(index.poolsByPair["en>zh"]).toEqual(["en-zh"]);
+    expect(index.anyPairPools).toEqual(["speech"]);
   });
 });

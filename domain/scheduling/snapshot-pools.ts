@@ -1,7 +1,8 @@
 import { SpearError } from "../errors.js";
 import type { PoolDefinition } from "../events/pool.js";
 import type { LanguagePair } from "../ids.js";
-import { pairAllowed, pairKey } from "../pools/languages.js";
+import { pairAllowed, pairKey } from "../pool/languages.js";
+import { listedPairs } from "../pool/membership.js";
 import type { NodeTable } from "./node-table.js";
 import { weightedOrder, type WeightedOrder } from "./weighted-order.js";
 
@@ -35,7 +36,7 @@ export interface PoolIndex {
   readonly byId: ReadonlyMap<string, SnapshotPool>;
   /** service → pools that require it (so every member offers it), in ring order. */
   readonly byService: ReadonlyMap<string, readonly SnapshotPool[]>;
-  /** `source>target` → pools that list the pair or its source and target, in ring order. */
+  /** `source>target` → pools that admit that listed pair (`listedPairs`), in ring order. */
   readonly byPair: ReadonlyMap<string, readonly SnapshotPool[]>;
   /** Pools that take any pair (except their blocked ones), in ring order. */
   readonly anyPair: readonly SnapshotPool[];
@@ -46,13 +47,6 @@ const push = <K, V>(m: Map<K, V[]>, k: K, v: V) => {
   if (list) list.push(v);
   else m.set(k, [v]);
 };
-
-function languageKeys(def: PoolDefinition): Set<string> {
-  const keys = new Set<string>();
-  for (const p of def.languages.pairs) keys.add(pairKey(p));
-  for (const source of def.languages.sources) for (const target of def.languages.targets) keys.add(pairKey({ source, target }));
-  return keys;
-}
 
 export function indexPools(pools: readonly PoolView[], table: NodeTable): PoolIndex {
   const ring: SnapshotPool[] = [];
@@ -77,7 +71,8 @@ export function indexPools(pools: readonly PoolView[], table: NodeTable): PoolIn
     byId.set(pool.id, pool);
     for (const s of pool.requiredServices) push(byService, s, pool);
     if (view.definition.languages.anyToAny) anyPair.push(pool);
-    else for (const key of languageKeys(view.definition)) push(byPair, key, pool);
+    // A Set: languages are free text, so two listed pairs can share a key ("a>b" + "c", "a" + "b>c").
+    else for (const key of new Set(listedPairs(view.definition).map(pairKey))) push(byPair, key, pool);
   }
   return { ring, byId, byService, byPair, anyPair };
 }

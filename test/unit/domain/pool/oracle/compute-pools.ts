@@ -1,6 +1,7 @@
-import type { PoolDefinition } from "../events/pool.js";
-import { pairKey } from "../pools/languages.js";
-import type { PoolSettings } from "./commands.js";
+import type { PoolDefinition } from "../../../../../domain/events/pool.js";
+import type { PoolSettings } from "../../../../../domain/pool/commands.js";
+import type { PoolDoc } from "../../../../../domain/pool/index-docs.js";
+import { pairKey } from "../../../../../domain/pool/languages.js";
 import {
   byCodeUnit,
   generatedDefinition,
@@ -11,18 +12,9 @@ import {
   membershipRule,
   requiredLanguages,
   type PoolNode,
-} from "./membership.js";
+} from "../../../../../domain/pool/membership.js";
 
-/** A pool with its members, as the scheduler's snapshot and `spear pools ls` see it. */
-export interface ComputedPool {
-  readonly id: string;
-  readonly definition: PoolDefinition;
-  readonly generated: boolean;
-  /** The languages every member speaks (null: any-to-any, no condition). */
-  readonly languages: readonly string[] | null;
-  /** Member node ids, sorted. */
-  readonly members: readonly string[];
-}
+export type ComputedPool = Omit<PoolDoc, "kind">;
 
 export interface PoolSetIndex {
   /** language → ids of the (not deregistered) nodes that advertise it, sorted. */
@@ -51,6 +43,9 @@ const push = (m: Map<string, string[]>, k: string, v: string) => {
 };
 
 /**
+ * The reference the incremental pool index (`domain/pool/index-evolve.ts`) is checked
+ * against: simple and slow, every pool computed from scratch over every node.
+ *
  * Every pool with its members: the configured ones, and when `settings.autoGenerate` one per
  * distinct language set that a node advertises (`generatedPoolId`; a configured pool of the
  * same id wins). Membership follows `isMember`. Pure, and stable: the same inputs in any
