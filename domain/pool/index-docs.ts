@@ -78,4 +78,4 @@ export const catalogOf = (docs: Readable): PoolCatalogDoc =>
   docOfKind(docs, poolIndexKeys.catalog, "catalog") ?? { kind: "catalog", configured: [], generated: [] };
 export const settingsOf = (docs: Readable): PoolSettings => docOfKind(docs, poolIndexKeys.settings, "settings")?.settings ?? defaultPoolSettings;
 export const poolOf = (docs: Readable, id: string) => docOfKind(docs, poolIndexKeys.pool(id), "pool");
-export const nodeOf = (docs: Readable, id: string) => docOfKind(docs, poolIndexKeys.node(id), "node");
+export const nodeDocOf = (docs: Readable, id: string) => docOfKind(docs, poolIndexKeys.node(id), "node");

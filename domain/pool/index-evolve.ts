@@ -4,7 +4,7 @@ import type { PoolSettings } from "./commands.js";
 import {
   catalogOf,
   docOfKind,
-  nodeOf,
+  nodeDocOf,
   poolIndexKeys,
   poolOf,
   settingsOf,
@@ -34,7 +34,7 @@ function ringSort(docs: PoolIndexDocs, ids: Iterable<string>): string[] {
 function* nodeDocs(docs: PoolIndexDocs): Generator<PoolNodeDoc> {
   for (const key of [...docs.keys()]) {
     if (!key.startsWith(poolIndexKeys.nodePrefix)) continue;
-    const d = nodeOf(docs, key.slice(poolIndexKeys.nodePrefix.length));
+    const d = nodeDocOf(docs, key.slice(poolIndexKeys.nodePrefix.length));
     if (d) yield d;
   }
 }
@@ -46,7 +46,7 @@ function setCatalog(docs: PoolIndexDocs, change: (c: PoolCatalogDoc) => PoolCata
 }
 
 function setNodePools(docs: PoolIndexDocs, id: string, change: (pools: readonly string[]) => Iterable<string>): void {
-  const n = nodeOf(docs, id);
+  const n = nodeDocOf(docs, id);
   if (n) docs.set(poolIndexKeys.node(id), { ...n, pools: ringSort(docs, change(n.pools)) });
 }
 
@@ -96,7 +96,7 @@ function dropGeneratedIfOrphan(docs: PoolIndexDocs, id: string): void {
   if (!p?.generated || !p.languages) return;
   const key = p.languages.join("\u0000");
   const backed = p.members.some((m) => {
-    const n = nodeOf(docs, m);
+    const n = nodeDocOf(docs, m);
     return n !== undefined && languageSet(n.languages).join("\u0000") === key;
   });
   if (!backed) dropPool(docs, id);
@@ -106,7 +106,7 @@ const generatedIdOf = (languages: readonly string[]) => (languageSet(languages).
 
 /** A node joins, changes its capabilities (null: leaves). Costs the number of pools, not of nodes. */
 function applyNode(docs: PoolIndexDocs, id: string, caps: { services: readonly string[]; languages: readonly string[] } | null): void {
-  const old = nodeOf(docs, id);
+  const old = nodeDocOf(docs, id);
   if (old) {
     for (const p of old.pools) setMembers(docs, p, (m) => without(m, id));
     for (const l of new Set(old.languages)) capability(docs, "language", l, (n) => without(n, id));
@@ -163,7 +163,7 @@ export function evolvePoolIndex(docs: PoolIndexDocs, event: RecordedEvent): void
     case "NodeRegistered":
       return applyNode(docs, id, event.data.capabilities);
     case "NodeUpdated":
-      if (event.data.capabilities && nodeOf(docs, id)) applyNode(docs, id, event.data.capabilities);
+      if (event.data.capabilities && nodeDocOf(docs, id)) applyNode(docs, id, event.data.capabilities);
       return;
     case "NodeDeregistered":
       return applyNode(docs, id, null);

@@ -1,4 +1,4 @@
-import { catalogOf, nodeOf, poolOf, settingsOf, type PoolDoc, type PoolIndexDoc } from "./index-docs.js";
+import { catalogOf, nodeDocOf, poolOf, settingsOf, type PoolDoc, type PoolIndexDoc } from "./index-docs.js";
 import { pairKey } from "./languages.js";
 import { listedPairs } from "./membership.js";
 
@@ -11,7 +11,7 @@ export const readPoolIndex = (docs: ReadonlyMap<string, PoolIndexDoc>) => ({
     return [...c.configured, ...c.generated].map((id) => poolOf(docs, id)).filter((p): p is PoolDoc => p !== undefined);
   },
   pool: (id: string) => poolOf(docs, id),
-  poolsOfNode: (nodeId: string): readonly string[] => nodeOf(docs, nodeId)?.pools ?? [],
+  poolsOfNode: (nodeId: string): readonly string[] => nodeDocOf(docs, nodeId)?.pools ?? [],
   index: () => {
     const byLanguage: Record<string, string[]> = {};
     const byService: Record<string, string[]> = {};
