@@ -1,6 +1,6 @@
 import { JetStreamApiCodes, JetStreamApiError, JetStreamError } from "@nats-io/jetstream";
 import { errors } from "@nats-io/transport-node";
-import { isSpearError } from "../domain/errors.js";
+import { hasRetryClass } from "../domain/errors.js";
 
 /** The server's "expected last subject sequence" check failed: someone appended first. */
 export const isWrongLastSequence = (e: unknown): boolean =>
@@ -18,16 +18,13 @@ export const isStreamNotFound = (e: unknown): boolean =>
 export const isNoMessage = (e: unknown): boolean =>
   e instanceof JetStreamApiError && e.code === JetStreamApiCodes.NoMessageFound;
 
-/** Spear's own codes for a server that is away or not answering now (rather than a request that is wrong). */
-const outageCodes = ["nats_unreachable", "redis_unreachable", "timeout", "lease_state_lost", "service_unavailable"] as const;
-
 /**
  * Whether a failure is an outage (NATS or Redis away, restarting, not answering in time) that
  * passes by itself, rather than a fault in what was asked. Code that retries logs outages once
  * (the connection's own warning says the server is away) instead of an error per request.
  */
 export function isOutage(e: unknown): boolean {
-  if (outageCodes.some((c) => isSpearError(e, c))) return true;
+  if (hasRetryClass(e, "outage")) return true;
   if (e instanceof JetStreamApiError) return e.status === 503 || e.status === 408;
   return (
     e instanceof errors.TimeoutError ||

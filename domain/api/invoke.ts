@@ -66,14 +66,3 @@ export const invocationOutcomes: Readonly<Record<InvocationStatus, { readonly me
   },
   dead_lettered: { meaning: "Every attempt allowed failed on a node; the request was copied to `spear.dlq.invocation.<function>`.", codes: ["attempts_exhausted"] },
 };
-
-/** Why a node hands an attempt back for another (the `Spear-Retry-Reason` of the next attempt); never a final code. */
-export const retryCodes: readonly ErrorCode[] = [
-  "instance_crashed",
-  "runtime_unavailable",
-  "instance_start_failed",
-  "saturated",
-  "rate_limited",
-  "node_draining",
-  "lease_expired",
-];

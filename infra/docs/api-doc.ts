@@ -6,6 +6,7 @@ import { errorCatalog, type ErrorCode } from "../../domain/errors.js";
 import { H } from "../../domain/headers.js";
 import { gatewayDocSections } from "./gateway-doc.js";
 import { invokeDocSections } from "./invoke-doc.js";
+import { retryDocSection } from "./retry-doc.js";
 import { spearletDocSections } from "./spearlet-doc.js";
 
 /**
@@ -135,6 +136,7 @@ export const apiDocSections: ApiDocSection[] = [
   ...gatewayDocSections(),
   ...spearletDocSections({ endpoint: renderEndpoint, schema: schemaJson }),
   errors,
+  retryDocSection,
 ];
 
 /** docs/api.md, generated from the endpoint registry so that it cannot drift (a unit test compares). */

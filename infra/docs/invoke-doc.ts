@@ -1,4 +1,4 @@
-import { DEFAULT_INVOKE_WAIT_MS, invocationOutcomes, invokeEndpoint, MAX_INVOKE_WAIT_MS, retryCodes } from "../../domain/api/invoke.js";
+import { DEFAULT_INVOKE_WAIT_MS, invocationOutcomes, invokeEndpoint, MAX_INVOKE_WAIT_MS } from "../../domain/api/invoke.js";
 import { errorCatalog, type ErrorCode } from "../../domain/errors.js";
 import { InvocationFinished, InvocationStatus, InvokeRequest } from "../../domain/events/invocation.js";
 import { H } from "../../domain/headers.js";
@@ -120,12 +120,13 @@ export function invokeDocSections(r: DocRenderers): Section[] {
       }),
       "",
       `A node that cannot run an attempt hands it back instead of finishing the invocation: the next`,
-      `attempt (same body, on \`${subjects.retry("<function>")}\`, \`${H.attempt}\` + 1) carries the reason in \`${H.retryReason}\`, one of`,
-      `${retryCodes.map((c) => `\`${c}\``).join(", ")}. A node that went away during the attempt (\`lease_expired\`: killed, hung,`,
+      `attempt (same body, on \`${subjects.retry("<function>")}\`, \`${H.attempt}\` + 1) carries the code that ended it in`,
+      `\`${H.retryReason}\` (\`<code>: <message>\`; \`instance_crashed\`, say), and that code's retry class ([Retry classes and details](#retry-classes-and-details))`,
+      `says how the next attempt treats the node. A node that went away during the attempt (\`lease_expired\`: killed, hung,`,
       `restarting) is put in \`${H.avoidNodes}\`, and a node that failed the call in \`${H.excludeNodes}\`: later attempts go`,
       `to an avoided node only when no other node can take the call, and to an excluded one only once the attempt has`,
-      `waited half its queue timeout and no other node, avoided ones included, can take it; a refusal before`,
-      `running (\`saturated\`, \`rate_limited\`, \`node_draining\`) is counted in \`${H.refusals}\` and uses up no attempt (a`,
+      `waited half its queue timeout and no other node, avoided ones included, can take it; a \`refusal\` before running`,
+      `(the node was full, over the function's rate, or draining) is counted in \`${H.refusals}\` and uses up no attempt (a`,
       `draining node is still excluded). Each attempt waits for capacity at most the queue timeout (30 s by default).`,
       `When the failed attempts pass the limit (3 by default; refusals: 10) the invocation is \`dead_lettered\`.`,
       "`spear replay --invocation <id>` (or the SDK's `watch`) shows every step.",
@@ -135,7 +136,6 @@ export function invokeDocSections(r: DocRenderers): Section[] {
       "| code | where | http | meaning |",
       "|---|---|---|---|",
       ...InvocationStatus.options.flatMap((st) => invocationOutcomes[st].codes.map((c) => codeRow(c, `result, \`${st}\``))),
-      ...retryCodes.map((c) => codeRow(c, `\`${H.retryReason}\` of a retry`)),
       codeRow("invalid_argument", "sync verb, SDK: the request is refused before it is stored"),
       codeRow("timeout", "sync verb, SDK: no result within the wait (`details.invocationId`; the invocation goes on)"),
       codeRow("cancelled", "SDK: the caller's AbortSignal ended the wait (the invocation goes on)"),

@@ -1,7 +1,7 @@
 import { AckPolicy, DeliverPolicy, type JsMsg } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/transport-node";
 import type { Logger } from "pino";
-import { isSpearError, SpearError } from "../../domain/errors.js";
+import { hasRetryClass, isSpearError, retryClassOf, SpearError } from "../../domain/errors.js";
 import type { InvocationAssigned } from "../../domain/events/invocation.js";
 import { resolveVersion } from "../../domain/function/view.js";
 import { place, type PolicyState, type Rng } from "../../domain/scheduling/index.js";
@@ -322,7 +322,7 @@ export class Dispatcher {
     );
     if (!decision.ok) {
       // Capacity (or a capable node) may appear while the request waits; anything else is final.
-      if (decision.code === "no_capacity" || decision.code === "function_requirements_unmet") return "wait";
+      if (retryClassOf(decision.code) === "retryable") return "wait";
       return this.rejectWith(p, new SpearError(decision.code, decision.message, decision.details));
     }
     let lease: Lease | undefined;
@@ -350,8 +350,8 @@ export class Dispatcher {
         await this.bind(decision.binding, r);
       } catch (e) {
         await this.d.leases.release(lease.token);
-        // Another replica bound the session differently: place again once the snapshot shows it.
-        if (isSpearError(e, "session_already_bound")) return "wait";
+        // Another replica bound the session differently (or kept writing it): place again once the snapshot shows it.
+        if (hasRetryClass(e, "conflict")) return "wait";
         throw e;
       }
     }

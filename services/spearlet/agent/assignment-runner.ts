@@ -1,7 +1,7 @@
 import type { JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
-import { isSpearError, type ErrorCode } from "../../../domain/errors.js";
+import { hasRetryClass } from "../../../domain/errors.js";
 import type { InvocationAssigned, InvocationFinished, InvocationOutcome } from "../../../domain/events/invocation.js";
 import { subjects } from "../../../domain/subjects.js";
 import { streamNames } from "../../../streams/catalog.js";
@@ -68,9 +68,6 @@ interface Task {
   readonly cancel: AbortController;
   readonly settled: Promise<void>;
 }
-
-/** A lease the node may not run on any more: another attempt owns the invocation. */
-const fencedCodes = new Set<ErrorCode>(["lease_expired", "lease_not_found"]);
 
 /** How long the steps before a call starts (decode, lease commit, result lookup) may take before the handler is given up on. */
 const STUCK_BEFORE_START_MS = 15_000;
@@ -209,7 +206,7 @@ export class AssignmentRunner {
       await this.#o.leases.commit(a.leaseToken, a.timeoutMs + this.#o.commitGraceMs);
     } catch (e) {
       if (guard.abandoned) return;
-      if (isSpearError(e) && fencedCodes.has(e.code)) {
+      if (hasRetryClass(e, "fenced")) {
         // Released (finished, or handed back) or expired (the reaper retries it): nothing to do here.
         log.info({ code: e.code }, "assignment fenced off: not run");
         this.#fenced(a, e.code);
@@ -357,7 +354,7 @@ export class AssignmentRunner {
     try {
       return await this.#persist(() => sendResult(this.#o.nc, this.#o.nodeId, { leaseToken: a.leaseToken, result, replyTo: a.replyTo }));
     } catch (e) {
-      if (isSpearError(e, "lease_not_held")) return "fenced";
+      if (hasRetryClass(e, "fenced")) return "fenced";
       throw e;
     }
   }
@@ -451,7 +448,7 @@ export class AssignmentRunner {
     const timer = setInterval(() => {
       this.#o.leases.commit(a.leaseToken, ttl).catch((e: unknown) => {
         log.debug({ err: e }, "lease renewal failed");
-        if (!isSpearError(e) || !fencedCodes.has(e.code) || task.finishing) return;
+        if (!hasRetryClass(e, "fenced") || task.finishing) return;
         clearInterval(timer);
         log.warn({ code: e.code }, "the call's lease was fenced off: the call is stopped and records nothing");
         task.fenced = true;

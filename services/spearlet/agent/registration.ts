@@ -3,14 +3,11 @@ import type { Logger } from "pino";
 import type { z } from "zod";
 import { api } from "../../../domain/api/registry.js";
 import type { RegisterNode } from "../../../domain/node/commands.js";
-import { isSpearError, type ErrorCode } from "../../../domain/errors.js";
+import { hasRetryClass, isSpearError } from "../../../domain/errors.js";
 import { smsRequest } from "../../api/client.js";
 
 /** The drain reason a spearlet gives when it stops; on its next start it lifts only a drain of its own. */
 export const SELF_DRAIN_REASON = "spearlet stopped";
-
-/** Failures that mean the control plane is not there (yet), not that the request is wrong. */
-const transient = new Set<ErrorCode>(["service_unavailable", "timeout", "internal", "version_conflict"]);
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -26,9 +23,9 @@ const sleep = (ms: number, signal: AbortSignal) =>
 
 /**
  * The node's registration with the control plane. The SMS may start after the spearlet, so
- * registering is retried with backoff (logged once); registering again with the same facts
- * changes nothing. A drain this node's own previous stop left is lifted once registered; a
- * drain an operator asked for stays.
+ * registering is retried with backoff (logged once) until it answers or refuses with a `final`
+ * code; registering again with the same facts changes nothing. A drain this node's own
+ * previous stop left is lifted once registered; a drain an operator asked for stays.
  */
 export class Registration {
   readonly #nc: NatsConnection;
@@ -67,7 +64,7 @@ export class Registration {
         return true;
       } catch (e) {
         if (isSpearError(e, "node_already_draining")) return true;
-        if (isSpearError(e) && !transient.has(e.code)) {
+        if (hasRetryClass(e, "final")) {
           this.#log.warn({ err: e, nodeId }, "the control plane refused to mark the node drained");
           return false;
         }
@@ -96,7 +93,7 @@ export class Registration {
         if (node.draining && node.drainReason === SELF_DRAIN_REASON) await this.#undrain();
         return;
       } catch (e) {
-        if (isSpearError(e) && !transient.has(e.code)) {
+        if (hasRetryClass(e, "final")) {
           this.#log.error({ err: e, nodeId }, "the control plane refused the registration; this node gets no work");
           return;
         }

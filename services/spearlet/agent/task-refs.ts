@@ -1,5 +1,6 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { Logger } from "pino";
+import type { ErrorCode } from "../../../domain/errors.js";
 import { resolveVersion, type FunctionView, type Resolved } from "../../../domain/function/view.js";
 import { MemoryHost } from "../../../projections/memory-host.js";
 import { functionCatalog } from "../../../projections/definitions/function-catalog.js";
@@ -7,8 +8,11 @@ import { functionCatalog } from "../../../projections/definitions/function-catal
 export type Catalog = ReadonlyMap<string, FunctionView>;
 export type CatalogListener = (before: Catalog, after: Catalog) => void;
 
-/** Codes that may only mean the cache has not folded the deploy yet. */
-const notYet = new Set(["function_not_found", "version_not_found"]);
+/**
+ * Codes that may only mean the cache has not folded the deploy yet. Not a retry class: both are
+ * `final` once the cache has caught up; the question here is only whether it may lag.
+ */
+const notYet: ReadonlySet<ErrorCode> = new Set(["function_not_found", "version_not_found"]);
 
 /**
  * The TaskRef cache: every function definition, folded locally from the event log by the

@@ -1,4 +1,4 @@
-import { isSpearError } from "../../../domain/errors.js";
+import { isSpearError, retryClassOf } from "../../../domain/errors.js";
 import type { InvocationAssigned, InvocationFinished } from "../../../domain/events/invocation.js";
 import type { PoolCall } from "../pool/instance-pool.js";
 import type { InvokeOutcome } from "../runtime/runtime.js";
@@ -21,9 +21,6 @@ export type Verdict =
   /** The call cannot run anywhere (its referenced input is gone or unusable): the invocation ends rejected. */
   | { readonly kind: "rejected"; readonly error: CallError };
 
-/** Failures of the node or the instance rather than of the function: another node may succeed. */
-const retryableRuntimeCodes = new Set(["instance_crashed", "runtime_unavailable"]);
-
 const MAX_MESSAGE = 4_096;
 const clip = (message: string) => (message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE - 1)}…` : message);
 
@@ -31,19 +28,21 @@ export function verdictOfCall(call: PoolCall): Verdict {
   const o: InvokeOutcome = call.outcome;
   if (o.ok) return { kind: "final", status: "succeeded", output: o.output, call };
   const error = { code: o.error.code, message: clip(o.error.message) };
-  if (retryableRuntimeCodes.has(o.error.code)) return { kind: "retry", error, call };
+  // A retryable failure is the node's or the instance's, not the function's: another node may succeed. A call's
+  // `timeout` is its own time limit, which another node would hit too: final here (the catalog's `timeout` is an outage).
+  if (retryClassOf(o.error.code) === "retryable") return { kind: "retry", error, call };
   return { kind: "final", status: o.error.code === "timeout" ? "timed_out" : "failed", error, call };
 }
 
 /**
- * How the next attempt treats this node: a refusal before running (saturated, rate limited)
- * costs no attempt and keeps the node in play, as it may have room a moment later; a draining
- * node refuses without blame but is left out; any other failure is the node's, so it is left out.
+ * How the next attempt treats this node: a refusal before running costs no attempt and keeps
+ * the node in play, as it may have room a moment later; any other failure is the node's, so it
+ * is left out.
  */
 export function retryCause(code: string, nodeId: string): RetryCause {
-  if (code === "saturated" || code === "rate_limited") return { refusal: true };
-  if (code === "node_draining") return { refusal: true, excludeNode: nodeId };
-  return { excludeNode: nodeId };
+  if (retryClassOf(code) !== "refusal") return { excludeNode: nodeId };
+  // Unlike being full, draining lasts: the node is left out, though without blame.
+  return code === "node_draining" ? { refusal: true, excludeNode: nodeId } : { refusal: true };
 }
 
 /**

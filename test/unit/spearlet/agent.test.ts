@@ -5,7 +5,7 @@ import { SpearError } from "../../../domain/errors.js";
 import { parseConfig } from "../../../services/config.js";
 import { nodeIdOf, SpearletConfig } from "../../../services/spearlet/agent/config.js";
 import { canRun } from "../../../services/spearlet/agent/runtimes.js";
-import { finishedEvent, verdictOfCall, verdictOfError } from "../../../services/spearlet/agent/verdict.js";
+import { finishedEvent, retryCause, verdictOfCall, verdictOfError } from "../../../services/spearlet/agent/verdict.js";
 import type { PoolCall } from "../../../services/spearlet/pool/instance-pool.js";
 import type { RuntimeErrorCode } from "../../../services/spearlet/runtime/runtime.js";
 
@@ -42,7 +42,7 @@ describe("spearlet settings", () => {
 describe("what becomes of a call", () => {
   it("records successes and failures of the function; timeouts as timed_out", () => {
     expect(verdictOfCall(call({ ok: true, output: { a: 1 }, durationMs: 2 }))).toMatchObject({ kind: "final", status: "succeeded", output: { a: 1 } });
-    for (const code of ["function_error", "invalid_output", "permission_denied", "memory_limit_exceeded"] as const)
+    for (const code of ["function_error", "invalid_output", "output_too_large", "permission_denied", "memory_limit_exceeded", "cpu_limit_exceeded"] as const)
       expect(verdictOfCall(failed(code))).toMatchObject({ kind: "final", status: "failed", error: { code } });
     expect(verdictOfCall(failed("timeout"))).toMatchObject({ kind: "final", status: "timed_out", error: { code: "timeout" } });
   });
@@ -53,6 +53,13 @@ describe("what becomes of a call", () => {
     for (const code of ["saturated", "rate_limited", "instance_start_failed", "pool_closed", "version_not_found"] as const)
       expect(verdictOfError(new SpearError(code, "no"))).toEqual({ kind: "retry", error: { code, message: "no" } });
     expect(verdictOfError(new Error("boom"))).toEqual({ kind: "retry", error: { code: "internal", message: "boom" } });
+  });
+
+  it("keeps a node that refused for a moment in play, and leaves out one that failed the call or is draining", () => {
+    for (const code of ["saturated", "rate_limited"]) expect(retryCause(code, "n1")).toEqual({ refusal: true });
+    expect(retryCause("node_draining", "n1")).toEqual({ refusal: true, excludeNode: "n1" });
+    for (const code of ["instance_crashed", "runtime_unavailable", "instance_start_failed", "pool_closed", "version_not_found", "internal", "my_own_error"])
+      expect(retryCause(code, "n1")).toEqual({ excludeNode: "n1" });
   });
 
   it("writes the result with the attempt, the node and the timings", () => {
