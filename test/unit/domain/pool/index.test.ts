@@ -11,27 +11,17 @@ import { poolDecider, poolSettingsDecider } from "../../../../domain/pool/decide
 import { initialPoolIndex, type PoolIndexDoc } from "../../../../domain/pool/index-docs.js";
 import { evolvePoolIndex } from "../../../../domain/pool/index-evolve.js";
 import { readPoolIndex } from "../../../../domain/pool/index-read.js";
+import { seededRng } from "../../../../domain/scheduling/random.js";
 import { recorder } from "../../../support/recorded.js";
 import { computePools } from "./oracle/compute-pools.js";
 import { evolvePoolCatalog, emptyPoolCatalog } from "./oracle/pool-catalog.js";
-
-/** mulberry32: a seeded generator, so a failing history can be replayed from its seed. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SERVICES = ["asr", "nmt", "tts"];
 const LANGUAGES = ["en", "zh", "ja", "de", "pt_BR"];
 
 function randomHistory(seed: number, steps: number): RecordedEvent[] {
-  const r = rng(seed);
+  // Seeded, so a failing history can be replayed from its seed.
+  const r = seededRng(seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
   const subset = (xs: readonly string[]) => xs.filter(() => r() < 0.45);
   const states = new Map<string, unknown>();
