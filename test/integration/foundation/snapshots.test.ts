@@ -64,14 +64,12 @@ describe("read model snapshots", () => {
     }
   });
 
-  it("ended sessions and deregistered nodes older than a day are not in the state", async () => {
+  it("ended sessions older than a day are not in the state", async () => {
     const host = new MemoryHost(nats.js, sessionTable, testLog, { snapshots: true });
     await host.start();
     await host.stop();
     // ~6,300 sessions bound over two 30-day histories, a few hundred live: what ended days ago is gone
     expect(host.state.size).toBeLessThan(1_500);
-    const nodes = await fold(nodeRegistry, true);
-    expect((JSON.parse(nodes.state) as unknown[]).length).toBeLessThan(60);
   });
 
   it("a damaged snapshot, or one of another fold version, is ignored: the host folds from sequence 1", async () => {
