@@ -5,12 +5,13 @@ import type { ScenarioContext } from "./scenario.js";
 /**
  * Spawns one service of the real CLI and measures from the spawn to the first /readyz that
  * says ready, the way `spear dev` decides a service is up. Polled every 10 ms, within
- * `timeoutMs`; a service that exits first fails the measurement.
+ * `timeoutMs`; a service that exits first fails the measurement. With `orGiveUp`, a service
+ * not ready in time gives `ms: undefined` instead of failing (a baseline that may be very slow).
  */
 export async function timeToReady(
   ctx: ScenarioContext,
-  o: { name: string; args: readonly string[]; env: NodeJS.ProcessEnv; logDir: string; timeoutMs: number },
-): Promise<{ ms: number; proc: ServiceProcess }> {
+  o: { name: string; args: readonly string[]; env: NodeJS.ProcessEnv; logDir: string; timeoutMs: number; orGiveUp?: boolean },
+): Promise<{ ms: number | undefined; proc: ServiceProcess }> {
   const port = await getPort({ host: "127.0.0.1" });
   const proc = new ServiceProcess({ name: o.name, args: [...o.args, "--monitor-port", String(port)], env: o.env, logDir: o.logDir, detached: false });
   const t0 = performance.now();
@@ -25,6 +26,7 @@ export async function timeToReady(
       () => false,
     );
     if (ready) return { ms: performance.now() - t0, proc };
+    if (Date.now() > deadline && o.orGiveUp && !ctx.signal.aborted) return { ms: undefined, proc };
     if (Date.now() > deadline || ctx.signal.aborted) throw new Error(`${o.name} was not ready within ${o.timeoutMs} ms: ${proc.tail(10).join("\n")}`);
     await new Promise((r) => setTimeout(r, 10));
   }

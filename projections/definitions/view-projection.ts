@@ -14,19 +14,21 @@ export interface Retirement<D> {
 }
 
 /**
- * About one ending event in this many sweeps the documents. Which ones is decided by the
- * event's stream sequence, so every host and every rebuild drops the same documents at the
- * same event, and a snapshot followed by its tail equals the fold from sequence 1.
+ * About one event in this many sweeps the documents (at any event: aggregates that end
+ * rarely, like nodes, must be swept too). Which ones is decided by the event's stream
+ * sequence, so every host and every rebuild drops the same documents at the same event, and
+ * a snapshot followed by its tail equals the fold from sequence 1.
  */
-const SWEEP_ONE_IN = 256;
+const SWEEP_ONE_IN = 1_024;
 const sweepsAt = (seq: number) => Math.imul(seq, 2_654_435_761) >>> 0 < 2 ** 32 / SWEEP_ONE_IN;
 
 function sweep<D>(docs: DocWriter<D>, retire: Retirement<D>, now: string): void {
-  const before = Date.parse(now) - retire.keepMs;
+  // Instants are ISO strings in UTC: their order is the order of the strings.
+  const before = new Date(Date.parse(now) - retire.keepMs).toISOString();
   const expired: string[] = [];
   for (const key of docs.keys()) {
     const endedAt = retire.endedAt(docs.get(key)!);
-    if (endedAt !== null && Date.parse(endedAt) < before) expired.push(key);
+    if (endedAt !== null && endedAt < before) expired.push(key);
   }
   for (const key of expired) docs.delete(key);
 }
@@ -57,7 +59,7 @@ export function viewProjection<D>(def: {
       if (after === before) return;
       if (after === undefined) docs.delete(key);
       else docs.set(key, after);
-      if (retire && after !== undefined && retire.endedAt(after) !== null && sweepsAt(event.position.seq)) sweep(docs, retire, event.meta.occurredAt);
+      if (retire && sweepsAt(event.position.seq)) sweep(docs, retire, event.meta.occurredAt);
     },
   };
 }
