@@ -15,7 +15,7 @@ export interface ControlLogShape {
   readonly historyDays: number;
   /** Sessions bound and not yet ended at any time. */
   readonly liveSessions: number;
-  /** Nodes registered and not yet deregistered at any time. */
+  /** How many registrations later a node is drained and deregistered. */
   readonly liveNodes: number;
   readonly functions: number;
 }
@@ -25,9 +25,10 @@ const SPEC = FunctionSpec.parse({ runtime: "wasm", artifact: { sha256: "0".repea
 
 /**
  * The control events of a busy cluster's history, in the mix it makes them: of every 200
- * events, 1 is a function deploy, 8 are node lifecycle (registered, drained, deregistered a
- * while later), the rest sessions bound and, `liveSessions` binds later, ended. Deterministic
- * in `k`; each event as EventStore encodes it.
+ * events, 1 is a function deploy, 8 are node lifecycle (3 registrations, 3 drains and 2
+ * deregistrations of nodes registered `liveNodes` earlier: the fleet grows with the log, to
+ * ~150 nodes at 10k events and ~5,000 at 1M), the rest sessions bound and, `liveSessions`
+ * binds later, ended. Deterministic in `k`; each event as EventStore encodes it.
  */
 function* controlEvents(shape: ControlLogShape): Generator<{ aggregate: AggregateRef; event: DomainEvent; k: number }> {
   let sessions = 0;
