@@ -16,12 +16,13 @@ import { invokeThroughput } from "./invoke-throughput.js";
 import { projectionRebuild } from "./projection-rebuild.js";
 import { renderReport, withReport } from "./report.js";
 import { scheduleDecision } from "./schedule-decision.js";
+import { startup } from "./startup.js";
 import { printProfile, profilesIn, summarizeProfile } from "./support/cpu-profile.js";
 import { describeMachine, packageVersions, type Machine } from "./support/machine.js";
 import type { Scenario, ScenarioContext, ScenarioOutcome } from "./support/scenario.js";
 
 /** Every scenario, in the order `npm run bench` runs them. */
-export const scenarios: readonly Scenario[] = [invokeLatency, invokeThroughput, scheduleDecision, projectionRebuild, heartbeatScale, coldStart];
+export const scenarios: readonly Scenario[] = [invokeLatency, invokeThroughput, scheduleDecision, projectionRebuild, heartbeatScale, coldStart, startup];
 
 export interface ResultFile extends ScenarioOutcome {
   readonly scenario: string;

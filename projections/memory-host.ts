@@ -7,6 +7,8 @@ import { applyMessage } from "./apply.js";
 import { DocStore } from "./doc-store.js";
 import type { Projection } from "./projection.js";
 import { isOutage } from "../streams/nats-errors.js";
+import { PersistentDocs } from "./persistent-docs.js";
+import { loadSnapshot } from "./snapshots.js";
 
 export interface MemoryHostOptions {
   /** Fold into one new state at most this many events before swapping it in. */
@@ -14,6 +16,8 @@ export interface MemoryHostOptions {
   /** Swap at least this often (ms) while a long catch-up is under way. */
   readonly maxBatchMs?: number;
   readonly fromSeq?: number;
+  /** Start from the projection's latest snapshot (see snapshots.ts) when there is a usable one. */
+  readonly snapshots?: boolean;
 }
 
 /** `changed`: the keys whose document this swap replaced or deleted. */
@@ -99,6 +103,7 @@ export class MemoryHost<D> {
   }
 
   private async run(): Promise<void> {
+    if (this.opts.snapshots && this.opts.fromSeq === undefined) await this.loadSnapshot();
     let backoff = 100;
     while (!this.abort.signal.aborted) {
       try {
@@ -114,6 +119,20 @@ export class MemoryHost<D> {
         backoff = Math.min(backoff * 2, 5_000);
       }
     }
+  }
+
+  /** Takes the snapshot's state and sequence; the feed then follows from the next event. */
+  private async loadSnapshot(): Promise<void> {
+    const { projection } = this;
+    const started = Date.now();
+    const loaded = await loadSnapshot<D>(this.js, await this.js.jetstreamManager(false), projection);
+    if (!loaded.ok) {
+      this.log.info({ projection: projection.name, reason: loaded.reason }, "no usable snapshot; folding from sequence 1");
+      return;
+    }
+    const { docs, lastSeq, takenAt } = loaded.snapshot;
+    this.log.info({ projection: projection.name, lastSeq, takenAt, documents: docs.size, ms: Date.now() - started }, "started from a snapshot");
+    this.swap(PersistentDocs.from(new Map([...projection.initialState(), ...docs])), lastSeq, new Set(docs.keys()));
   }
 
   private async follow(): Promise<void> {

@@ -44,6 +44,10 @@ export async function rebuildProjection<D>(
   if (opts.fromSeq && opts.fromSeq > 1) {
     await kv.put(META.checkpoint, encodeJson({ seq: opts.fromSeq - 1, at: new Date().toISOString() }));
   }
-  const worker = new ProjectionWorker(js, jsm, projection, log, { replicas, lockTtlMs, untilCaughtUp: true, maxBatch: 5_000 });
+  const worker = new ProjectionWorker(js, jsm, projection, log, { replicas, lockTtlMs, untilCaughtUp: true,
+    maxBatch: 5_000,
+    // A fold from a later sequence is not the whole state: its snapshot would mislead every service.
+    ...(opts.fromSeq && opts.fromSeq > 1 ? { snapshots: false as const } : {}),
+  });
   return worker.run();
 }

@@ -20,6 +20,7 @@ import { applyMessage } from "./apply.js";
 import { DocStore } from "./doc-store.js";
 import { OwnerLock, ownerId } from "./owner-lock.js";
 import type { Projection } from "./projection.js";
+import { defaultSnapshotPolicy, SnapshotWriter, type SnapshotPolicy } from "./snapshot-writer.js";
 import { commitBatch, consumerName, loadDocuments, openReadModel, recover } from "./read-model.js";
 
 export interface WorkerOptions {
@@ -34,6 +35,8 @@ export interface WorkerOptions {
   readonly untilCaughtUp?: boolean;
   /** Wait for a holder that stopped renewing (a crashed worker) instead of failing at once. */
   readonly waitForLock?: boolean;
+  /** When to write the projection's snapshot for starting services; false: never (rebuild). */
+  readonly snapshots?: SnapshotPolicy | false;
 }
 
 export interface WorkerProgress {
@@ -57,6 +60,9 @@ export class ProjectionWorker<D> {
   private checkpoint = 0;
   private applied = 0;
   private poison = 0;
+  private snapshots?: SnapshotWriter;
+  /** The last event of the stream when this pass started. */
+  private startEndSeq = 0;
 
   constructor(
     private readonly js: JetStreamClient,
@@ -116,6 +122,8 @@ export class ProjectionWorker<D> {
     this.holding = true;
     try {
       this.checkpoint = await recover(kv);
+      const policy = this.opts.snapshots ?? defaultSnapshotPolicy;
+      this.snapshots = policy ? await SnapshotWriter.open(this.js, this.jsm, this.projection, this.log, policy, this.opts.replicas ?? 1) : undefined;
       const store = new DocStore<D>(await this.initialDocs(kv));
       await this.consume(kv, store);
       return this.progress;
@@ -154,6 +162,7 @@ export class ProjectionWorker<D> {
     const name = consumerName(projection);
     await this.ensureConsumer(name);
     const { seq: endSeq } = await lastMatchingSeq(this.jsm, projection.stream, projection.subject);
+    this.startEndSeq = endSeq;
     if (this.opts.untilCaughtUp && endSeq <= this.checkpoint) {
       await this.flush(kv, store, undefined);
       return;
@@ -201,6 +210,7 @@ export class ProjectionWorker<D> {
     this.checkpoint = seq;
     // AckPolicy.All: acknowledging the last message acknowledges the whole batch.
     if (last) await last.ackAck();
+    await this.snapshots?.consider(seq, seq >= this.startEndSeq, () => [...store.keys()].map((k) => [k, store.get(k)] as const));
   }
 
   /**

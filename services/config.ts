@@ -71,6 +71,9 @@ export const toStreamSettings = (c: z.infer<typeof StreamSettingsConfig>): Strea
   dedupeWindowMs: c.dedupeWindow,
 });
 
+/** `--snapshots on|off`: whether a starting service loads read model snapshots; off folds from sequence 1. */
+export const SnapshotsSwitch = z.enum(["on", "off"]).default("on").transform((v) => v === "on");
+
 /** Validates configuration at start-up; every problem is named with the setting it concerns. */
 export function parseConfig<S extends z.ZodType>(schema: S, raw: unknown, what = "configuration"): z.output<S> {
   const parsed = schema.safeParse(raw);

@@ -4,6 +4,7 @@ import { PAYLOAD_BUCKET } from "../../domain/payloads.js";
 import { subjects } from "../../domain/subjects.js";
 import { consumerName } from "../../projections/read-model.js";
 import { projectionRegistry } from "../../projections/registry.js";
+import { SNAPSHOT_BUCKET } from "../../projections/snapshots.js";
 import { streamNames } from "../../streams/catalog.js";
 
 /**
@@ -154,6 +155,8 @@ export function permissionsOf(role: Role, nodeId?: string): SubjectPermissions {
             // the original request, read back by its sequence to hand an attempt back
             `$JS.API.DIRECT.GET.${streamNames.invoke}`,
             ...readStream(`OBJ_${ARTIFACT_BUCKET}`),
+            // the function catalog's snapshot, to start the TaskRef cache from
+            ...readStream(`OBJ_${SNAPSHOT_BUCKET}`),
             ...objectPuts(PAYLOAD_BUCKET),
             subjects.status(nodeId),
             subjects.record(nodeId),
@@ -174,7 +177,8 @@ export function permissionsOf(role: Role, nodeId?: string): SubjectPermissions {
     }
     case "projections":
       return {
-        publish: { allow: [...readAnything, "$KV.>"] },
+        // The read models, and the snapshots: a new one replaces the object, purging the old chunks.
+        publish: { allow: [...readAnything, "$KV.>", `$O.${SNAPSHOT_BUCKET}.>`, `$JS.API.STREAM.PURGE.OBJ_${SNAPSHOT_BUCKET}`] },
         subscribe: { allow: [inbox] },
       };
     case "gateway":

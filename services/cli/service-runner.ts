@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import type { Logger } from "pino";
 import { isSpearError } from "../../domain/errors.js";
+import { parseConfig, SnapshotsSwitch } from "../config.js";
 import { connectWhenReachable, watchConnection, type Nats } from "../../streams/connection.js";
 import { awaitStreams } from "../../streams/require.js";
 import { throughOutages } from "../../streams/through-outages.js";
@@ -22,6 +23,8 @@ export interface ServiceStartContext {
   readonly log: Logger;
   /** Aborts when a stop is asked for while the service is still starting. */
   readonly signal: AbortSignal;
+  /** Start read models from their snapshots (`--snapshots`). */
+  readonly snapshots: boolean;
 }
 
 /** How long a stopped service may take to close what is left before it exits anyway. */
@@ -30,6 +33,7 @@ const EXIT_GRACE_MS = 2_000;
 interface MonitorFlags {
   monitorPort?: string;
   monitorHost?: string;
+  snapshots?: string;
 }
 
 /** A long-running command: the monitor flags every service takes. */
@@ -37,7 +41,8 @@ export function serviceCommand(name: string, description: string): Command {
   return new Command(name)
     .description(description)
     .addOption(new Option("--monitor-port <port>", "serve /healthz and /readyz over HTTP on this port (0: any free port; default: not served)").env("SPEAR_MONITOR_PORT"))
-    .addOption(new Option("--monitor-host <host>", "address of the monitor port (default 127.0.0.1)").env("SPEAR_MONITOR_HOST"));
+    .addOption(new Option("--monitor-host <host>", "address of the monitor port (default 127.0.0.1)").env("SPEAR_MONITOR_HOST"))
+    .addOption(new Option("--snapshots <on|off>", "start read models from their snapshots; off folds the streams from sequence 1 (default on)").env("SPEAR_SNAPSHOTS"));
 }
 
 function monitorPort(flags: MonitorFlags): number | undefined {
@@ -61,6 +66,7 @@ export async function runService(cmd: Command, name: string, start: (nats: Nats,
   const stop = new StopRequest(log);
   const flags = cmd.opts<MonitorFlags>();
   const port = monitorPort(flags);
+  const snapshots = parseConfig(SnapshotsSwitch, flags.snapshots, "--snapshots");
   let monitor: MonitorServer | undefined;
   if (port !== undefined) {
     const { startMonitor } = await import("./monitor-server.js");
@@ -90,7 +96,7 @@ export async function runService(cmd: Command, name: string, start: (nats: Nats,
       let service: RunningService;
       try {
         await throughOutages("check the streams", () => awaitStreams(nats.jsm, { log, signal: stop.signal }), { log, signal: stop.signal });
-        service = await start(nats, { cli, log, signal: stop.signal });
+        service = await start(nats, { cli, log, signal: stop.signal, snapshots });
       } catch (e) {
         if (isSpearError(e, "cancelled")) return;
         throw e;

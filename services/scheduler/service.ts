@@ -27,6 +27,8 @@ export interface SchedulerOptions {
   readonly log: Logger;
   /** A stop asked for while the replica is still starting (it may be waiting for NATS). */
   readonly signal?: AbortSignal;
+  /** Start the runtime snapshot's projections from their read model snapshots. */
+  readonly snapshots?: boolean;
 }
 
 export interface RunningScheduler {
@@ -47,7 +49,7 @@ export async function startScheduler(o: SchedulerOptions): Promise<RunningSchedu
   const log = o.log.child({ scheduler: id });
   const { nats } = o;
   const leases = new LeaseStore({ url: o.redisUrl, log, name: id });
-  const source = new SnapshotSource(nats.js, log);
+  const source = new SnapshotSource(nats.js, log, o.snapshots ?? false);
   const outcomes = new SchedulerOutcomes(nats.nc, nats.js, id, log);
   const recovery = new LeaseRecovery(nats, leases, () => liveLeaseWindowMs(versionTimeouts(source.functions.state.values()), { pickupTimeoutMs: o.config.pickupTimeout, maxMs: o.config.recoveryWindow }), log);
   const reaper = new Reaper(nats, leases, outcomes, o.config.reaperInterval, log, () => void recovery.trigger());

@@ -40,8 +40,9 @@ export class SnapshotSource {
   private readonly functionMemo = new WeakMap<FunctionView, { v: SnapshotFunction | undefined }>();
   private builds = 0;
 
-  constructor(js: JetStreamClient, log: Logger) {
-    const host = <D>(p: Projection<D>) => new MemoryHost<D>(js, p, log);
+  /** `snapshots`: start the projections from their snapshots where usable. */
+  constructor(js: JetStreamClient, log: Logger, snapshots = false) {
+    const host = <D>(p: Projection<D>) => new MemoryHost<D>(js, p, log, { snapshots });
     this.nodes = host(nodeRegistry);
     this.usage = host(nodeUsage);
     this.functions = host(functionCatalog);

@@ -66,8 +66,9 @@ export class ReadModels {
     private readonly jsm: JetStreamManager,
     log: Logger,
     private readonly settleTimeoutMs: number,
+    snapshots = false,
   ) {
-    const host = <D>(p: AnyProjection) => new MemoryHost<D>(js, p, log.child({ projection: p.name }));
+    const host = <D>(p: AnyProjection) => new MemoryHost<D>(js, p, log.child({ projection: p.name }), { snapshots });
     this.nodes = host(nodeRegistry);
     this.usage = host(nodeUsage);
     this.functions = host(functionCatalog);

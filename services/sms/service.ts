@@ -40,10 +40,10 @@ export function smsRoutes(sms: SmsContext): Route[] {
  * Starts one replica of the control plane on a connection: streams and the artifact
  * bucket in place, read models caught up, then the API, liveness and session expiry.
  */
-export async function startSms(nats: Nats, config: SmsConfig, streams: StreamSettings, log: Logger, signal?: AbortSignal): Promise<SmsService> {
+export async function startSms(nats: Nats, config: SmsConfig, streams: StreamSettings, log: Logger, signal?: AbortSignal, opts: { snapshots?: boolean } = {}): Promise<SmsService> {
   const artifacts = await throughOutages("open the artifact bucket", () => openArtifactStore(nats.js), { log, signal });
   const store = new EventStore(nats.js, nats.jsm);
-  const models = new ReadModels(nats.js, nats.jsm, log, config.settleTimeout);
+  const models = new ReadModels(nats.js, nats.jsm, log, config.settleTimeout, opts.snapshots ?? false);
   await models.start();
   const sms: SmsContext = { store, models, artifacts, config, log };
   const stopping = new AbortController();

@@ -21,5 +21,5 @@ export const smsCommand = () =>
     .addOption(new Option("--settle-timeout <duration>", "how long a reply waits for the read models (default 5s)").env("SPEAR_SETTLE_TIMEOUT"))
     .action(async (o: SmsOptions, cmd: Command) => {
       const config = parseConfig(SmsConfig, Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)), "sms settings");
-      await runService(cmd, "sms", async (nats, { cli, log, signal }) => startSms(nats, config, cli.streams, log, signal));
+      await runService(cmd, "sms", async (nats, { cli, log, signal, snapshots }) => startSms(nats, config, cli.streams, log, signal, { snapshots }));
     });

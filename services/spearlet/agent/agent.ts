@@ -42,6 +42,8 @@ export interface SpearletOptions {
   readonly log: Logger;
   /** A stop asked for while the node is still starting (it may be waiting for NATS). */
   readonly signal?: AbortSignal;
+  /** Start the TaskRef cache from the function catalog's snapshot. */
+  readonly snapshots?: boolean;
 }
 
 export interface DrainSummary {
@@ -138,7 +140,7 @@ export async function startSpearlet(o: SpearletOptions): Promise<Spearlet> {
   });
   const controller = new ConcurrencyController({ global: config.slots, adaptive: { enabled: config.adaptiveConcurrency } });
   const pools = new PoolSync({ manager, controller, capabilities, log });
-  const taskRefs = new TaskRefCache(nats.js, log);
+  const taskRefs = new TaskRefCache(nats.js, log, o.snapshots ?? false);
   taskRefs.onChange((before, after) => pools.apply(before, after));
   await taskRefs.start();
   manager.start();

@@ -30,9 +30,12 @@ export class TaskRefCache {
   #state: Catalog = new Map();
   #resyncing: Promise<void> | undefined;
   #stopped = false;
+  readonly #snapshots: boolean;
 
-  constructor(js: JetStreamClient, log: Logger) {
+  /** `snapshots`: start from the function catalog's snapshot where usable. */
+  constructor(js: JetStreamClient, log: Logger, snapshots = false) {
     this.#js = js;
+    this.#snapshots = snapshots;
     this.#log = log.child({ part: "taskrefs" });
     this.#host = this.#newHost();
   }
@@ -118,7 +121,7 @@ export class TaskRefCache {
   }
 
   #newHost(): MemoryHost<FunctionView> {
-    return new MemoryHost(this.#js, functionCatalog, this.#log);
+    return new MemoryHost(this.#js, functionCatalog, this.#log, { snapshots: this.#snapshots });
   }
 
   #follow(host: MemoryHost<FunctionView>): void {
