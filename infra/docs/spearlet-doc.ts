@@ -38,6 +38,8 @@ export function spearletDocSections(r: DocRenderers): Section[] {
       "1. deadline passed: acknowledged and dropped (the lease expired; the scheduler's reaper retries the invocation);",
       "2. the lease is committed for `timeoutMs` + a grace period (and renewed while the call waits or runs). A lease",
       "   that expired or was released (`lease_expired`, `lease_not_found`) fences the attempt off: acknowledged, not run.",
+      "   A lease not found at all for a recent assignment (within a minute of its deadline) whose invocation has no result",
+      "   may have been lost with Redis: the node asks for the next attempt (the same message id as the reaper's retry, so one is kept);",
       "   Redis away or rebuilding (`redis_unreachable`, `lease_state_lost`): redelivered after a delay;",
       "3. the version's spec comes from the node's TaskRef cache, waiting briefly for a deploy that the assignment overtook;",
       "4. admission control (slots, per-binary and per-function limits, adaptive limit, rate);",

@@ -10,7 +10,7 @@ import { deadLetter, isPoison } from "../../../streams/dead-letter.js";
 import { loadRequest } from "../../../streams/invocations/load-request.js";
 import { Payloads } from "../../../streams/invocations/payloads.js";
 import type { RecordAnswer } from "../../../streams/invocations/result-record.js";
-import { resendResult } from "../../../streams/invocations/results.js";
+import { getResult, resendResult } from "../../../streams/invocations/results.js";
 import { isOutage } from "../../../streams/nats-errors.js";
 import type { Reconnects } from "../../../streams/reconnects.js";
 import { requestRetry } from "../../../streams/invocations/submit.js";
@@ -82,6 +82,13 @@ interface PickupGuard {
 
 /** An assignment whose lease cannot be checked through this many deliveries in a row is reported (an outage that long is news). */
 const STILL_BLOCKED_EVERY = 20;
+
+/**
+ * How long after its pickup deadline an assignment whose lease is gone may still ask for the
+ * next attempt: well inside the request stream's 2 min duplicate window, so a retry the reaper
+ * or a hand-back asked for already is the same message.
+ */
+const ORPHAN_RETRY_WINDOW_MS = 60_000;
 
 /**
  * Takes each assignment from the node's consumer through the contract with the scheduler:
@@ -207,9 +214,10 @@ export class AssignmentRunner {
     } catch (e) {
       if (guard.abandoned) return;
       if (hasRetryClass(e, "fenced")) {
-        // Released (finished, or handed back) or expired (the reaper retries it): nothing to do here.
+        // Released (finished, or handed back) or expired (the reaper retries it): not run here.
         log.info({ code: e.code }, "assignment fenced off: not run");
         this.#fenced(a, e.code);
+        if (e.code === "lease_not_found") await this.#retryIfOrphaned(a, log);
         m.ack();
       } else {
         // Redis away or rebuilding: the lease store says so once per outage. Anything else is a defect worth seeing.
@@ -414,6 +422,27 @@ export class AssignmentRunner {
       this.#o.nc.publish(subjects.capacity(this.#o.nodeId));
     } catch (e) {
       this.#log.warn({ err: e, invocationId: a.invocationId }, "could not release the lease; it expires on its own");
+    }
+  }
+
+  /**
+   * A lease that is gone without a trace may have been lost with Redis: the lease state rebuilt
+   * from the log before this assignment was published holds nothing of it, so no reaper will
+   * ever retry it. A recent assignment whose invocation has no result asks for the next attempt
+   * (a refusal: it ran nowhere). When the lease was gone for the usual reasons (the reaper
+   * retried it, the call was handed back) that retry is the same message, and JetStream keeps one.
+   */
+  async #retryIfOrphaned(a: InvocationAssigned, log: Logger): Promise<void> {
+    if (Date.now() > Date.parse(a.deadline) + ORPHAN_RETRY_WINDOW_MS) return;
+    try {
+      if (await this.#persist(() => getResult(this.#o.jsm, a.invocationId))) return;
+      const loaded = await this.#persist(() => loadRequest(this.#o.jsm, a.requestSeq));
+      if (!loaded?.ok) return;
+      const reason = { code: "lease_not_found", message: `the lease of attempt ${a.attempt} on ${this.#o.nodeId} is gone and the invocation has no result` };
+      await this.#persist(() => requestRetry(this.#o.js, loaded.request, reason, { refusal: true }));
+      log.info("asked for the next attempt of an assignment whose lease is gone (its retry, if the reaper asked already)");
+    } catch (e) {
+      log.warn({ err: e }, "could not ask for the next attempt of an assignment whose lease is gone");
     }
   }
 

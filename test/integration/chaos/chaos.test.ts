@@ -27,6 +27,7 @@ const params = ChaosParams.parse({
 describe.skipIf(!locateBinary("nats-server") || !locateBinary("redis-server"))("chaos, short", () => {
   it("loses nothing and records nothing twice while every kind of process is killed -9", { timeout: 240_000 }, async () => {
     const workDir = mkdtempSync(join(tmpdir(), "spear-chaos-test-"));
+    let passed = false;
     try {
       const r = await runChaos({ params, baseline: false, workDir, log: testLog, signal: AbortSignal.timeout(200_000) });
       const summary = summaryTable(r);
@@ -50,8 +51,11 @@ describe.skipIf(!locateBinary("nats-server") || !locateBinary("redis-server"))("
       expect(f("results.recorded")).toBe(f("calls.submitted"));
       expect(f("results.messages")).toBe(f("calls.submitted"));
       expect(r.passes.chaos!.diedOnOwn, "processes that exited without being killed or stopped").toEqual([]);
+      passed = true;
     } finally {
-      rmSync(workDir, { recursive: true, force: true });
+      // A failed run keeps its logs and its servers' stores: the evidence of what went wrong.
+      if (passed) rmSync(workDir, { recursive: true, force: true });
+      else process.stderr.write(`chaos work folder kept: ${workDir}\n`);
     }
   });
 });

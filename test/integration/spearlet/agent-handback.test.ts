@@ -90,6 +90,21 @@ describe("spearlet agent: fencing", () => {
   });
 });
 
+describe("spearlet agent: an assignment whose lease was lost with Redis", () => {
+  it("asks for the next attempt when the lease state was rebuilt without it (no reaper will), and runs nothing", async () => {
+    const version = await node.deployWasm("echo", exampleWasm("echo"));
+    // Redis restarted empty between the reservation and the publish, and a scheduler rebuilt the
+    // lease state from the log before this assignment reached it.
+    const orphan = await node.assign("echo", 5, { version, beforePublish: async () => void (await node.leases.rebuild([])) });
+    const retry = await retryOf("echo", orphan.invocationId, 2);
+    expect(retry.headers[H.msgId]).toBe(`${orphan.invocationId}.a2`);
+    expect(retry.headers[H.retryReason]).toMatch(/^lease_not_found: /);
+    expect(retry.refusals).toBe(1);
+    expect(await node.outcomeOf(orphan.invocationId)).toMatchObject({ status: "refused", errorCode: "lease_not_found" });
+    await expectNotRun(orphan.invocationId, orphan.replies);
+  });
+});
+
 describe("spearlet agent: handing back", () => {
   it("asks for the next attempt, excluding this node, when the version is not known here; then frees the slot", async () => {
     const version = await node.deployWasm("echo", exampleWasm("echo"));
