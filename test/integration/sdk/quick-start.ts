@@ -4,7 +4,7 @@ import { InvocationFailedError, SpearClient } from "../../../services/sdk/index.
 export async function quickStart(url: string) {
   const spear = await SpearClient.connect({ url });
   try {
-    // Invoke and wait for the output (60 s at most unless timeoutMs says otherwise).
+    // Invoke and wait for the output (60 s at most unless waitMs says otherwise).
     const output = await spear.invoke("echo", { hello: "world" }, { waitMs: 10_000 });
 
     // Submit now, follow its events, read its result by id.
