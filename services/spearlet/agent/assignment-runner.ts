@@ -201,9 +201,11 @@ export class AssignmentRunner {
     // committed and be running past the pickup deadline, so only the lease can say it is over.
     const again = m.info.redelivered || m.seq <= this.#o.replayUpTo;
     if (!again && Date.parse(a.deadline) <= Date.now()) {
-      // The lease expired before pickup; the scheduler's reaper retries the invocation elsewhere.
+      // The lease expired before pickup: the scheduler's reaper retries the invocation elsewhere,
+      // unless the lease was lost with Redis; asking for the same retry covers both.
       log.info("assignment past its pickup deadline: not run");
       this.#fenced(a, "lease_expired");
+      await this.#retryIfOrphaned(a, "lease_expired", log);
       m.ack();
       return;
     }
@@ -217,7 +219,7 @@ export class AssignmentRunner {
         // Released (finished, or handed back) or expired (the reaper retries it): not run here.
         log.info({ code: e.code }, "assignment fenced off: not run");
         this.#fenced(a, e.code);
-        if (e.code === "lease_not_found") await this.#retryIfOrphaned(a, log);
+        if (e.code === "lease_not_found") await this.#retryIfOrphaned(a, e.code, log);
         m.ack();
       } else {
         // Redis away or rebuilding: the lease store says so once per outage. Anything else is a defect worth seeing.
@@ -426,19 +428,19 @@ export class AssignmentRunner {
   }
 
   /**
-   * A lease that is gone without a trace may have been lost with Redis: the lease state rebuilt
-   * from the log before this assignment was published holds nothing of it, so no reaper will
-   * ever retry it. A recent assignment whose invocation has no result asks for the next attempt
-   * (a refusal: it ran nowhere). When the lease was gone for the usual reasons (the reaper
-   * retried it, the call was handed back) that retry is the same message, and JetStream keeps one.
+   * An assignment not run here because its lease is gone or over may be owned by nobody: a
+   * lease lost with Redis (the lease state rebuilt from a log read before the assignment was
+   * published) is retried by no reaper. A recent assignment whose invocation has no result asks
+   * for the next attempt (a refusal: it ran nowhere). When the reaper or a hand-back asked for it
+   * already, it is the same message (the same id, within the duplicate window), and JetStream keeps one.
    */
-  async #retryIfOrphaned(a: InvocationAssigned, log: Logger): Promise<void> {
+  async #retryIfOrphaned(a: InvocationAssigned, code: "lease_expired" | "lease_not_found", log: Logger): Promise<void> {
     if (Date.now() > Date.parse(a.deadline) + ORPHAN_RETRY_WINDOW_MS) return;
     try {
       if (await this.#persist(() => getResult(this.#o.jsm, a.invocationId))) return;
       const loaded = await this.#persist(() => loadRequest(this.#o.jsm, a.requestSeq));
       if (!loaded?.ok) return;
-      const reason = { code: "lease_not_found", message: `the lease of attempt ${a.attempt} on ${this.#o.nodeId} is gone and the invocation has no result` };
+      const reason = { code, message: `attempt ${a.attempt} was not run on ${this.#o.nodeId} (its lease is gone or over) and the invocation has no result` };
       await this.#persist(() => requestRetry(this.#o.js, loaded.request, reason, { refusal: true }));
       log.info("asked for the next attempt of an assignment whose lease is gone (its retry, if the reaper asked already)");
     } catch (e) {

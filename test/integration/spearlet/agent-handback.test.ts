@@ -103,6 +103,15 @@ describe("spearlet agent: an assignment whose lease was lost with Redis", () => 
     expect(await node.outcomeOf(orphan.invocationId)).toMatchObject({ status: "refused", errorCode: "lease_not_found" });
     await expectNotRun(orphan.invocationId, orphan.replies);
   });
+
+  it("asks for the next attempt when such an assignment also arrives past its pickup deadline", async () => {
+    const version = await node.deployWasm("echo", exampleWasm("echo"));
+    const late = await node.assign("echo", 6, { version, deadline: new Date(Date.now() - 1_000).toISOString(), beforePublish: async () => void (await node.leases.rebuild([])) });
+    const retry = await retryOf("echo", late.invocationId, 2);
+    expect(retry.headers[H.retryReason]).toMatch(/^lease_expired: /);
+    expect(await node.outcomeOf(late.invocationId)).toMatchObject({ status: "refused", errorCode: "lease_expired" });
+    await expectNotRun(late.invocationId, late.replies);
+  });
 });
 
 describe("spearlet agent: handing back", () => {
