@@ -25,14 +25,16 @@ const SPEC = FunctionSpec.parse({ runtime: "wasm", artifact: { sha256: "0".repea
 
 /**
  * The control events of a busy cluster's history, in the mix it makes them: of every 200
- * events, 1 is a function deploy, 8 are node lifecycle (3 registrations, 3 drains and 2
- * deregistrations of nodes registered `liveNodes` earlier: the fleet grows with the log, to
- * ~150 nodes at 10k events and ~5,000 at 1M), the rest sessions bound and, `liveSessions`
- * binds later, ended. Deterministic in `k`; each event as EventStore encodes it.
+ * events, 1 is a function deploy, 9 are node lifecycle (3 nodes registered, and 3 registered
+ * `liveNodes` earlier drained and deregistered: the fleet stays at `liveNodes`, however long
+ * the log), the rest sessions bound and, `liveSessions` binds later, ended. What is alive is
+ * the same at 10k and at 1M events; only the history grows. Deterministic in `k`; each event
+ * as EventStore encodes it.
  */
 function* controlEvents(shape: ControlLogShape): Generator<{ aggregate: AggregateRef; event: DomainEvent; k: number }> {
   let sessions = 0;
   let nodes = 0;
+  let retired = 0;
   let deploys = 0;
   for (let k = 0; k < shape.events; ) {
     const slot = k % 200;
@@ -45,8 +47,8 @@ function* controlEvents(shape: ControlLogShape): Generator<{ aggregate: Aggregat
         aggregate: { type: "function", id: `fn-${fn}` },
         event: { type: "FunctionVersionDeployed", data: { version, activate: true, spec: SPEC } },
       };
-    } else if (slot <= 8) {
-      // register one node, drain and deregister the one registered `liveNodes` ago
+    } else if (slot <= 9) {
+      // register one node; drain, then deregister, the oldest of more than `liveNodes`
       const phase = (slot - 1) % 3;
       if (phase === 0) {
         const i = nodes++;
@@ -55,8 +57,9 @@ function* controlEvents(shape: ControlLogShape): Generator<{ aggregate: Aggregat
           aggregate: { type: "node", id: `node-${i}` },
           event: { type: "NodeRegistered", data: { name: `node-${i}`, capabilities: { runtimes: ["wasm"], services: [], languages: ["en", LANGS[1 + (i % 5)]!], labels: {} }, capacity: { slots: 8, cpuCores: 4, memoryMb: 8_192 } } } as DomainEvent,
         };
-      } else if (nodes > shape.liveNodes) {
-        const id = `node-${nodes - shape.liveNodes - 1}`;
+      } else if (nodes - retired > shape.liveNodes) {
+        const id = `node-${retired}`;
+        if (phase === 2) retired++;
         yield { k: k++, aggregate: { type: "node", id }, event: (phase === 1 ? { type: "NodeDrained", data: { reason: "retired" } } : { type: "NodeDeregistered", data: {} }) as DomainEvent };
       } else k++;
     } else if (slot % 2 === 1 || sessions < shape.liveSessions) {
