@@ -30,23 +30,6 @@ export function subjectMatches(filter: string, subject: string): boolean {
   return f.length === s.length;
 }
 
-/** Resolves true once `host` has folded `seq`, false after `timeoutMs`. */
-function folded<D>(host: MemoryHost<D>, seq: number, timeoutMs: number): Promise<boolean> {
-  if (host.lastSeq >= seq) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      unsubscribe();
-      resolve(host.lastSeq >= seq);
-    }, timeoutMs);
-    const unsubscribe = host.subscribe((_state, last) => {
-      if (last < seq) return;
-      clearTimeout(timer);
-      unsubscribe();
-      resolve(true);
-    });
-  });
-}
-
 /**
  * The SMS answers queries from in-memory hosts of the same projections the workers run,
  * so a replica needs no KV read model and answers from one consistent state per model.
@@ -94,24 +77,24 @@ export class ReadModels {
    */
   async settle(subject: string, seq: number): Promise<boolean> {
     const hosts = this.all.filter((h) => subjectMatches(h.projection.subject, subject));
-    const done = await Promise.all(hosts.map((h) => folded(h, seq, this.settleTimeoutMs)));
+    const done = await Promise.all(hosts.map((h) => h.reached(seq, this.settleTimeoutMs)));
     return done.every(Boolean);
+  }
+
+  /** Waits until the model has folded everything its subject holds now: for decisions that must not act on a lagging replica. */
+  caughtUp<D>(host: MemoryHost<D>): Promise<void> {
+    return this.readAfter(host, Number.MAX_SAFE_INTEGER);
   }
 
   /**
    * Before a query with `minSeq`: waits until the model has folded every event of its
    * subject up to that stream sequence. Refuses with `timeout` when it cannot in time.
    */
-  /** Waits until the model has folded everything its subject holds now: for decisions that must not act on a lagging replica. */
-  caughtUp<D>(host: MemoryHost<D>): Promise<void> {
-    return this.readAfter(host, Number.MAX_SAFE_INTEGER);
-  }
-
   async readAfter<D>(host: MemoryHost<D>, minSeq: number | undefined): Promise<void> {
     if (minSeq === undefined || host.lastSeq >= minSeq) return;
     const { seq: last } = await lastMatchingSeq(this.jsm, host.projection.stream, host.projection.subject);
     const target = Math.min(last, minSeq);
-    if (await folded(host, target, this.settleTimeoutMs)) return;
+    if (await host.reached(target, this.settleTimeoutMs)) return;
     throw new SpearError("timeout", `the ${host.projection.name} read model has not reached sequence ${target} yet (at ${host.lastSeq})`, {
       projection: host.projection.name,
       minSeq,

@@ -13,7 +13,7 @@ import type { RecordAnswer } from "../../../streams/invocations/result-record.js
 import { getResult, resendResult } from "../../../streams/invocations/results.js";
 import { isOutage } from "../../../streams/nats-errors.js";
 import type { Reconnects } from "../../../streams/reconnects.js";
-import { requestRetry } from "../../../streams/invocations/submit.js";
+import { requestRetry, type RetryCause } from "../../../streams/invocations/submit.js";
 import type { LeaseStore } from "../../leases/lease-store.js";
 import type { ConcurrencyController } from "../concurrency/controller.js";
 import type { PoolCall } from "../pool/instance-pool.js";
@@ -383,9 +383,7 @@ export class AssignmentRunner {
     const log = this.#log.child({ invocationId: a.invocationId, attempt: a.attempt, function: a.function });
     this.#o.counters.handedBack += 1;
     try {
-      const loaded = await this.#persist(() => loadRequest(this.#o.jsm, a.requestSeq));
-      if (loaded?.ok) {
-        await this.#persist(() => requestRetry(this.#o.js, loaded.request, error, retryCause(error.code, this.#o.nodeId)));
+      if (await this.#askNextAttempt(a, error, retryCause(error.code, this.#o.nodeId))) {
         log.info({ code: error.code }, "handed back for another node");
       } else {
         // The request aged out of SPEAR_INVOKE: nothing to retry from, so this attempt ends it.
@@ -409,6 +407,14 @@ export class AssignmentRunner {
     }
     await this.#release(a);
     this.#outcome(a, status, verdict?.call, error.code);
+  }
+
+  /** Publishes the next attempt from the assignment's request; false when the request aged out of the stream. */
+  async #askNextAttempt(a: InvocationAssigned, reason: CallError, cause: RetryCause): Promise<boolean> {
+    const loaded = await this.#persist(() => loadRequest(this.#o.jsm, a.requestSeq));
+    if (!loaded?.ok) return false;
+    await this.#persist(() => requestRetry(this.#o.js, loaded.request, reason, cause));
+    return true;
   }
 
   /** `persist` over NATS: a try cut off by a reconnect is made again at once. */
@@ -438,11 +444,10 @@ export class AssignmentRunner {
     if (Date.now() > Date.parse(a.deadline) + ORPHAN_RETRY_WINDOW_MS) return;
     try {
       if (await this.#persist(() => getResult(this.#o.jsm, a.invocationId))) return;
-      const loaded = await this.#persist(() => loadRequest(this.#o.jsm, a.requestSeq));
-      if (!loaded?.ok) return;
       const reason = { code, message: `attempt ${a.attempt} was not run on ${this.#o.nodeId} (its lease is gone or over) and the invocation has no result` };
-      await this.#persist(() => requestRetry(this.#o.js, loaded.request, reason, { refusal: true }));
-      log.info("asked for the next attempt of an assignment whose lease is gone (its retry, if the reaper asked already)");
+      if (await this.#askNextAttempt(a, reason, { refusal: true })) {
+        log.info("asked for the next attempt of an assignment whose lease is gone (its retry, if the reaper asked already)");
+      }
     } catch (e) {
       log.warn({ err: e }, "could not ask for the next attempt of an assignment whose lease is gone");
     }
