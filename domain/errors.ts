@@ -18,6 +18,7 @@ import {
   serverDetails,
   sessionDetails,
   sizeDetails,
+  streamsDetails,
   syncWaitsDetails,
   transitionDetails,
   unauthorizedDetails,
@@ -114,6 +115,7 @@ export const errorCatalog = {
   forbidden: { http: 403, retry: "final", details: forbiddenDetails, text: "The bearer token lacks the scope the route needs, or the request came from a browser origin the gateway does not allow." },
   host_not_allowed: { http: 421, retry: "final", details: hostDetails, text: "The request's Host is not a name the gateway answers to (--allowed-hosts), as when a DNS-rebinding page calls it." },
   too_many_waits: { http: 503, retry: "refusal", details: syncWaitsDetails, text: "The gateway holds as many synchronous invoke waits as it allows (--max-sync-waits); retry shortly, or invoke with ?async=true." },
+  too_many_streams: { http: 503, retry: "refusal", details: streamsDetails, text: "The gateway serves as many server-sent event streams as it allows (--max-streams); retry shortly." },
   request_timeout: { http: 408, retry: "retryable", text: "The request's headers or body did not arrive within the gateway's --headers-timeout or --request-timeout." },
   headers_too_large: { http: 431, retry: "final", text: "The request line and headers are larger than the gateway accepts." },
   // invoking

@@ -51,6 +51,7 @@ export function apiSeeds(real: RealNames): Readonly<Record<string, unknown>> {
     "sessions.get": { sessionId: DECOY.session },
     "sessions.list": { limit: 3, includeEnded: true },
     "cluster.stats": {},
+    "projections.status": {},
   };
 }
 

@@ -4,6 +4,7 @@ import type { AnyEndpoint } from "./endpoint.js";
 import { functionsApi } from "./functions.js";
 import { nodesApi } from "./nodes.js";
 import { poolsApi } from "./pools.js";
+import { projectionsApi } from "./projections.js";
 import { sessionsApi } from "./sessions.js";
 
 /** Every verb of the control plane's API, by area: `api.nodes.list`, `api.functions.deploy`, ... */
@@ -14,6 +15,7 @@ export const api = {
   pools: poolsApi,
   sessions: sessionsApi,
   cluster: clusterApi,
+  projections: projectionsApi,
 };
 
 /** The same verbs as a list, in area order (docs/api.md follows it). */

@@ -66,9 +66,9 @@ const readStream = (stream: string): string[] => [
  */
 const projectionDurables = (): string[] =>
   projectionRegistry.flatMap((p) => [
-    `$JS.API.CONSUMER.MSG.NEXT.${streamNames.events}.${consumerName(p)}`,
-    `$JS.API.CONSUMER.DELETE.${streamNames.events}.${consumerName(p)}`,
-    `$JS.ACK.${streamNames.events}.${consumerName(p)}.>`,
+    `$JS.API.CONSUMER.MSG.NEXT.${p.stream}.${consumerName(p)}`,
+    `$JS.API.CONSUMER.DELETE.${p.stream}.${consumerName(p)}`,
+    `$JS.ACK.${p.stream}.${consumerName(p)}.>`,
   ]);
 
 /** Putting objects into a bucket (chunks and metadata), and reading them back. */
@@ -193,6 +193,10 @@ export function permissionsOf(role: Role, nodeId?: string): SubjectPermissions {
             subjects.invoke("*"),
             ...resultById,
             ...readStream(streamNames.events),
+            // the live feed of the console (results, node reports, dead letters) follows these too
+            ...readStream(streamNames.results),
+            ...readStream(streamNames.status),
+            ...readStream(streamNames.dlq),
             ...objectPuts(ARTIFACT_BUCKET),
             ...objectPuts(PAYLOAD_BUCKET),
           ],

@@ -66,6 +66,8 @@ export async function registerOpenApi(app: GatewayApp, opts: { secured: boolean 
         { name: "nodes", description: "Spearlet nodes" },
         { name: "pools", description: "Node pools" },
         { name: "sessions", description: "Session affinity" },
+        { name: "cluster", description: "The cluster as a whole: projections, live events" },
+        { name: "projections", description: "Read models and their workers" },
         { name: "health", description: "Probes" },
       ],
       ...(opts.secured ? { components: { securitySchemes: { [SECURITY_SCHEME]: { type: "http" as const, scheme: "bearer" } } } } : {}),

@@ -8,6 +8,7 @@ import type { Nats } from "../../streams/connection.js";
 import type { SpearClient } from "../sdk/index.js";
 import { smsRequest } from "../api/client.js";
 import type { GatewayConfig } from "./config.js";
+import type { LiveStreams } from "./live/event-streams.js";
 import { ErrorResponse } from "./errors.js";
 import type { Scope } from "./scopes.js";
 import type { SyncWaits } from "./sync-waits.js";
@@ -20,10 +21,14 @@ export interface GatewayDeps {
   readonly log: Logger;
 }
 
-/** What a route gets: the connection (for the control plane's verbs), the SDK client on it (for invoking), and the cap on synchronous waits. */
+/**
+ * What a route gets: the connection (for the control plane's verbs), the SDK client on it (for
+ * invoking), the cap on synchronous waits and the live event streams.
+ */
 export interface RouteContext extends GatewayDeps {
   readonly client: SpearClient;
   readonly waits: SyncWaits;
+  readonly live: LiveStreams;
 }
 
 /**

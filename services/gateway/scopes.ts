@@ -9,7 +9,7 @@ export type Scope = z.infer<typeof Scope>;
 
 export const scopeMeaning: Readonly<Record<Scope, string>> = {
   invoke: "invoke functions, read invocation results, end sessions",
-  read: "read functions, versions, nodes, pools and sessions",
+  read: "read functions, versions, nodes, pools, sessions and projections, and follow the cluster's live events",
   deploy: "deploy, activate, deactivate and delete functions",
   admin: "everything: the other scopes, and drain, undrain and deregister nodes, apply pools",
 };

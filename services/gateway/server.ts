@@ -7,10 +7,13 @@ import { throughOutages } from "../../streams/through-outages.js";
 import { SpearClient } from "../sdk/index.js";
 import { requireTokens } from "./auth.js";
 import { clientErrorHandler } from "./client-errors.js";
+import { registerConsole } from "./console/routes.js";
 import { refuseWhileClosing } from "./closing.js";
 import { DEFAULT_GATEWAY_PORT } from "./config.js";
 import { readRestOfBody } from "./early-answer.js";
 import { errorHandler, frameworkErrorHandler, notFoundHandler } from "./errors.js";
+import { LiveStreams } from "./live/event-streams.js";
+import { ClusterFeed } from "./live/feed.js";
 import { pauseIdleTimeoutWhileWorking } from "./idle-timeout.js";
 import { parseJsonBodies } from "./json-body.js";
 import { registerOpenApi } from "./openapi.js";
@@ -65,8 +68,17 @@ export async function buildGateway(deps: GatewayDeps): Promise<GatewayApp> {
   await guardOrigin(app, config.corsOrigins);
   await requireTokens(app, config.credentials);
 
-  const ctx = { ...deps, client: await throughOutages("reach JetStream", () => SpearClient.fromConnection(deps.nats.nc), { log: deps.log }), waits: new SyncWaits(config.maxSyncWaits) };
+  const live = new LiveStreams(new ClusterFeed(deps.nats, log), config.maxStreams);
+  // Open streams would hold the server open: they end first.
+  app.addHook("preClose", async () => live.closeAll());
+  const ctx = {
+    ...deps,
+    client: await throughOutages("reach JetStream", () => SpearClient.fromConnection(deps.nats.nc), { log: deps.log }),
+    waits: new SyncWaits(config.maxSyncWaits),
+    live,
+  };
   await registerOpenApi(app, { secured: config.credentials.length > 0 });
+  registerConsole(app);
   for (const r of probeRoutes) r.register(app, ctx);
   await app.register(async (v1) => {
     await limitRate(v1, config);

@@ -14,6 +14,7 @@ import { functionsHandlers } from "./handlers/functions.js";
 import { invokeRoute } from "./handlers/invoke.js";
 import { nodesHandlers } from "./handlers/nodes.js";
 import { poolsHandlers } from "./handlers/pools.js";
+import { projectionsHandlers } from "./handlers/projections.js";
 import { sessionsHandlers } from "./handlers/sessions.js";
 import { Liveness } from "./liveness.js";
 import { ReadModels } from "./read-models.js";
@@ -25,7 +26,7 @@ export interface SmsService {
   stop(): Promise<void>;
 }
 
-export function smsRoutes(sms: SmsContext): Route[] {
+export function smsRoutes(sms: SmsContext, nats: Nats): Route[] {
   return [
     ...routesOf(api.nodes, nodesHandlers(sms)),
     ...routesOf(api.functions, functionsHandlers(sms)),
@@ -33,6 +34,7 @@ export function smsRoutes(sms: SmsContext): Route[] {
     ...routesOf(api.pools, poolsHandlers(sms)),
     ...routesOf(api.sessions, sessionsHandlers(sms)),
     ...routesOf(api.cluster, clusterHandlers(sms)),
+    ...routesOf(api.projections, projectionsHandlers(nats)),
   ];
 }
 
@@ -47,7 +49,7 @@ export async function startSms(nats: Nats, config: SmsConfig, streams: StreamSet
   await models.start();
   const sms: SmsContext = { store, models, artifacts, config, log };
   const stopping = new AbortController();
-  const routes = [...smsRoutes(sms), invokeRoute(nats, stopping.signal)];
+  const routes = [...smsRoutes(sms, nats), invokeRoute(nats, stopping.signal)];
   const subscriptions: Subscription[] = serveRoutes(nats.nc, routes, { queue: config.queueGroup, log });
   // Ready means requests reach this replica: the server has every subscription once it answers the flush.
   await throughOutages("flush the API subscriptions", () => nats.nc.flush(), { log, signal });

@@ -1,0 +1,69 @@
+import type { Logger } from "pino";
+import type { Nats } from "../../../streams/connection.js";
+import { lastMatchingSeq, readStream } from "../../../streams/reader.js";
+import { followedStreams, summarize, type LiveMessage } from "./messages.js";
+
+export type LiveListener = (m: LiveMessage) => void;
+
+/**
+ * The gateway's one view of what happens in the cluster, shared by every browser: one ordered
+ * consumer per followed stream, made when the first listener comes and dropped when the last
+ * goes, however many consoles are open. A browser that connects gets what happens from then
+ * on; it loads the state before that through the ordinary routes.
+ */
+export class ClusterFeed {
+  private readonly listeners = new Set<LiveListener>();
+  private running?: AbortController;
+
+  constructor(
+    private readonly nats: Nats,
+    private readonly log: Logger,
+  ) {}
+
+  get listening(): number {
+    return this.listeners.size;
+  }
+
+  /** Adds a listener; the returned function removes it (once). */
+  listen(listener: LiveListener): () => void {
+    this.listeners.add(listener);
+    if (!this.running) this.start();
+    return () => {
+      if (!this.listeners.delete(listener) || this.listeners.size > 0) return;
+      this.running?.abort();
+      this.running = undefined;
+    };
+  }
+
+  private start(): void {
+    const run = new AbortController();
+    this.running = run;
+    for (const stream of followedStreams) void this.follow(stream, run.signal);
+  }
+
+  /**
+   * Reads one stream from its newest message on until stopped. A failure (NATS away) is retried
+   * from the message after the last one passed on, so listeners miss nothing meanwhile.
+   */
+  private async follow(stream: string, signal: AbortSignal): Promise<void> {
+    let next: number | undefined;
+    for (let wait = 250; !signal.aborted; wait = Math.min(wait * 2, 5_000)) {
+      try {
+        next ??= (await lastMatchingSeq(this.nats.jsm, stream)).seq + 1;
+        for await (const m of readStream(this.nats.js, stream, { fromSeq: next, follow: true, signal })) {
+          wait = 250;
+          next = m.seq + 1;
+          const summary = summarize(stream, m);
+          if (summary) for (const l of this.listeners) l(summary);
+        }
+      } catch (e) {
+        if (signal.aborted) return;
+        this.log.warn({ stream, reason: e instanceof Error ? e.message : String(e) }, "the live feed lost a stream; following it again");
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, wait);
+        signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+      });
+    }
+  }
+}
