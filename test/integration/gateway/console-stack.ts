@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
+import { applyStreams } from "../../../infra/nats/apply.js";
 import { ProjectionWorker } from "../../../projections/worker.js";
 import { projectionRegistry } from "../../../projections/registry.js";
 import { parseConfig } from "../../../services/config.js";
@@ -43,7 +44,9 @@ export function useConsoleStack(nodes: readonly string[], gateway: GatewayConfig
 
   beforeAll(async () => {
     // The admin step (`spear streams apply`): the services never create streams or buckets.
-    s.conns.push(await connectTest(servers.nats.url));
+    const admin = await connectTest(servers.nats.url);
+    s.conns.push(admin);
+    await applyStreams(admin, defaultStreamSettings);
     s.sms = await startSms(await as("control-plane", "sms"), parseConfig(SmsConfig, { heartbeatInterval: 1_000, heartbeatTimeout: 5_000 }), defaultStreamSettings, testLog);
     const proj = await as("projections", "projections");
     for (const p of projectionRegistry) {

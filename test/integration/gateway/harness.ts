@@ -22,7 +22,7 @@ export interface HttpOptions {
   readonly headers?: Record<string, string>;
 }
 
-/** Calls a gateway on 127.0.0.1 with fetch and reads the whole answer. */
+/** Calls a gateway on 127.0.0.1 with fetch and reads the whole answer (of an event stream, the status and headers). */
 export async function http(base: string, method: string, path: string, o: HttpOptions = {}): Promise<HttpAnswer> {
   const headers: Record<string, string> = { ...o.headers };
   if (o.token) headers.authorization = `Bearer ${o.token}`;
@@ -33,6 +33,11 @@ export async function http(base: string, method: string, path: string, o: HttpOp
     headers["content-type"] ??= "application/json";
   }
   const res = await fetch(`${base}${path}`, { method, headers, ...(body !== undefined ? { body } : {}), redirect: "manual" });
+  // A server-sent event stream does not end: its status and headers are the answer.
+  if (res.headers.get("content-type")?.startsWith("text/event-stream")) {
+    await res.body?.cancel();
+    return { status: res.status, headers: res.headers, json: undefined, text: "" };
+  }
   const text = await res.text();
   let json: unknown;
   try {

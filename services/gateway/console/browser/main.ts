@@ -80,9 +80,10 @@ byId("login").addEventListener("submit", (e) => {
 
 /** Opens the console when the gateway lets this tab in: with the token it holds, or with none on a gateway without tokens. */
 async function open(): Promise<void> {
+  const tried = client.token !== null;
   const probe = await client.get(consolePaths.nodes, { limit: 1 });
   if (probe.ok) return start();
-  if (probe.status === 401) return askForToken(client.token ? "The gateway did not accept this token." : "");
+  if (probe.status === 401) return askForToken(tried ? "The gateway did not accept this token." : "");
   if (probe.status === 403) return askForToken(`This token may not read the cluster: ${probe.message}`);
   askForToken(`The gateway answered ${probe.status}: ${probe.message}`);
 }
