@@ -5,6 +5,7 @@ import { H } from "../../domain/headers.js";
 import { MAX_JSON_DEPTH } from "../../domain/json-limits.js";
 import { INLINE_PAYLOAD_BYTES, MAX_PAYLOAD_BYTES, PAYLOAD_BUCKET } from "../../domain/payloads.js";
 import { MAX_REPLY_SUBJECT, REPLY_INBOX_PREFIX, subjects } from "../../domain/subjects.js";
+import { TRACE_LIMITS } from "../../domain/trace-context.js";
 import { defaultStreamSettings, streamNames } from "../../streams/catalog.js";
 import type { DocRenderers } from "./spearlet-doc.js";
 
@@ -36,6 +37,7 @@ export function invokeDocSections(r: DocRenderers): Section[] {
       "|---|---|---|",
       `| \`${H.msgId}\` | recommended | the invocation id (letters, digits, \`_\`, \`-\`; at most 128). The same id again within the duplicate window (${s(defaultStreamSettings.dedupeWindowMs)}) is stored once: one invocation, one result. Submitted again later, while its result is kept, it runs nothing: its recorded result is sent to the new reply subject. Without it the invocation is named \`seq-<stream sequence>\`. |`,
       `| \`${H.replyTo}\` | optional | a subject the final result is published to: an inbox the client subscribed to before publishing (see below for what it guarantees). It must start with \`${REPLY_INBOX_PREFIX}\` (the NATS clients' default inbox prefix; what \`createInbox()\` gives), without spaces or wildcards, at most ${MAX_REPLY_SUBJECT} characters; any other ends the invocation at once as \`rejected\`, \`invalid_request\`, and nothing is published to it. |`,
+      `| \`${H.traceparent}\`, \`${H.tracestate}\` | optional | the W3C trace context the invocation joins (see [Trace context](#trace-context)). |`,
       "",
       `**Headers are data, not authority.** The headers that describe earlier attempts (\`${H.invocationId}\`, \`${H.attempt}\`,`,
       `\`${H.refusals}\`, \`${H.excludeNodes}\`, \`${H.avoidNodes}\`, \`${H.submittedAt}\`, \`${H.retryReason}\`) are read only on the retry`,
@@ -89,6 +91,25 @@ export function invokeDocSections(r: DocRenderers): Section[] {
       "",
       "`timings`: `submittedAt` (the first submit; retries keep it), `assignedAt`, `startedAt`, `finishedAt`, and",
       "`queueMs`, `runMs`, `totalMs`. `attempts` counts the attempts made (0 when none was placed).",
+      "",
+      "### Trace context",
+      "",
+      `A request may carry a [W3C trace context](https://www.w3.org/TR/trace-context/): \`${H.traceparent}\``,
+      "(`00-<32 hex trace id>-<16 hex parent span id>-<2 hex flags>`) and optionally its `" + H.tracestate + "`. The",
+      "invocation then joins that trace at every hop, each message carrying the context on in the same two headers:",
+      "",
+      `1. the request on \`${subjects.invoke("<function>")}\` (what the client sent; the SDK, the CLI, the gateway and the sync verb set it);`,
+      "2. the scheduler's placement: the assignment on `spear.assign.<nodeId>` carries the scheduler's `place` span, child of the request's;",
+      "3. the node's run: the result the node sends to the schedulers' recorder carries its `run` span, child of the placement's;",
+      `4. the result on \`spear.result.<invocationId>\` (and the copy sent to \`${H.replyTo}\`) carries the run's context, or the`,
+      "   request's when the scheduler ended the invocation itself (rejected, dead-lettered);",
+      `5. every later attempt (on \`${subjects.retry("<function>")}\`) carries the request's context as the client sent it: all`,
+      "   attempts are in one trace, each with its own placement.",
+      "",
+      "A service that exports no spans passes the context on unchanged, so one untraced hop does not break the trace",
+      "(operations.md, Traces, lists the spans). The context names a trace and grants nothing, so it is read on every",
+      `subject. One that is malformed (not version \`00\`, not ${TRACE_LIMITS.traceparent} characters, upper-case or all-zero ids) is ignored: the`,
+      `invocation runs, in a trace of its own or none. A \`${H.tracestate}\` over ${TRACE_LIMITS.tracestate} characters is dropped and the trace kept.`,
       "",
       "### Inputs and outputs by reference",
       "",
@@ -162,6 +183,7 @@ export function invokeDocSections(r: DocRenderers): Section[] {
       "`invalid_argument` (a malformed body or function name), `timeout` (no result within `waitMs`; `details.invocationId`",
       "names the invocation, which goes on), `service_unavailable` (the replica stopped while waiting) or `internal`.",
       "The request is stored in the stream before the replica waits, so a lost reply or replica loses nothing.",
+      `A \`${H.traceparent}\` (and \`${H.tracestate}\`) header on the request goes on with it ([Trace context](#trace-context)).`,
       ...r.endpoint(invokeEndpoint),
     ],
   };

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from "fastify";
+import type { Tracer } from "@opentelemetry/api";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import { z } from "zod";
@@ -18,6 +19,8 @@ export interface GatewayDeps {
   readonly nats: Nats;
   readonly config: GatewayConfig;
   readonly log: Logger;
+  /** Set when spans are exported (`OTEL_EXPORTER_OTLP_ENDPOINT`): each HTTP request gets a span. */
+  readonly tracer?: Tracer | undefined;
 }
 
 /** What a route gets: the connection (for the control plane's verbs), the SDK client on it (for invoking), and the cap on synchronous waits. */
@@ -56,6 +59,14 @@ export function fastifyPath(openApiPath: string): string {
     .replace(/:(?=[a-z])/g, "::")
     .replace(/\{(\w+)\}(?=::)/g, ":$1(^[^:/]+)")
     .replace(/\{(\w+)\}/g, ":$1");
+}
+
+/** `fastifyPath` undone: the route as the docs and the OpenAPI document spell it (span names, `http.route`). */
+export function openApiPathOf(fastifyUrl: string): string {
+  return fastifyUrl
+    .replace(/::/g, "\u0000")
+    .replace(/:(\w+)(?:\([^)]*\))?/g, "{$1}")
+    .replace(/\u0000/g, ":");
 }
 
 /** The caller's correlation id, passed on to what the route calls so that its events carry it. */

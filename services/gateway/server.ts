@@ -16,6 +16,7 @@ import { parseJsonBodies } from "./json-body.js";
 import { registerOpenApi } from "./openapi.js";
 import { allowedHostNames, guardHost, guardOrigin } from "./origin.js";
 import { limitRate } from "./rate-limit.js";
+import { traceRequests } from "./request-span.js";
 import type { GatewayApp, GatewayDeps } from "./route.js";
 import { apiRoutes, probeRoutes } from "./routes/index.js";
 import { serverOptions } from "./server-options.js";
@@ -56,6 +57,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<GatewayApp> {
     return errorHandler(e, request, reply);
   });
   app.setNotFoundHandler(notFoundHandler);
+  // First of the request hooks: every request is traced, refusals included.
+  traceRequests(app, deps.tracer);
   app.addHook("onResponse", async (request, reply) => {
     request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, "http");
   });

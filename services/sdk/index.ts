@@ -21,3 +21,4 @@ export type { ResultList } from "../../streams/invocations/list-results.js";
 export type { NodeEntry } from "../../domain/api/nodes.js";
 export type { FunctionSummary, FunctionView } from "../../domain/function/view.js";
 export type { ArtifactView } from "../../domain/artifact/view.js";
+export type { TraceHeaders } from "../../domain/trace-context.js";
