@@ -3,6 +3,7 @@ import {
   aggregateDetails,
   binaryDetails,
   boundSessionDetails,
+  deadLetterDetails,
   eventTypeDetails,
   forbiddenDetails,
   functionDetails,
@@ -18,6 +19,7 @@ import {
   serverDetails,
   sessionDetails,
   sizeDetails,
+  streamsDetails,
   syncWaitsDetails,
   transitionDetails,
   unauthorizedDetails,
@@ -114,6 +116,7 @@ export const errorCatalog = {
   forbidden: { http: 403, retry: "final", details: forbiddenDetails, text: "The bearer token lacks the scope the route needs, or the request came from a browser origin the gateway does not allow." },
   host_not_allowed: { http: 421, retry: "final", details: hostDetails, text: "The request's Host is not a name the gateway answers to (--allowed-hosts), as when a DNS-rebinding page calls it." },
   too_many_waits: { http: 503, retry: "refusal", details: syncWaitsDetails, text: "The gateway holds as many synchronous invoke waits as it allows (--max-sync-waits); retry shortly, or invoke with ?async=true." },
+  too_many_streams: { http: 503, retry: "refusal", details: streamsDetails, text: "The gateway serves as many server-sent event streams as it allows (--max-streams); retry shortly." },
   request_timeout: { http: 408, retry: "retryable", text: "The request's headers or body did not arrive within the gateway's --headers-timeout or --request-timeout." },
   headers_too_large: { http: 431, retry: "final", text: "The request line and headers are larger than the gateway accepts." },
   // invoking
@@ -130,6 +133,9 @@ export const errorCatalog = {
   runtime_unavailable: { http: 503, retry: "retryable", text: "The node's runtime for the function (the container engine, say) could not be used." },
   attempts_exhausted: { http: 503, retry: "final", text: "Every attempt the invocation was allowed failed on a node; the request went to the dead-letter stream." },
   request_lost: { http: 500, retry: "final", text: "An attempt expired and the invocation's request was no longer in the stream to retry it." },
+  // dead letters
+  dead_letter_not_found: { http: 404, retry: "final", details: deadLetterDetails, text: "No dead letter with that sequence in SPEAR_DLQ." },
+  not_redrivable: { http: 409, retry: "final", details: deadLetterDetails, text: "The dead letter is not an invocation request that can be sent again (a projection's event, an assignment), or its request can no longer be read." },
   payload_not_found: { http: 404, retry: "final", details: payloadObjectDetails, text: "An input or output held by reference is missing from the payload bucket (or differs from its reference); it may have aged out with the result TTL." },
 } as const satisfies Record<string, { http: number; retry: RetryClass; details?: z.ZodType<Record<string, unknown>>; text: string }>;
 

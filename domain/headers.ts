@@ -31,4 +31,6 @@ export const H = {
   dlqReason: "Spear-Dlq-Reason",
   dlqCode: "Spear-Dlq-Code",
   dlqSource: "Spear-Dlq-Source",
+  /** The original message's `Nats-Msg-Id` (a client's invocation id), which the dead letter cannot keep under its own name: it has its own. */
+  dlqMsgId: "Spear-Dlq-Msg-Id",
 } as const;

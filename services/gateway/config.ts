@@ -61,6 +61,8 @@ export const GatewayConfig = z
     rateWindow: positive("the rate window").default(60_000),
     /** Synchronous invokes waiting at once for their result, at most. */
     maxSyncWaits: z.coerce.number().int().min(1).default(1_000),
+    /** Server-sent event streams (watches) open at once, at most. */
+    maxStreams: z.coerce.number().int().min(1).default(100),
   })
   .refine((c) => c.headersTimeout <= c.requestTimeout, { message: "must not be longer than the request timeout", path: ["headersTimeout"] })
   .transform(({ tokens, tokensFile, ...rest }, ctx) => {

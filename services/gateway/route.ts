@@ -11,6 +11,8 @@ import { smsRequest } from "../api/client.js";
 import type { GatewayConfig } from "./config.js";
 import { ErrorResponse } from "./errors.js";
 import type { Scope } from "./scopes.js";
+import type { EventStreams } from "./event-streams.js";
+import type { ResultFeed } from "./result-feed.js";
 import type { SyncWaits } from "./sync-waits.js";
 
 export type GatewayApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
@@ -23,10 +25,16 @@ export interface GatewayDeps {
   readonly tracer?: Tracer | undefined;
 }
 
-/** What a route gets: the connection (for the control plane's verbs), the SDK client on it (for invoking), and the cap on synchronous waits. */
+/**
+ * What a route gets: the connection (for the control plane's verbs), the SDK client on it (for
+ * invoking), the cap on synchronous waits, and for the watches the results as they are stored
+ * and the capped set of event streams.
+ */
 export interface RouteContext extends GatewayDeps {
   readonly client: SpearClient;
   readonly waits: SyncWaits;
+  readonly results: ResultFeed;
+  readonly streams: EventStreams;
 }
 
 /**

@@ -11,12 +11,14 @@ import { refuseWhileClosing } from "./closing.js";
 import { DEFAULT_GATEWAY_PORT } from "./config.js";
 import { readRestOfBody } from "./early-answer.js";
 import { errorHandler, frameworkErrorHandler, notFoundHandler } from "./errors.js";
+import { EventStreams } from "./event-streams.js";
 import { pauseIdleTimeoutWhileWorking } from "./idle-timeout.js";
 import { parseJsonBodies } from "./json-body.js";
 import { registerOpenApi } from "./openapi.js";
 import { allowedHostNames, guardHost, guardOrigin } from "./origin.js";
 import { limitRate } from "./rate-limit.js";
 import { traceRequests } from "./request-span.js";
+import { ResultFeed } from "./result-feed.js";
 import type { GatewayApp, GatewayDeps } from "./route.js";
 import { apiRoutes, probeRoutes } from "./routes/index.js";
 import { serverOptions } from "./server-options.js";
@@ -68,7 +70,16 @@ export async function buildGateway(deps: GatewayDeps): Promise<GatewayApp> {
   await guardOrigin(app, config.corsOrigins);
   await requireTokens(app, config.credentials);
 
-  const ctx = { ...deps, client: await throughOutages("reach JetStream", () => SpearClient.fromConnection(deps.nats.nc), { log: deps.log }), waits: new SyncWaits(config.maxSyncWaits) };
+  const streams = new EventStreams(config.maxStreams);
+  // An open event stream would keep the server from closing.
+  app.addHook("preClose", async () => streams.closeAll());
+  const ctx = {
+    ...deps,
+    client: await throughOutages("reach JetStream", () => SpearClient.fromConnection(deps.nats.nc), { log: deps.log }),
+    waits: new SyncWaits(config.maxSyncWaits),
+    results: new ResultFeed(deps.nats.nc, log),
+    streams,
+  };
   await registerOpenApi(app, { secured: config.credentials.length > 0 });
   for (const r of probeRoutes) r.register(app, ctx);
   await app.register(async (v1) => {

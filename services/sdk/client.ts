@@ -1,6 +1,8 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { randomUUID } from "node:crypto";
+import type { DeadLetterEntry, RedriveRequest } from "../../domain/api/dlq.js";
+import type { RequestOf, ResultOf } from "../../domain/api/endpoint.js";
 import type { NodeEntry } from "../../domain/api/nodes.js";
 import { api } from "../../domain/api/registry.js";
 import type { ArtifactView } from "../../domain/artifact/view.js";
@@ -252,6 +254,25 @@ export class SpearClient {
   /** Every function with the version that runs by default; deleted ones with `includeDeleted`. */
   async functions(o: WaitOptions & { readonly includeDeleted?: boolean } = {}): Promise<FunctionSummary[]> {
     return this.waiting("listing functions", o, () => allPages(this.nats, api.functions.list, { includeDeleted: o.includeDeleted ?? false }));
+  }
+
+  /** Dead letters, newest first, one page (`nextCursor` for the next), each invocation's with its redrive if it was sent back. */
+  async deadLetters(q: RequestOf<typeof api.dlq.list> = {}, o: WaitOptions = {}): Promise<ResultOf<typeof api.dlq.list>> {
+    return this.waiting("listing dead letters", o, () => smsRequest(this.nats.nc, api.dlq.list, q, this.timeout(o)));
+  }
+
+  /** One dead letter with the original headers and body; `dead_letter_not_found` when there is none at `seq`. */
+  async deadLetter(seq: number, o: WaitOptions = {}): Promise<DeadLetterEntry> {
+    return this.waiting(`reading dead letter ${seq}`, o, () => smsRequest(this.nats.nc, api.dlq.get, { seq }, this.timeout(o)));
+  }
+
+  /**
+   * Sends dead-lettered invocations back, each as a new invocation (`redriveId`, attempt 1) whose
+   * result `result(redriveId)` reads: `{ seq }`, or the newest not sent back yet by `code` and
+   * `function`, up to `limit`. An invocation is sent back once however often this is called.
+   */
+  async redrive(req: RedriveRequest | RequestOf<typeof api.dlq.redrive>, o: WaitOptions = {}): Promise<ResultOf<typeof api.dlq.redrive>> {
+    return this.waiting("redriving dead letters", o, () => smsRequest(this.nats.nc, api.dlq.redrive, req, this.timeout(o)));
   }
 
   /** Closes the connection when the client opened it (waiting for what it sent to be flushed). */

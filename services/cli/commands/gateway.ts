@@ -19,6 +19,7 @@ interface GatewayFlags {
   rateLimit?: string;
   rateWindow?: string;
   maxSyncWaits?: string;
+  maxStreams?: string;
 }
 
 export const gatewayCommand = () =>
@@ -37,6 +38,7 @@ export const gatewayCommand = () =>
     .addOption(new Option("--rate-limit <n>", "requests per token (per address without tokens) and --rate-window on /v1; 0: none (default 6000)").env("SPEAR_GATEWAY_RATE_LIMIT"))
     .addOption(new Option("--rate-window <duration>", "the window of --rate-limit (default 1m)").env("SPEAR_GATEWAY_RATE_WINDOW"))
     .addOption(new Option("--max-sync-waits <n>", "synchronous invokes waiting at once, at most (default 1000)").env("SPEAR_GATEWAY_MAX_SYNC_WAITS"))
+    .addOption(new Option("--max-streams <n>", "server-sent event streams (watches) open at once, at most (default 100)").env("SPEAR_GATEWAY_MAX_STREAMS"))
     .action(async (f: GatewayFlags, cmd: Command) => {
       const config = parseConfig(GatewayConfig, Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined)), "gateway settings");
       await runService(cmd, "gateway", async (nats, { cli, log, tracing }) => {
