@@ -50,6 +50,8 @@ export const syncWaitsDetails = z.object({ maxSyncWaits: z.number() });
 
 export const streamsDetails = z.object({ maxStreams: z.number() });
 
+export const deadLetterDetails = z.object({ seq: z.number() });
+
 export const unauthorizedDetails = z.object({ reason: z.enum(["missing_token", "invalid_token"]) });
 
 export const forbiddenDetails = z.discriminatedUnion("reason", [

@@ -3,6 +3,7 @@ import {
   aggregateDetails,
   binaryDetails,
   boundSessionDetails,
+  deadLetterDetails,
   eventTypeDetails,
   forbiddenDetails,
   functionDetails,
@@ -132,6 +133,9 @@ export const errorCatalog = {
   runtime_unavailable: { http: 503, retry: "retryable", text: "The node's runtime for the function (the container engine, say) could not be used." },
   attempts_exhausted: { http: 503, retry: "final", text: "Every attempt the invocation was allowed failed on a node; the request went to the dead-letter stream." },
   request_lost: { http: 500, retry: "final", text: "An attempt expired and the invocation's request was no longer in the stream to retry it." },
+  // dead letters
+  dead_letter_not_found: { http: 404, retry: "final", details: deadLetterDetails, text: "No dead letter with that sequence in SPEAR_DLQ." },
+  not_redrivable: { http: 409, retry: "final", details: deadLetterDetails, text: "The dead letter is not an invocation request that can be sent again (a projection's event, an assignment), or its request can no longer be read." },
   payload_not_found: { http: 404, retry: "final", details: payloadObjectDetails, text: "An input or output held by reference is missing from the payload bucket (or differs from its reference); it may have aged out with the result TTL." },
 } as const satisfies Record<string, { http: number; retry: RetryClass; details?: z.ZodType<Record<string, unknown>>; text: string }>;
 

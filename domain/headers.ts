@@ -23,8 +23,14 @@ export const H = {
   avoidNodes: "Spear-Avoid-Nodes",
   submittedAt: "Spear-Submitted-At",
   retryReason: "Spear-Retry-Reason",
+  // W3C trace context (https://www.w3.org/TR/trace-context/), on requests, retries, assignments, record
+  // requests and results: it names a trace and grants nothing, so it is read on every subject (domain/trace-context.ts).
+  traceparent: "traceparent",
+  tracestate: "tracestate",
   // dead letters
   dlqReason: "Spear-Dlq-Reason",
   dlqCode: "Spear-Dlq-Code",
   dlqSource: "Spear-Dlq-Source",
+  /** The original message's `Nats-Msg-Id` (a client's invocation id), which the dead letter cannot keep under its own name: it has its own. */
+  dlqMsgId: "Spear-Dlq-Msg-Id",
 } as const;

@@ -2,7 +2,7 @@ import type { JetStreamClient } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { rawOf } from "../streams/codec.js";
 import { batches } from "../streams/batches.js";
-import { lastMatchingSeq, readStream } from "../streams/reader.js";
+import { readStream } from "../streams/reader.js";
 import { applyMessage } from "./apply.js";
 import { DocStore } from "./doc-store.js";
 import type { Projection } from "./projection.js";
@@ -138,11 +138,20 @@ export class MemoryHost<D> {
   private async follow(): Promise<void> {
     const { projection } = this;
     const fromSeq = this.seq > 0 ? this.seq + 1 : (this.opts.fromSeq ?? 1);
-    const jsm = await this.js.jetstreamManager(false);
-    const { seq: endSeq } = await lastMatchingSeq(jsm, projection.stream, projection.subject);
-    const feed = readStream(this.js, projection.stream, { filter: projection.subject, fromSeq, follow: true, signal: this.abort.signal });
+    let endSeq = Number.POSITIVE_INFINITY;
+    const feed = readStream(this.js, projection.stream, {
+      filter: projection.subject,
+      fromSeq,
+      follow: true,
+      // From a snapshot near the end of a long stream, a subject written rarely would cost a scan of most of it.
+      countFirst: fromSeq > 1,
+      onEnd: (end) => {
+        endSeq = end;
+        if (end === 0) this.caughtUp();
+      },
+      signal: this.abort.signal,
+    });
     // Until the events that existed at start are folded, swap in big batches; then per event.
-    if (endSeq < fromSeq) this.caughtUp();
     const grouped = batches(feed, {
       maxBatch: this.opts.maxBatch ?? 10_000,
       maxMs: this.opts.maxBatchMs ?? 20,

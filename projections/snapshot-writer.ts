@@ -1,6 +1,7 @@
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { ObjectStore } from "@nats-io/obj";
 import type { Logger } from "pino";
+import { lastMatchingSeq } from "../streams/reader.js";
 import type { AnyProjection } from "./projection.js";
 import { createSnapshotBucket, isSnapshotted, openSnapshotBucket, snapshotSeq, writeSnapshot } from "./snapshots.js";
 
@@ -24,6 +25,7 @@ export class SnapshotWriter {
   private takenAt = Date.now();
   private caughtUpTaken = false;
   private failedOnce = false;
+  private covering = false;
 
   private constructor(
     private readonly jsm: JetStreamManager,
@@ -59,6 +61,31 @@ export class SnapshotWriter {
     this.takenAt = Date.now();
     if (caughtUp) this.caughtUpTaken = true;
     await this.write([...docs()], seq);
+  }
+
+  /**
+   * While the worker is idle: when it has folded every event of its subject that the stream
+   * holds, its state is also the fold up to the stream's last sequence, and is written as
+   * such (when due). A starting service then reads on from near the end of the stream rather
+   * than from the last event of a subject written rarely, which nats-server finds only by
+   * scanning back through everything written since. `folded` is the worker's checkpoint
+   * and `docs` its documents there: called between two batches.
+   */
+  async cover(folded: number, docs: () => Iterable<readonly [string, unknown]>): Promise<void> {
+    if (this.covering || (this.takenSeq > 0 && Date.now() - this.takenAt < this.policy.everyMs)) return;
+    this.covering = true;
+    const entries = [...docs()];
+    try {
+      const { stream, subject } = this.projection;
+      // The stream's end first: every event of the subject up to it is then at or before the newest match.
+      const end = (await this.jsm.streams.info(stream)).state.last_seq;
+      if (end <= this.takenSeq) return;
+      if ((await lastMatchingSeq(this.jsm, stream, subject)).seq > folded) return;
+      this.takenAt = Date.now();
+      await this.write(entries, end);
+    } finally {
+      this.covering = false;
+    }
   }
 
   private async write(entries: (readonly [string, unknown])[], seq: number): Promise<void> {

@@ -23,6 +23,9 @@ import type { Projection } from "./projection.js";
 import { defaultSnapshotPolicy, SnapshotWriter, type SnapshotPolicy } from "./snapshot-writer.js";
 import { commitBatch, consumerName, loadDocuments, openReadModel, recover } from "./read-model.js";
 
+/** How often an idle worker checks whether its snapshot can be moved to the stream's end. */
+const COVER_CHECK_MS = 5_000;
+
 export interface WorkerOptions {
   readonly replicas?: number;
   readonly owner?: string;
@@ -165,6 +168,7 @@ export class ProjectionWorker<D> {
     this.startEndSeq = endSeq;
     if (this.opts.untilCaughtUp && endSeq <= this.checkpoint) {
       await this.flush(kv, store, undefined);
+      await this.coverStream(store);
       return;
     }
     const consumer = await this.js.consumers.get(projection.stream, name);
@@ -172,6 +176,15 @@ export class ProjectionWorker<D> {
     const stop = () => messages.stop();
     this.abort.signal.addEventListener("abort", stop, { once: true });
     if (this.abort.signal.aborted) stop();
+    let folding = false;
+    const policy = this.opts.snapshots ?? defaultSnapshotPolicy;
+    const idle = setInterval(
+      () => {
+        if (!folding) void this.coverStream(store);
+      },
+      Math.min(COVER_CHECK_MS, policy ? policy.everyMs : COVER_CHECK_MS),
+    );
+    idle.unref();
     try {
       const grouped = batches(messages, {
         maxBatch: this.opts.maxBatch ?? 1_000,
@@ -179,6 +192,7 @@ export class ProjectionWorker<D> {
         endsBatch: (m) => m.seq === endSeq,
       });
       for await (const batch of grouped) {
+        folding = true;
         for (const m of batch) {
           if (m.seq <= this.checkpoint) continue;
           const outcome = applyMessage(projection, store, rawOf(m));
@@ -196,9 +210,14 @@ export class ProjectionWorker<D> {
           });
         }
         await this.flush(kv, store, batch.at(-1));
-        if (this.opts.untilCaughtUp && this.checkpoint >= endSeq) return;
+        folding = false;
+        if (this.opts.untilCaughtUp && this.checkpoint >= endSeq) {
+          await this.coverStream(store);
+          return;
+        }
       }
     } finally {
+      clearInterval(idle);
       this.abort.signal.removeEventListener("abort", stop);
       stop();
     }
@@ -211,6 +230,16 @@ export class ProjectionWorker<D> {
     // AckPolicy.All: acknowledging the last message acknowledges the whole batch.
     if (last) await last.ackAck();
     await this.snapshots?.consider(seq, seq >= this.startEndSeq, () => [...store.keys()].map((k) => [k, store.get(k)] as const));
+  }
+
+  /** Between batches: the snapshot may say the state holds up to the stream's end (see SnapshotWriter.cover). */
+  private async coverStream(store: DocStore<D>): Promise<void> {
+    if (!this.snapshots) return;
+    try {
+      await this.snapshots.cover(this.checkpoint, () => [...store.keys()].map((k) => [k, store.get(k)] as const));
+    } catch (e) {
+      this.log.debug({ projection: this.projection.name, reason: e instanceof Error ? e.message : String(e) }, "snapshot of the stream's end not written");
+    }
   }
 
   /**

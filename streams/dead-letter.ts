@@ -27,14 +27,14 @@ export interface DeadLetter {
 
 /**
  * Keeps what could not be processed on `spear.dlq.<source>.<key>`: the original body and
- * headers unchanged (so it can be replayed or republished), plus why and where from.
+ * headers unchanged (so it can be replayed or republished; `Nats-Msg-Id` kept as
+ * `Spear-Dlq-Msg-Id`), plus why and where from.
  * Idempotent per original message and source.
  */
 export async function deadLetter(js: JetStreamClient, dl: DeadLetter): Promise<number> {
   const h = natsHeaders();
   for (const [k, values] of dl.original.headers ?? []) {
-    if (k === H.msgId) continue;
-    for (const v of values) h.append(k, v);
+    for (const v of values) h.append(k === H.msgId ? H.dlqMsgId : k, v);
   }
   const from = `${dl.original.stream}#${dl.original.seq}`;
   h.set(H.dlqCode, dl.reason.code);

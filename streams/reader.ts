@@ -15,10 +15,20 @@ export interface ReadOptions {
   readonly onPending?: (pending: number) => void;
   /** Called once when every message that matched at the start has been read (at once if none). */
   readonly onCaughtUp?: () => void;
+  /** Called once, before the first message, with the sequence of the last message that matched at the start (0: none to read). */
+  readonly onEnd?: (endSeq: number) => void;
   /** How long without a message before the reader checks whether it is stuck (ms). */
   readonly stallCheckMs?: number;
   /** Deliver the messages' headers and subjects only (their bodies are empty). */
   readonly headersOnly?: boolean;
+  /**
+   * Ask the new consumer how many messages it has pending before looking up the last match:
+   * a last-by-subject lookup scans the stream back to the newest match, which for a subject
+   * written rarely is most of a long stream, while the count covers only what lies after
+   * `fromSeq`. For readers that start near the end (from a snapshot). A count of 0 means
+   * nothing to catch up on; otherwise the lookup gives the end, and the match is then recent.
+   */
+  readonly countFirst?: boolean;
 }
 
 /**
@@ -46,19 +56,28 @@ export async function lastMatchingSeq(jsm: JetStreamManager, stream: string, fil
  */
 export async function* readStream(js: JetStreamClient, stream: string, opts: ReadOptions = {}): AsyncGenerator<JsMsg> {
   const jsm = await js.jetstreamManager(false);
-  const last = await lastMatchingSeq(jsm, stream, opts.filter);
-  let endSeq = opts.toSeq !== undefined ? Math.min(last.seq, opts.toSeq) : last.seq;
-  const nothingBefore =
-    endSeq === 0 ||
-    (opts.fromSeq !== undefined && opts.fromSeq > endSeq) ||
-    (opts.startTime !== undefined && last.time !== undefined && last.time < opts.startTime);
-  if (nothingBefore) {
+  /** The last message that existed at the start, 0 once read (or when there was none). */
+  let endSeq = 0;
+  const findEnd = async (): Promise<boolean> => {
+    const last = await lastMatchingSeq(jsm, stream, opts.filter);
+    endSeq = opts.toSeq !== undefined ? Math.min(last.seq, opts.toSeq) : last.seq;
+    const nothingBefore =
+      endSeq === 0 ||
+      (opts.fromSeq !== undefined && opts.fromSeq > endSeq) ||
+      (opts.startTime !== undefined && last.time !== undefined && last.time < opts.startTime);
+    if (!nothingBefore) {
+      opts.onEnd?.(endSeq);
+      return true;
+    }
     endSeq = 0;
+    opts.onEnd?.(0);
     opts.onCaughtUp?.();
-    if (!opts.follow) return;
-  }
+    return opts.follow === true;
+  };
+  if (!opts.countFirst && !(await findEnd())) return;
+  let endFound = !opts.countFirst;
   let lastSeq = 0;
-  let reportPending = true;
+  let reportPending = opts.countFirst || opts.onPending !== undefined;
   while (!opts.signal?.aborted) {
     const copts: Partial<OrderedConsumerOptions> = {};
     if (opts.filter) copts.filter_subjects = opts.filter;
@@ -76,10 +95,21 @@ export async function* readStream(js: JetStreamClient, stream: string, opts: Rea
     const stop = () => messages.stop();
     opts.signal?.addEventListener("abort", stop, { once: true });
     if (opts.signal?.aborted) stop();
-    const watchdog = stallWatchdog(opts.stallCheckMs ?? 1_000, () => lastSeq, async () => (await lastMatchingSeq(jsm, stream, opts.filter)).seq, stop);
+    const watchdog = stallWatchdog(opts.stallCheckMs ?? 1_000, () => lastSeq, () => newestUnread(jsm, stream, opts.filter, consumer), stop);
     try {
-      if (reportPending) opts.onPending?.((await consumer.info()).num_pending);
-      reportPending = false;
+      if (reportPending) {
+        const pending = (await consumer.info()).num_pending;
+        opts.onPending?.(pending);
+        reportPending = false;
+        if (!endFound) {
+          endFound = true;
+          if (pending === 0) {
+            opts.onEnd?.(0);
+            opts.onCaughtUp?.();
+            if (!opts.follow) return;
+          } else if (!(await findEnd())) return;
+        }
+      }
       for await (const m of messages) {
         watchdog.saw();
         if (opts.toSeq !== undefined && m.seq > opts.toSeq) return;
@@ -98,6 +128,22 @@ export async function* readStream(js: JetStreamClient, stream: string, opts: Rea
       stop();
     }
   }
+}
+
+/**
+ * The newest matching message the consumer should have delivered by now, 0 when it has
+ * nothing pending. Its pending count is cheap to ask for (it covers only what follows the
+ * consumer's position); the last-by-subject lookup, which scans back to the newest match,
+ * is made only when the count says there is something, or when the consumer cannot answer
+ * (gone with a restarted server).
+ */
+async function newestUnread(jsm: JetStreamManager, stream: string, filter: string | undefined, consumer: { info(): Promise<{ num_pending: number }> }): Promise<number> {
+  const pending = await consumer.info().then(
+    (i) => i.num_pending,
+    () => undefined,
+  );
+  if (pending === 0) return 0;
+  return (await lastMatchingSeq(jsm, stream, filter)).seq;
 }
 
 /** Stops a quiet consumer whose stream has moved past what it delivered. */

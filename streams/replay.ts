@@ -72,6 +72,8 @@ export async function resolveSources(jsm: JetStreamManager, q: ReplayQuery): Pro
       { stream: streamNames.assign },
       { stream: streamNames.results, filter: subjects.result(q.invocation) },
       { stream: streamNames.dlq, filter: "spear.dlq.invocation.>" },
+      // what was decided about the invocation afterwards (a redrive), on its own subject
+      { stream: streamNames.events, filter: subjects.event("invocation", q.invocation) },
     ];
   }
   return [{ stream: streamNames.events }];

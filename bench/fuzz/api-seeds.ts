@@ -52,6 +52,13 @@ export function apiSeeds(real: RealNames): Readonly<Record<string, unknown>> {
     "sessions.list": { limit: 3, includeEnded: true },
     "cluster.stats": {},
     "projections.status": {},
+    "invocations.list": { limit: 3, status: "succeeded" },
+    // Narrowed to the last minute: a story read over the streams' whole age costs a read of every request.
+    "invocations.story": { invocationId: "fuzz-story-1", since: new Date(Date.now() - 60_000).toISOString() },
+    "dlq.list": { limit: 3, source: "invocation" },
+    // Sequences far past any dead letter: not found, never an actual redrive of what the fuzzing dead-lettered.
+    "dlq.get": { seq: 1_000_000_000 },
+    "dlq.redrive": { seq: 1_000_000_000 },
   };
 }
 

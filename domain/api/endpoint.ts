@@ -20,6 +20,11 @@ export interface ApiEndpoint<Req extends z.ZodType = z.ZodType, Res extends z.Zo
   readonly errors: readonly ErrorCode[];
   /** How long a client waits for the reply unless told otherwise. */
   readonly timeoutMs: number;
+  /**
+   * It reveals other callers' invocations (ids, which are the capability to read results,
+   * inputs, outputs): the `client` NATS role may not call it, though it is a query.
+   */
+  readonly operatorsOnly: boolean;
 }
 
 /** Every verb can answer with these. */
@@ -37,6 +42,7 @@ export function endpoint<Req extends z.ZodType, Res extends z.ZodType>(
     result: Res;
     errors?: readonly ErrorCode[];
     timeoutMs?: number;
+    operatorsOnly?: boolean;
   },
 ): ApiEndpoint<Req, Res> {
   return {
@@ -49,6 +55,7 @@ export function endpoint<Req extends z.ZodType, Res extends z.ZodType>(
     result: def.result,
     errors: def.errors ?? [],
     timeoutMs: def.timeoutMs ?? DEFAULT_API_TIMEOUT_MS,
+    operatorsOnly: def.operatorsOnly ?? false,
   };
 }
 

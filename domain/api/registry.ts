@@ -1,7 +1,9 @@
 import { artifactsApi } from "./artifacts.js";
 import { clusterApi } from "./cluster.js";
+import { dlqApi } from "./dlq.js";
 import type { AnyEndpoint } from "./endpoint.js";
 import { functionsApi } from "./functions.js";
+import { invocationsApi } from "./invocations.js";
 import { nodesApi } from "./nodes.js";
 import { poolsApi } from "./pools.js";
 import { projectionsApi } from "./projections.js";
@@ -16,6 +18,8 @@ export const api = {
   sessions: sessionsApi,
   cluster: clusterApi,
   projections: projectionsApi,
+  invocations: invocationsApi,
+  dlq: dlqApi,
 };
 
 /** The same verbs as a list, in area order (docs/api.md follows it). */

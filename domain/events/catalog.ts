@@ -9,7 +9,7 @@ import {
   FunctionVersionDeployed,
 } from "./function.js";
 import { InstanceStateChanged } from "./instance.js";
-import { InvocationAssigned, InvocationFinished, InvokeRequest } from "./invocation.js";
+import { InvocationAssigned, InvocationFinished, InvocationRedriven, InvokeRequest } from "./invocation.js";
 import {
   NodeDeregistered,
   NodeDrained,
@@ -89,6 +89,7 @@ export const eventCatalog = {
   InvocationRetryRequested: define("invocation", "A further attempt of an invocation, republished with the original body.", InvokeRequest),
   InvocationAssigned: define("invocation", "The scheduler placed an attempt on a node with a slot lease.", InvocationAssigned),
   InvocationFinished: define("invocation", "The one final result of an invocation.", InvocationFinished),
+  InvocationRedriven: define("invocation", "A dead-lettered invocation was sent back as a new invocation (redriveId); recorded once per invocation, on spear.evt.invocation.<id>.", InvocationRedriven),
 } as const;
 
 export type EventType = keyof typeof eventCatalog;

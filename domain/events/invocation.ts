@@ -95,3 +95,21 @@ export const InvocationOutcome = z.object({
   at: Instant,
 });
 export type InvocationOutcome = z.infer<typeof InvocationOutcome>;
+
+/**
+ * A dead-lettered invocation was sent back (`spear dlq redrive`), on `spear.evt.invocation.<id>`
+ * of the invocation that was dead-lettered: once per invocation, however often it is asked for.
+ * Its `dead_lettered` result stays (a result is written once); the new run is the invocation
+ * `redriveId`, attempt 1, with its own one result.
+ */
+export const InvocationRedriven = z.object({
+  function: FunctionName,
+  /** The dead letter sent back: its sequence in SPEAR_DLQ. */
+  dlqSeq: z.number().int().min(1),
+  /** Why it had been dead-lettered (the dead letter's code and reason). */
+  reason: InvocationError,
+  /** The new invocation that runs the same request again. */
+  redriveId: InvocationId,
+  redrivenAt: Instant,
+});
+export type InvocationRedriven = z.infer<typeof InvocationRedriven>;

@@ -31,6 +31,7 @@ export function renderEventsDoc(): string {
     `| \`${H.aggregateType}\` / \`${H.aggregateId}\` | the aggregate the event belongs to |`,
     `| \`${H.occurredAt}\` | ISO-8601 time the event was decided |`,
     `| \`${H.correlationId}\` / \`${H.causationId}\` | the request it belongs to / the message that caused it (optional) |`,
+    `| \`${H.traceparent}\` / \`${H.tracestate}\` | the W3C trace context of an invocation's request, assignment and result (optional; api.md, Trace context) |`,
     "",
     "Messages that any client may publish without these headers get them implied by their stream: a body on",
     "`spear.invoke.<function>` is `InvocationRequested` (id from `Nats-Msg-Id`), on `spear.status.<nodeId>` is",

@@ -24,7 +24,7 @@ export function spearletDocSections(r: DocRenderers): Section[] {
     render: () => [
       "A scheduler reserves a slot lease for the attempt in Redis (TTL = the pickup window) and publishes the",
       "placement as `InvocationAssigned` on `spear.assign.<nodeId>` (stream `SPEAR_ASSIGN`). The headers carry the",
-      `event envelope (\`${H.eventType}\`, \`${H.occurredAt}\` = when it was assigned, …), \`${H.invocationId}\`, \`${H.attempt}\`, and`,
+      `event envelope (\`${H.eventType}\`, \`${H.occurredAt}\` = when it was assigned, …), \`${H.invocationId}\`, \`${H.attempt}\`, the trace context (\`${H.traceparent}\`, \`${H.tracestate}\`: the placement's span, see [Trace context](#trace-context)), and`,
       `\`${H.msgId}\` = \`<invocationId>.<attempt>\`, so placing the same attempt twice stores one assignment. \`deadline\` is the`,
       "lease's pickup deadline; `requestSeq` the sequence of the request in `SPEAR_INVOKE` that this attempt answers.",
       "",

@@ -78,7 +78,7 @@ const allVerbs = (): string[] => Object.values(api).flatMap((area) => Object.val
 const queryVerbs = (): string[] =>
   Object.values(api).flatMap((area) =>
     Object.values(area)
-      .filter((e) => e.kind === "query")
+      .filter((e) => e.kind === "query" && !e.operatorsOnly)
       .map((e) => e.subject),
   );
 
@@ -165,7 +165,7 @@ export function permissionsOf(role: Role, nodeId?: string): SubjectPermissions {
             // again to the caller after a restart (replayed assignments)
             inbox,
             subjects.retry("*"),
-            subjects.dlq("assignment", nodeId),
+            subjects.dlq("assign", nodeId),
             api.nodes.register.subject,
             api.nodes.drain.subject,
             api.nodes.undrain.subject,
@@ -202,7 +202,8 @@ export function permissionsOf(role: Role, nodeId?: string): SubjectPermissions {
           ],
           deny: projectionDurables(),
         },
-        subscribe: { allow: [inbox] },
+        // Results as they are stored, for the server-sent event streams that watch them.
+        subscribe: { allow: [inbox, subjects.result("*")] },
       };
     case "client":
       return {

@@ -2,7 +2,7 @@ import type { ClusterStats, InvocationStats } from "../../domain/api/cluster.js"
 import type { FunctionView } from "../../domain/function/view.js";
 import type { NodeUsageView } from "../../domain/node/usage.js";
 import type { NodeView } from "../../domain/node/view.js";
-import { emptyInvocationStats } from "./invocation-stats.js";
+import { functionOfStatsKey, invocationStatsOf, type InvocationStatsDoc } from "./invocation-stats.js";
 
 export interface ClusterStatsInput {
   /** node-registry documents. */
@@ -11,8 +11,10 @@ export interface ClusterStatsInput {
   readonly usage: { get(nodeId: string): NodeUsageView | undefined };
   /** function-catalog documents. */
   readonly functions: Iterable<FunctionView>;
+  /** invocation-stats' documents, by key (`totals`, `function.<name>`). */
+  readonly invocations: Iterable<readonly [string, InvocationStatsDoc]>;
   /** invocation-stats' `totals` document. */
-  readonly invocations: InvocationStats | undefined;
+  readonly totals: InvocationStatsDoc | undefined;
 }
 
 /**
@@ -49,5 +51,10 @@ export function composeClusterStats(input: ClusterStatsInput): ClusterStats {
     functions.total++;
     if (f.activeVersion !== null) functions.active++;
   }
-  return { nodes, slots, functions, instances, invocations: input.invocations ?? emptyInvocationStats };
+  const invocationsByFunction: Record<string, InvocationStats> = {};
+  for (const [key, doc] of input.invocations) {
+    const fn = functionOfStatsKey(key);
+    if (fn !== undefined) invocationsByFunction[fn] = invocationStatsOf(doc);
+  }
+  return { nodes, slots, functions, instances, invocations: invocationStatsOf(input.totals), invocationsByFunction };
 }

@@ -6,7 +6,9 @@ import type { AnyEndpoint, ParsedRequestOf } from "../../domain/api/endpoint.js"
 import { SpearError, type ErrorBody } from "../../domain/errors.js";
 import { H } from "../../domain/headers.js";
 import { jsonDepth, MAX_JSON_DEPTH } from "../../domain/json-limits.js";
+import type { TraceHeaders } from "../../domain/trace-context.js";
 import { decodeJson, encodeJson } from "../../streams/json.js";
+import { traceHeadersOf } from "../../streams/trace-headers.js";
 import { issuesOf } from "./errors.js";
 
 export interface RequestContext {
@@ -15,6 +17,8 @@ export interface RequestContext {
   /** The subject the request came on: a route on a wildcard subject reads its parameter here. */
   readonly subject: string;
   readonly log: Logger;
+  /** The caller's W3C trace (`traceparent` header), passed on by the verbs that publish (the sync invoke). */
+  readonly trace?: TraceHeaders | undefined;
 }
 
 export type Handler<E extends AnyEndpoint> = (request: ParsedRequestOf<E>, ctx: RequestContext) => Promise<z.input<E["result"]>>;
@@ -52,7 +56,7 @@ async function answer(route: Route, msg: Msg, log: Logger): Promise<unknown> {
     throw new SpearError("invalid_argument", `${endpoint.subject}: ${z.prettifyError(request.error)}`, { issues: issuesOf(request.error) });
   }
   const correlationId = msg.headers?.get(H.correlationId) || randomUUID();
-  const result = await route.handle(request.data, { correlationId, subject: msg.subject, log: log.child({ correlationId }) });
+  const result = await route.handle(request.data, { correlationId, subject: msg.subject, log: log.child({ correlationId }), trace: traceHeadersOf(msg.headers) });
   const checked = endpoint.result.safeParse(result);
   if (!checked.success) {
     log.error({ subject: endpoint.subject, problem: z.prettifyError(checked.error) }, "a handler produced a reply that fails its schema");

@@ -22,6 +22,7 @@ const commands: Record<string, () => Promise<Command>> = {
   invoke: async () => (await import("./commands/invoke.js")).invokeCommand(),
   invocations: async () => (await import("./commands/invocations.js")).invocationsCommand(),
   tail: async () => (await import("./commands/tail.js")).tailCommand(),
+  dlq: async () => (await import("./commands/dlq.js")).dlqCommand(),
 };
 
 /** Global options that take a value: the word after them is not the subcommand. */

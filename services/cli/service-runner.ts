@@ -5,6 +5,8 @@ import { parseConfig, SnapshotsSwitch } from "../config.js";
 import { connectWhenReachable, watchConnection, type Nats } from "../../streams/connection.js";
 import { awaitStreams } from "../../streams/require.js";
 import { throughOutages } from "../../streams/through-outages.js";
+import { tracingFromEnv } from "../telemetry/tracing-switch.js";
+import type { Tracing } from "../telemetry/tracing.js";
 import type { MonitorServer, ReadinessCheck } from "./monitor-server.js";
 import { cliContext, tlsOf, type CliContext } from "./context.js";
 import { installLastResort } from "./last-resort.js";
@@ -25,6 +27,8 @@ export interface ServiceStartContext {
   readonly signal: AbortSignal;
   /** Start read models from their snapshots (`--snapshots`). */
   readonly snapshots: boolean;
+  /** Spans exported over OTLP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set; undefined otherwise. */
+  readonly tracing: Tracing | undefined;
 }
 
 /** How long a stopped service may take to close what is left before it exits anyway. */
@@ -67,6 +71,7 @@ export async function runService(cmd: Command, name: string, start: (nats: Nats,
   const flags = cmd.opts<MonitorFlags>();
   const port = monitorPort(flags);
   const snapshots = parseConfig(SnapshotsSwitch, flags.snapshots, "--snapshots");
+  const tracing = await tracingFromEnv(name, log);
   let monitor: MonitorServer | undefined;
   if (port !== undefined) {
     const { startMonitor } = await import("./monitor-server.js");
@@ -96,7 +101,7 @@ export async function runService(cmd: Command, name: string, start: (nats: Nats,
       let service: RunningService;
       try {
         await throughOutages("check the streams", () => awaitStreams(nats.jsm, { log, signal: stop.signal }), { log, signal: stop.signal });
-        service = await start(nats, { cli, log, signal: stop.signal, snapshots });
+        service = await start(nats, { cli, log, signal: stop.signal, snapshots, tracing });
       } catch (e) {
         if (isSpearError(e, "cancelled")) return;
         throw e;
@@ -111,6 +116,8 @@ export async function runService(cmd: Command, name: string, start: (nats: Nats,
     }
   } finally {
     await monitor?.close();
+    // The last spans (the stop's) are sent before the process goes.
+    await tracing?.shutdown().catch((e: unknown) => log.warn({ err: e }, "could not send the last spans"));
     // A client left open by a start that failed half-way (a Redis client reconnecting, say)
     // must not keep a stopped service alive: its supervisor is waiting for it to exit.
     setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();

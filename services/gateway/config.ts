@@ -61,7 +61,7 @@ export const GatewayConfig = z
     rateWindow: positive("the rate window").default(60_000),
     /** Synchronous invokes waiting at once for their result, at most. */
     maxSyncWaits: z.coerce.number().int().min(1).default(1_000),
-    /** Server-sent event streams (the console's live feed) open at once, at most. */
+    /** Server-sent event streams (watches and the console's live feed) open at once, at most: one cap for all. */
     maxStreams: z.coerce.number().int().min(1).default(100),
   })
   .refine((c) => c.headersTimeout <= c.requestTimeout, { message: "must not be longer than the request timeout", path: ["headersTimeout"] })

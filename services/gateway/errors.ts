@@ -75,7 +75,7 @@ export function sendError(reply: FastifyReply, err: SpearError | ApiError): Fast
   // RFC 6750: a request that sent no credentials gets the challenge alone, a bad token its error too.
   if (body.code === "unauthorized") reply.header("www-authenticate", `Bearer realm="${REALM}"${body.details?.reason === "invalid_token" ? ', error="invalid_token"' : ""}`);
   // The gateway is full of waits for a moment, not for good.
-  if (body.code === "too_many_waits") reply.header("retry-after", "1");
+  if (body.code === "too_many_waits" || body.code === "too_many_streams") reply.header("retry-after", "1");
   return reply.code(httpStatusOf(body.code)).type("application/json; charset=utf-8").send(body);
 }
 

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from "fastify";
+import type { Tracer } from "@opentelemetry/api";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import { z } from "zod";
@@ -8,9 +9,11 @@ import type { Nats } from "../../streams/connection.js";
 import type { SpearClient } from "../sdk/index.js";
 import { smsRequest } from "../api/client.js";
 import type { GatewayConfig } from "./config.js";
-import type { LiveStreams } from "./live/event-streams.js";
+import type { ClusterFeed } from "./live/feed.js";
 import { ErrorResponse } from "./errors.js";
 import type { Scope } from "./scopes.js";
+import type { EventStreams } from "./event-streams.js";
+import type { ResultFeed } from "./result-feed.js";
 import type { SyncWaits } from "./sync-waits.js";
 
 export type GatewayApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
@@ -19,16 +22,21 @@ export interface GatewayDeps {
   readonly nats: Nats;
   readonly config: GatewayConfig;
   readonly log: Logger;
+  /** Set when spans are exported (`OTEL_EXPORTER_OTLP_ENDPOINT`): each HTTP request gets a span. */
+  readonly tracer?: Tracer | undefined;
 }
 
 /**
  * What a route gets: the connection (for the control plane's verbs), the SDK client on it (for
- * invoking), the cap on synchronous waits and the live event streams.
+ * invoking), the cap on synchronous waits, the results as they are stored (for the watches
+ * and the live feed), the cluster's live feed, and the one capped set of event streams.
  */
 export interface RouteContext extends GatewayDeps {
   readonly client: SpearClient;
   readonly waits: SyncWaits;
-  readonly live: LiveStreams;
+  readonly results: ResultFeed;
+  readonly streams: EventStreams;
+  readonly feed: ClusterFeed;
 }
 
 /**
@@ -61,6 +69,14 @@ export function fastifyPath(openApiPath: string): string {
     .replace(/:(?=[a-z])/g, "::")
     .replace(/\{(\w+)\}(?=::)/g, ":$1(^[^:/]+)")
     .replace(/\{(\w+)\}/g, ":$1");
+}
+
+/** `fastifyPath` undone: the route as the docs and the OpenAPI document spell it (span names, `http.route`). */
+export function openApiPathOf(fastifyUrl: string): string {
+  return fastifyUrl
+    .replace(/::/g, "\u0000")
+    .replace(/:(\w+)(?:\([^)]*\))?/g, "{$1}")
+    .replace(/\u0000/g, ":");
 }
 
 /** The caller's correlation id, passed on to what the route calls so that its events carry it. */

@@ -9,9 +9,10 @@ export type Scope = z.infer<typeof Scope>;
 
 export const scopeMeaning: Readonly<Record<Scope, string>> = {
   invoke: "invoke functions, read invocation results, end sessions",
-  read: "read functions, versions, nodes, pools, sessions and projections, and follow the cluster's live events",
+  read: "read functions, versions, nodes, pools, sessions, projections and the cluster stats, and follow the cluster's live events",
   deploy: "deploy, activate, deactivate and delete functions",
-  admin: "everything: the other scopes, and drain, undrain and deregister nodes, apply pools",
+  admin:
+    "everything: the other scopes, and drain, undrain and deregister nodes, apply pools; list every invocation and read its story, watch a function's results, read and redrive dead letters (these reveal other callers' invocation ids, inputs and outputs)",
 };
 
 /** Every scope there is: what a `--tokens` entry holds. */

@@ -12,13 +12,15 @@ import { refuseWhileClosing } from "./closing.js";
 import { DEFAULT_GATEWAY_PORT } from "./config.js";
 import { readRestOfBody } from "./early-answer.js";
 import { errorHandler, frameworkErrorHandler, notFoundHandler } from "./errors.js";
-import { LiveStreams } from "./live/event-streams.js";
+import { EventStreams } from "./event-streams.js";
 import { ClusterFeed } from "./live/feed.js";
 import { pauseIdleTimeoutWhileWorking } from "./idle-timeout.js";
 import { parseJsonBodies } from "./json-body.js";
 import { registerOpenApi } from "./openapi.js";
 import { allowedHostNames, guardHost, guardOrigin } from "./origin.js";
 import { limitRate } from "./rate-limit.js";
+import { traceRequests } from "./request-span.js";
+import { ResultFeed } from "./result-feed.js";
 import type { GatewayApp, GatewayDeps } from "./route.js";
 import { apiRoutes, probeRoutes } from "./routes/index.js";
 import { serverOptions } from "./server-options.js";
@@ -59,6 +61,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<GatewayApp> {
     return errorHandler(e, request, reply);
   });
   app.setNotFoundHandler(notFoundHandler);
+  // First of the request hooks: every request is traced, refusals included.
+  traceRequests(app, deps.tracer);
   app.addHook("onResponse", async (request, reply) => {
     request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, "http");
   });
@@ -68,14 +72,19 @@ export async function buildGateway(deps: GatewayDeps): Promise<GatewayApp> {
   await guardOrigin(app, config.corsOrigins);
   await requireTokens(app, config.credentials);
 
-  const live = new LiveStreams(new ClusterFeed(deps.nats, log), config.maxStreams);
-  // Open streams would hold the server open: they end first.
-  app.addHook("preClose", async () => live.closeAll());
+  // One cap for every event stream of this gateway (watches and the console's live feed).
+  const streams = new EventStreams(config.maxStreams);
+  // An open event stream would keep the server from closing.
+  app.addHook("preClose", async () => streams.closeAll());
+  // One subscription to results, shared by the watches and the live feed.
+  const results = new ResultFeed(deps.nats.nc, log);
   const ctx = {
     ...deps,
     client: await throughOutages("reach JetStream", () => SpearClient.fromConnection(deps.nats.nc), { log: deps.log }),
     waits: new SyncWaits(config.maxSyncWaits),
-    live,
+    results,
+    feed: new ClusterFeed(deps.nats, results, log),
+    streams,
   };
   await registerOpenApi(app, { secured: config.credentials.length > 0 });
   registerConsole(app);

@@ -1,5 +1,6 @@
 import { AckPolicy, DeliverPolicy, type JsMsg } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/transport-node";
+import type { Span, Tracer } from "@opentelemetry/api";
 import type { Logger } from "pino";
 import { hasRetryClass, isSpearError, retryClassOf, SpearError } from "../../domain/errors.js";
 import type { InvocationAssigned } from "../../domain/events/invocation.js";
@@ -26,9 +27,12 @@ import { lastMatchingSeq } from "../../streams/reader.js";
 import { throughOutages } from "../../streams/through-outages.js";
 import type { Lease } from "../leases/lease.js";
 import type { LeaseStore } from "../leases/lease-store.js";
+import { SPAN_ATTRS } from "../telemetry/attributes.js";
+import { onwardTrace, traceLogFields } from "../telemetry/trace-context.js";
 import type { SchedulerConfig } from "./config.js";
 import type { NodePresence } from "./node-presence.js";
 import type { SchedulerOutcomes } from "./outcomes.js";
+import { endPlaceSpan, placeOutcome, startPlaceSpan } from "./place-span.js";
 import { ResultFollowers } from "./result-followers.js";
 import type { SnapshotSource } from "./snapshot-source.js";
 import { WaitQueue, type QueueKey } from "./wait-queue.js";
@@ -50,6 +54,8 @@ interface Pending extends QueueKey {
   nextTry: number;
   tries: number;
   busy: boolean;
+  /** The `place` span, when this replica traces. */
+  readonly span: Span | undefined;
 }
 
 type Attempt = "done" | "wait";
@@ -67,6 +73,8 @@ export interface DispatcherDeps {
   readonly log: Logger;
   /** Called when a reservation found the lease state lost, so it is rebuilt from the log. */
   readonly onLeaseStateLost: () => void;
+  /** Set when spans are exported: each request's attempt gets a `place` span. */
+  readonly tracer?: Tracer | undefined;
 }
 
 export interface DispatcherStats {
@@ -187,7 +195,8 @@ export class Dispatcher {
       msg.nak(Math.min(10_000, 250 * 2 ** Math.min(msg.info.deliveryCount, 6)));
       return;
     }
-    const pending: Pending = { msg, request, deadline, priority: request.body.priority, submittedAt: request.submittedAt, seq: request.requestSeq, nextTry: 0, tries: 0, busy: false };
+    const span = this.d.tracer && startPlaceSpan(this.d.tracer, request);
+    const pending: Pending = { msg, request, deadline, priority: request.body.priority, submittedAt: request.submittedAt, seq: request.requestSeq, nextTry: 0, tries: 0, busy: false, span };
     this.queue.add(pending);
     this.held.set(msg.seq, pending);
     this.schedulePass();
@@ -221,6 +230,7 @@ export class Dispatcher {
   private forget(p: Pending): void {
     this.queue.remove(p);
     this.held.delete(p.msg.seq);
+    endPlaceSpan(p.span, p.tries);
   }
 
   private schedulePass(): void {
@@ -239,6 +249,7 @@ export class Dispatcher {
     for (const p of this.queue.ordered()) {
       if (p.busy) continue;
       if (now > p.deadline && p.tries > 0) {
+        placeOutcome(p.span, "rejected", "no_capacity");
         this.forget(p);
         this.finishWith(p.msg, () => this.rejectNoCapacity(p.request), "rejected");
         continue;
@@ -275,7 +286,7 @@ export class Dispatcher {
   private onAttemptError(p: Pending, e: unknown): Attempt {
     if (isSpearError(e, "lease_state_lost")) this.d.onLeaseStateLost();
     // An outage (NATS or Redis away) is said once by the connection and the lease store.
-    else if (!isOutage(e)) this.d.log.error({ err: e, invocationId: p.request.invocationId }, "placement failed; will try again");
+    else if (!isOutage(e)) this.d.log.error({ err: e, invocationId: p.request.invocationId, ...traceLogFields(p.span, p.request.trace) }, "placement failed; will try again");
     return "wait";
   }
 
@@ -284,6 +295,7 @@ export class Dispatcher {
     const { config } = this.d;
     if (r.attempt - r.refusals > config.maxAttempts || r.refusals > config.maxRefusals) {
       await this.d.outcomes.deadLetter(unplaced(r), { stream: streamNames.invoke, ...rawOf(msg) }, exhausted(r), r.attempt - 1);
+      placeOutcome(p.span, "dead_lettered", "attempts_exhausted");
       this.counts.deadLettered++;
       msg.ack();
       return "done";
@@ -291,6 +303,7 @@ export class Dispatcher {
     // An id that already has a result (submitted again after the duplicate window, or a request
     // redelivered after its outcome was recorded) runs nothing: its caller gets the recorded result.
     if (p.tries === 0 && (await resendResult(this.d.nats.nc, this.d.nats.jsm, r.invocationId, r.replyTo))) {
+      placeOutcome(p.span, "answered");
       msg.ack();
       return "done";
     }
@@ -355,7 +368,8 @@ export class Dispatcher {
         throw e;
       }
     }
-    const published = await this.assign(r, lease, resolved.version, resolved.spec.limits.timeoutMs);
+    const published = await this.assign(r, lease, resolved.version, resolved.spec.limits.timeoutMs, p.span);
+    placeOutcome(p.span, "placed");
     if (published.duplicate) await this.d.leases.release(lease.token);
     this.counts.placed++;
     msg.ack();
@@ -384,8 +398,9 @@ export class Dispatcher {
       // its caller gets the one result.
       if (r.replyTo) await this.followers.follow(r.invocationId, r.replyTo);
     } else if (lease.status === "reserved" || lease.status === "running") {
-      await this.assign(r, lease, version, specTimeoutMs);
+      await this.assign(r, lease, version, specTimeoutMs, p.span);
     }
+    placeOutcome(p.span, "resumed");
     p.msg.ack();
     return "done";
   }
@@ -401,7 +416,7 @@ export class Dispatcher {
     return { input: undefined, inputRef: await this.payloads.put(inputObject(r.invocationId), encodeJson(r.body.input ?? null)) };
   }
 
-  private async assign(r: ParsedRequest, lease: Lease, version: number, specTimeoutMs: number) {
+  private async assign(r: ParsedRequest, lease: Lease, version: number, specTimeoutMs: number, span: Span | undefined) {
     const assignment: InvocationAssigned = {
       invocationId: r.invocationId,
       function: r.function,
@@ -417,7 +432,8 @@ export class Dispatcher {
       ...(r.replyTo ? { replyTo: r.replyTo } : {}),
       ...(r.body.sessionId ? { sessionId: r.body.sessionId } : {}),
     };
-    return publishAssignment(this.d.nats.js, assignment);
+    span?.setAttribute(SPAN_ATTRS.nodeId, lease.nodeId);
+    return publishAssignment(this.d.nats.js, assignment, onwardTrace(span, r.trace));
   }
 
   private async bind(b: SessionBinding, r: ParsedRequest): Promise<void> {
@@ -436,6 +452,7 @@ export class Dispatcher {
 
   private async rejectWith(p: Pending, error: SpearError): Promise<Attempt> {
     await this.d.outcomes.reject(unplaced(p.request), { code: error.code, message: error.message }, p.request.attempt - 1);
+    placeOutcome(p.span, "rejected", error.code);
     this.counts.rejected++;
     p.msg.ack();
     return "done";
@@ -488,6 +505,7 @@ const unplaced = (r: ParsedRequest) => ({
   replyTo: r.replyTo,
   submittedAt: r.submittedAt,
   version: r.body.version,
+  trace: r.trace,
 });
 
 const exhausted = (r: ParsedRequest) => {

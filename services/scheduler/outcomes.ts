@@ -2,6 +2,7 @@ import type { JetStreamClient } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import type { InvocationError, InvocationFinished } from "../../domain/events/invocation.js";
+import { traceIdOf, type TraceHeaders } from "../../domain/trace-context.js";
 import { deadLetter } from "../../streams/dead-letter.js";
 import { recordResult } from "../../streams/invocations/results.js";
 import type { StoredRequest } from "../../streams/invocations/request.js";
@@ -12,6 +13,8 @@ export interface Unplaced {
   readonly replyTo?: string | undefined;
   readonly submittedAt: string;
   readonly version?: number | undefined;
+  /** The caller's trace: the result carries it too. */
+  readonly trace?: TraceHeaders | undefined;
 }
 
 /**
@@ -29,14 +32,14 @@ export class SchedulerOutcomes {
 
   async reject(u: Unplaced, error: InvocationError, attempts: number): Promise<void> {
     await this.finish(u, "rejected", error, attempts);
-    this.log.info({ invocationId: u.invocationId, function: u.function, code: error.code }, "invocation rejected");
+    this.log.info({ invocationId: u.invocationId, function: u.function, code: error.code, ...traceOf(u) }, "invocation rejected");
   }
 
   /** Keeps the request in the dead-letter stream, then records the `dead_lettered` result. */
   async deadLetter(u: Unplaced, original: StoredRequest & { stream: string }, reason: InvocationError, attempts: number): Promise<void> {
     await deadLetter(this.js, { source: "invocation", key: u.function, reason, original });
     await this.finish(u, "dead_lettered", reason, attempts);
-    this.log.warn({ invocationId: u.invocationId, function: u.function, code: reason.code, attempts }, "invocation dead-lettered");
+    this.log.warn({ invocationId: u.invocationId, function: u.function, code: reason.code, attempts, ...traceOf(u) }, "invocation dead-lettered");
   }
 
   private async finish(u: Unplaced, status: "rejected" | "dead_lettered", error: InvocationError, attempts: number): Promise<void> {
@@ -54,6 +57,8 @@ export class SchedulerOutcomes {
         totalMs: Math.max(0, finishedAt.getTime() - Date.parse(u.submittedAt)),
       },
     };
-    await recordResult(this.nc, this.js, result, { replyTo: u.replyTo, writer: this.writer });
+    await recordResult(this.nc, this.js, result, { replyTo: u.replyTo, writer: this.writer, trace: u.trace });
   }
 }
+
+const traceOf = (u: Unplaced) => (u.trace ? { trace_id: traceIdOf(u.trace) } : undefined);

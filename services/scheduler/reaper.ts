@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { isSpearError } from "../../domain/errors.js";
+import { traceIdOf } from "../../domain/trace-context.js";
 import type { Nats } from "../../streams/connection.js";
 import { loadRequest } from "../../streams/invocations/load-request.js";
 import { getResult } from "../../streams/invocations/results.js";
@@ -84,7 +85,8 @@ export class Reaper {
       // The node went away (killed, hung, restarting) rather than failing the call: avoided, not excluded.
       await requestRetry(this.nats.js, loaded.request, reason, { avoidNode: lease.nodeId, refusal: !lease.committed });
       this.retried++;
-      this.log.info({ invocationId: lease.invocationId, attempt: lease.attempt, nodeId: lease.nodeId }, "lease expired; next attempt requested");
+      const trace = loaded.request.trace;
+      this.log.info({ invocationId: lease.invocationId, attempt: lease.attempt, nodeId: lease.nodeId, ...(trace ? { trace_id: traceIdOf(trace) } : {}) }, "lease expired; next attempt requested");
       return;
     }
     // The request aged out of its stream (or was never readable): nothing left to retry.

@@ -4,11 +4,13 @@ import type { ApiError } from "../../domain/api/envelope.js";
 import { isSpearError, type ErrorCode } from "../../domain/errors.js";
 import { NodeId } from "../../domain/ids.js";
 import { isReplySubject, lastToken, subjects } from "../../domain/subjects.js";
+import { traceIdOf, type TraceHeaders } from "../../domain/trace-context.js";
 import type { Nats } from "../../streams/connection.js";
 import { readRecordRequest, type RecordAnswer } from "../../streams/invocations/result-record.js";
 import { recordResult } from "../../streams/invocations/results.js";
 import { encodeJson } from "../../streams/json.js";
 import { isOutage } from "../../streams/nats-errors.js";
+import { traceHeadersOf } from "../../streams/trace-headers.js";
 import type { LeaseStore } from "../leases/lease-store.js";
 
 /** Every scheduler replica serves the record subjects in this queue group: one of them handles each request. */
@@ -64,21 +66,21 @@ export class ResultRecorder {
   }
 
   async #handle(m: Msg): Promise<void> {
-    const answer = await this.#record(lastToken(m.subject), m.data);
+    const answer = await this.#record(lastToken(m.subject), m.data, traceHeadersOf(m.headers));
     if (!answer.ok) this.refused++;
     else if (answer.result.recorded) this.recorded++;
     if (m.reply) m.respond(encodeJson(answer));
   }
 
   /** Never throws: every failure is an answer with a code (an outage's code tells the node to ask again). */
-  async #record(nodeId: string, bytes: Uint8Array): Promise<Answer> {
+  async #record(nodeId: string, bytes: Uint8Array, trace: TraceHeaders | undefined): Promise<Answer> {
     if (!NodeId.safeParse(nodeId).success) return refuse("invalid_argument", `${nodeId} in the subject is not a node id`);
     // The server bounds the size (max_payload); parsing checks only what the lease check needs.
     const read = readRecordRequest(bytes);
     if (!read.ok) return refuse("invalid_argument", `not a record request: ${read.problem}`);
     const { leaseToken, result, replyTo } = read.request;
     // Made only when something goes wrong: the hot path logs nothing.
-    const log = () => this.log.child({ nodeId, invocationId: result.invocationId, attempt: result.attempts });
+    const log = () => this.log.child({ nodeId, invocationId: result.invocationId, attempt: result.attempts, ...(trace ? { trace_id: traceIdOf(trace) } : {}) });
     let attempt: number;
     try {
       attempt = (await this.leases.holdForResult(leaseToken, nodeId, result.invocationId, result.attempts, HOLD_MS)).attempt;
@@ -90,7 +92,7 @@ export class ResultRecorder {
     try {
       // The reply subject comes from the node: only an inbox gets the result, never a subject the scheduler's rights would let it write.
       const reply = replyTo && isReplySubject(replyTo) ? replyTo : undefined;
-      const out = await recordResult(this.nats.nc, this.nats.js, { ...result, nodeId }, { replyTo: reply, writer: `a${attempt}.${nodeId}` });
+      const out = await recordResult(this.nats.nc, this.nats.js, { ...result, nodeId }, { replyTo: reply, writer: `a${attempt}.${nodeId}`, trace });
       if (!out.recorded) return { ok: true, result: { recorded: false } };
       const { status, error } = out.result;
       return { ok: true, result: { recorded: true, status, ...(error ? { errorCode: error.code } : {}) } };

@@ -1,3 +1,4 @@
+import type { Tracer } from "@opentelemetry/api";
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { versionTimeouts } from "../../domain/function/view.js";
@@ -29,6 +30,8 @@ export interface SchedulerOptions {
   readonly signal?: AbortSignal;
   /** Start the runtime snapshot's projections from their read model snapshots. */
   readonly snapshots?: boolean;
+  /** Set when spans are exported (`OTEL_EXPORTER_OTLP_ENDPOINT`): each placement gets a `place` span. */
+  readonly tracer?: Tracer | undefined;
 }
 
 export interface RunningScheduler {
@@ -68,6 +71,7 @@ export async function startScheduler(o: SchedulerOptions): Promise<RunningSchedu
     rng: Math.random,
     log,
     onLeaseStateLost: () => void recovery.trigger(),
+    tracer: o.tracer,
   });
 
   await source.start();

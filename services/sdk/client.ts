@@ -1,6 +1,8 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { randomUUID } from "node:crypto";
+import type { DeadLetterEntry, RedriveRequest } from "../../domain/api/dlq.js";
+import type { RequestOf, ResultOf } from "../../domain/api/endpoint.js";
 import type { NodeEntry } from "../../domain/api/nodes.js";
 import { api } from "../../domain/api/registry.js";
 import type { ArtifactView } from "../../domain/artifact/view.js";
@@ -11,6 +13,7 @@ import type { FunctionSummary, FunctionView } from "../../domain/function/view.j
 import { FunctionName, InvocationId } from "../../domain/ids.js";
 import { MAX_JSON_DEPTH, valueDepth } from "../../domain/json-limits.js";
 import type { NodeState } from "../../domain/node/view.js";
+import type { TraceHeaders } from "../../domain/trace-context.js";
 import { connectNats, type Nats } from "../../streams/connection.js";
 import { awaitResult, cancelledWait } from "../../streams/invocations/await-result.js";
 import { invokeAndWait } from "../../streams/invocations/invoke-and-wait.js";
@@ -24,6 +27,7 @@ import { allPages } from "../api/all-pages.js";
 import { smsRequest } from "../api/client.js";
 import { runtimeOf, specOf, uploadSource, type DeployDefinition } from "./deploy.js";
 import { asSpearError, InvocationFailedError, validated } from "./errors.js";
+import { beginInvoke, endInvoke } from "./invoke-span.js";
 
 export interface ConnectOptions {
   /** `nats://host:port`, comma-separated for a cluster. */
@@ -56,6 +60,12 @@ export type SubmitOptions = Readonly<Omit<z.input<typeof InvokeRequest>, "input"
   /** Client-chosen id: submitting the same id again (within the stream's duplicate window, 2 min) is the same invocation. */
   readonly invocationId?: string;
   readonly correlationId?: string;
+  /**
+   * The W3C trace the request joins (`traceparent`, `tracestate`), carried through placement, the
+   * run and the result; a malformed one is ignored. Without it the SDK continues the active
+   * OpenTelemetry span with an `invoke` span of its own when the application registered a tracing SDK.
+   */
+  readonly traceContext?: TraceHeaders;
 };
 
 export type InvokeOptions = SubmitOptions & WaitOptions;
@@ -152,15 +162,19 @@ export class SpearClient {
   /** Like `invoke`, but resolves with the whole final result whatever its status (timings, node, attempts, error). */
   async invokeForResult(fn: string, input: unknown, o: InvokeOptions = {}): Promise<InvocationFinished> {
     const { invocationId, body } = await this.request(fn, input, o);
+    const traced = beginInvoke(fn, invocationId, o.traceContext);
     try {
       const result = await invokeAndWait(this.nats, fn, body, {
         invocationId,
         waitMs: o.waitMs ?? DEFAULT_WAIT_MS,
+        trace: traced?.headers,
         ...(o.signal ? { signal: o.signal } : {}),
         ...(o.correlationId ? { correlationId: o.correlationId } : {}),
       });
+      endInvoke(traced, { result });
       return await this.payloads.resolveOutput(result);
     } catch (e) {
+      endInvoke(traced, { error: e });
       throw asSpearError(e, `invoking ${fn}`);
     }
   }
@@ -168,9 +182,12 @@ export class SpearClient {
   /** Puts an invocation into the durable request stream and resolves with its id once stored; does not wait for it to run. */
   async submit(fn: string, input: unknown, o: SubmitOptions = {}): Promise<string> {
     const { invocationId, body } = await this.request(fn, input, o);
+    const traced = beginInvoke(fn, invocationId, o.traceContext);
     try {
-      await submitInvocation(this.nats.js, fn, body, { invocationId, ...(o.correlationId ? { correlationId: o.correlationId } : {}) });
+      await submitInvocation(this.nats.js, fn, body, { invocationId, trace: traced?.headers, ...(o.correlationId ? { correlationId: o.correlationId } : {}) });
+      endInvoke(traced, { stored: true });
     } catch (e) {
+      endInvoke(traced, { error: e });
       throw asSpearError(e, `submitting to ${fn}`);
     }
     return invocationId;
@@ -237,6 +254,25 @@ export class SpearClient {
   /** Every function with the version that runs by default; deleted ones with `includeDeleted`. */
   async functions(o: WaitOptions & { readonly includeDeleted?: boolean } = {}): Promise<FunctionSummary[]> {
     return this.waiting("listing functions", o, () => allPages(this.nats, api.functions.list, { includeDeleted: o.includeDeleted ?? false }));
+  }
+
+  /** Dead letters, newest first, one page (`nextCursor` for the next), each invocation's with its redrive if it was sent back. */
+  async deadLetters(q: RequestOf<typeof api.dlq.list> = {}, o: WaitOptions = {}): Promise<ResultOf<typeof api.dlq.list>> {
+    return this.waiting("listing dead letters", o, () => smsRequest(this.nats.nc, api.dlq.list, q, this.timeout(o)));
+  }
+
+  /** One dead letter with the original headers and body; `dead_letter_not_found` when there is none at `seq`. */
+  async deadLetter(seq: number, o: WaitOptions = {}): Promise<DeadLetterEntry> {
+    return this.waiting(`reading dead letter ${seq}`, o, () => smsRequest(this.nats.nc, api.dlq.get, { seq }, this.timeout(o)));
+  }
+
+  /**
+   * Sends dead-lettered invocations back, each as a new invocation (`redriveId`, attempt 1) whose
+   * result `result(redriveId)` reads: `{ seq }`, or the newest not sent back yet by `code` and
+   * `function`, up to `limit`. An invocation is sent back once however often this is called.
+   */
+  async redrive(req: RedriveRequest | RequestOf<typeof api.dlq.redrive>, o: WaitOptions = {}): Promise<ResultOf<typeof api.dlq.redrive>> {
+    return this.waiting("redriving dead letters", o, () => smsRequest(this.nats.nc, api.dlq.redrive, req, this.timeout(o)));
   }
 
   /** Closes the connection when the client opened it (waiting for what it sent to be flushed). */

@@ -19,5 +19,7 @@ export type { InvocationFinished, InvocationStatus, InvokeRequest } from "../../
 export type { SyncInvokeRequest } from "../../domain/api/invoke.js";
 export type { ResultList } from "../../streams/invocations/list-results.js";
 export type { NodeEntry } from "../../domain/api/nodes.js";
+export type { DeadLetterEntry, DeadLetterSummary, Redriven, RedriveRequest } from "../../domain/api/dlq.js";
 export type { FunctionSummary, FunctionView } from "../../domain/function/view.js";
 export type { ArtifactView } from "../../domain/artifact/view.js";
+export type { TraceHeaders } from "../../domain/trace-context.js";

@@ -1,6 +1,5 @@
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
-import type { InvocationStats } from "../../domain/api/cluster.js";
 import type { ArtifactView } from "../../domain/artifact/view.js";
 import { SpearError } from "../../domain/errors.js";
 import type { FunctionView } from "../../domain/function/view.js";
@@ -10,7 +9,7 @@ import type { PoolIndexDoc } from "../../domain/pool/index-docs.js";
 import type { SessionView } from "../../domain/session/view.js";
 import { artifactCatalog } from "../../projections/definitions/artifact-catalog.js";
 import { functionCatalog } from "../../projections/definitions/function-catalog.js";
-import { invocationStats } from "../../projections/definitions/invocation-stats.js";
+import { invocationStats, type InvocationStatsDoc } from "../../projections/definitions/invocation-stats.js";
 import { nodeRegistry } from "../../projections/definitions/node-registry.js";
 import { nodeUsage } from "../../projections/definitions/node-usage.js";
 import { poolIndex } from "../../projections/definitions/pool-index.js";
@@ -41,7 +40,7 @@ export class ReadModels {
   readonly artifacts: MemoryHost<ArtifactView>;
   readonly pools: MemoryHost<PoolIndexDoc>;
   readonly sessions: MemoryHost<SessionView>;
-  readonly invocations: MemoryHost<InvocationStats>;
+  readonly invocations: MemoryHost<InvocationStatsDoc>;
   private readonly all: MemoryHost<unknown>[];
 
   constructor(

@@ -10,7 +10,9 @@ import type { SmsConfig } from "./config.js";
 import type { SmsContext } from "./context.js";
 import { artifactsHandlers } from "./handlers/artifacts.js";
 import { clusterHandlers } from "./handlers/cluster.js";
+import { dlqHandlers } from "./handlers/dlq.js";
 import { functionsHandlers } from "./handlers/functions.js";
+import { invocationsHandlers } from "./handlers/invocations.js";
 import { invokeRoute } from "./handlers/invoke.js";
 import { nodesHandlers } from "./handlers/nodes.js";
 import { poolsHandlers } from "./handlers/pools.js";
@@ -18,6 +20,7 @@ import { projectionsHandlers } from "./handlers/projections.js";
 import { sessionsHandlers } from "./handlers/sessions.js";
 import { Liveness } from "./liveness.js";
 import { ReadModels } from "./read-models.js";
+import { Redriver } from "./redrive.js";
 import { routesOf, serveRoutes, type Route } from "../api/router.js";
 import { SessionExpiry } from "./session-expiry.js";
 
@@ -49,7 +52,13 @@ export async function startSms(nats: Nats, config: SmsConfig, streams: StreamSet
   await models.start();
   const sms: SmsContext = { store, models, artifacts, config, log };
   const stopping = new AbortController();
-  const routes = [...smsRoutes(sms, nats), invokeRoute(nats, stopping.signal)];
+  const redriver = new Redriver(nats, store, log.child({ part: "redrive" }));
+  const routes = [
+    ...smsRoutes(sms, nats),
+    ...routesOf(api.invocations, invocationsHandlers(nats)),
+    ...routesOf(api.dlq, dlqHandlers(nats, redriver)),
+    invokeRoute(nats, stopping.signal),
+  ];
   const subscriptions: Subscription[] = serveRoutes(nats.nc, routes, { queue: config.queueGroup, log });
   // Ready means requests reach this replica: the server has every subscription once it answers the flush.
   await throughOutages("flush the API subscriptions", () => nats.nc.flush(), { log, signal });

@@ -1,6 +1,7 @@
 import { createInbox } from "@nats-io/transport-node";
 import { SpearError } from "../../domain/errors.js";
 import type { InvocationFinished, InvokeRequest } from "../../domain/events/invocation.js";
+import type { TraceHeaders } from "../../domain/trace-context.js";
 import type { Nats } from "../connection.js";
 import { awaitResult, cancelledWait } from "./await-result.js";
 import { getResult, parseResult } from "./results.js";
@@ -12,6 +13,8 @@ export interface InvokeAndWaitOptions {
   readonly waitMs: number;
   readonly signal?: AbortSignal;
   readonly correlationId?: string;
+  /** The caller's trace, carried by the request. */
+  readonly trace?: TraceHeaders | undefined;
 }
 
 /**
@@ -33,7 +36,7 @@ export async function invokeAndWait(
   const onAbort = () => sub.unsubscribe();
   o.signal?.addEventListener("abort", onAbort, { once: true });
   try {
-    const ack = await submitInvocation(nats.js, fn, body, { invocationId: o.invocationId, replyTo: inbox, ...(o.correlationId ? { correlationId: o.correlationId } : {}) });
+    const ack = await submitInvocation(nats.js, fn, body, { invocationId: o.invocationId, replyTo: inbox, trace: o.trace, ...(o.correlationId ? { correlationId: o.correlationId } : {}) });
     if (ack.duplicate) {
       // The stream kept an earlier submit of this id, whose reply subject is not our inbox.
       sub.unsubscribe();

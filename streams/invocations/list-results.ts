@@ -2,11 +2,17 @@ import { InvocationFinished, type InvocationStatus } from "../../domain/events/i
 import { streamNames } from "../catalog.js";
 import type { Nats } from "../connection.js";
 import { decodeJson } from "../json.js";
-import { readStream } from "../reader.js";
+import { readBackwards, STOP } from "../read-backwards.js";
 
 export interface ResultQuery {
   readonly fn?: string | undefined;
   readonly status?: InvocationStatus | undefined;
+  /** Recorded at or after this time (results are stored in the order they are recorded, so the scan ends there). */
+  readonly since?: Date | undefined;
+  /** Recorded at or before this time. */
+  readonly until?: Date | undefined;
+  /** Continue below this stream sequence: the `next` of the page before. */
+  readonly before?: number | undefined;
   readonly limit: number;
   /** Stored results read per window; windows go from the newest backwards. */
   readonly window?: number;
@@ -21,6 +27,8 @@ export interface ResultList {
   readonly scanned: number;
   /** Older results were left unread (maxScan reached before `limit` matches): older matches may exist. */
   readonly truncated: boolean;
+  /** Where the next page starts (`before`); null when no older result can match. */
+  readonly next: number | null;
 }
 
 export const DEFAULT_RESULT_WINDOW = 256;
@@ -32,24 +40,21 @@ export const DEFAULT_MAX_SCAN = 100_000;
  * costs a window or two however long the stream is. A message that is not a result is skipped.
  */
 export async function listResults(nats: Nats, q: ResultQuery): Promise<ResultList> {
-  const window = q.window ?? DEFAULT_RESULT_WINDOW;
-  const maxScan = q.maxScan ?? DEFAULT_MAX_SCAN;
-  const { state } = await nats.jsm.streams.info(streamNames.results);
-  const items: InvocationFinished[] = [];
-  let scanned = 0;
-  let hi = state.last_seq;
-  while (hi >= state.first_seq && hi > 0 && items.length < q.limit && scanned < maxScan) {
-    const lo = Math.max(state.first_seq, hi - window + 1, 1);
-    const batch: Uint8Array[] = [];
-    for await (const m of readStream(nats.js, streamNames.results, { fromSeq: lo, toSeq: hi })) batch.push(m.data);
-    for (let i = batch.length - 1; i >= 0 && items.length < q.limit; i--) {
-      scanned++;
-      const r = parse(batch[i]!);
-      if (r && (!q.fn || r.function === q.fn) && (!q.status || r.status === q.status)) items.push(r);
-    }
-    hi = lo - 1;
-  }
-  return { items, scanned, truncated: items.length < q.limit && hi >= state.first_seq && hi > 0 };
+  const since = q.since?.getTime();
+  const until = q.until?.getTime();
+  const page = await readBackwards(
+    nats,
+    streamNames.results,
+    { before: q.before, limit: q.limit, maxScan: q.maxScan ?? DEFAULT_MAX_SCAN, window: q.window ?? DEFAULT_RESULT_WINDOW },
+    (m) => {
+      const stored = m.time.getTime();
+      if (since !== undefined && stored < since) return STOP;
+      if (until !== undefined && stored > until) return undefined;
+      const r = parse(m.data);
+      return r && (!q.fn || r.function === q.fn) && (!q.status || r.status === q.status) ? r : undefined;
+    },
+  );
+  return { items: page.items, scanned: page.scanned, truncated: page.items.length < q.limit && page.next !== null, next: page.next };
 }
 
 function parse(data: Uint8Array): InvocationFinished | undefined {

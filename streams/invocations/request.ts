@@ -7,6 +7,7 @@ import { FunctionName, Instant, InvocationId, NodeId } from "../../domain/ids.js
 import { jsonDepth, MAX_JSON_DEPTH } from "../../domain/json-limits.js";
 import { inputObject, PAYLOAD_BUCKET } from "../../domain/payloads.js";
 import { isReplySubject, MAX_REPLY_SUBJECT, REPLY_INBOX_PREFIX } from "../../domain/subjects.js";
+import { readTraceHeaders, type TraceHeaders } from "../../domain/trace-context.js";
 import { decodeJson } from "../json.js";
 
 /** An invocation request as the scheduler sees it: first attempts and retries alike. */
@@ -28,6 +29,8 @@ export interface ParsedRequest {
   readonly body: InvokeRequest;
   /** The body exactly as published, republished unchanged by a retry. */
   readonly raw: Uint8Array;
+  /** The caller's trace (`traceparent`, `tracestate`), carried by every attempt; a malformed one is dropped. */
+  readonly trace?: TraceHeaders;
 }
 
 export type ParseOutcome =
@@ -38,6 +41,7 @@ export type ParseOutcome =
       readonly function: string;
       readonly replyTo?: string;
       readonly submittedAt: string;
+      readonly trace?: TraceHeaders;
       readonly error: { readonly code: "invalid_request"; readonly message: string };
     };
 
@@ -80,7 +84,9 @@ export function parseRequest(msg: StoredRequest): ParseOutcome {
   const submittedHeader = internal(H.submittedAt);
   const submittedValid = submittedHeader === undefined || Instant.safeParse(submittedHeader).success;
   const submittedAt = submittedHeader !== undefined && submittedValid ? submittedHeader : msg.time;
-  const base = { invocationId, function: fnValid ? read.named : UNKNOWN_FUNCTION, submittedAt, ...(replyTo ? { replyTo } : {}) };
+  // A trace names a trace and grants nothing: it is read on every subject, a client's included.
+  const trace = readTraceHeaders(h);
+  const base = { invocationId, function: fnValid ? read.named : UNKNOWN_FUNCTION, submittedAt, ...(replyTo ? { replyTo } : {}), ...(trace ? { trace } : {}) };
   const reject = (message: string): ParseOutcome => ({ ok: false, ...base, error: { code: "invalid_request", message } });
 
   if (!fnValid) return reject(`'${clip(read.named)}' is not a function name (letters, digits, '_' and '-', at most 64)`);

@@ -2,10 +2,12 @@ import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { InvocationFinished } from "../../domain/events/invocation.js";
 import { subjects } from "../../domain/subjects.js";
+import type { TraceHeaders } from "../../domain/trace-context.js";
 import { streamNames } from "../catalog.js";
 import { encodeEnvelope, newMeta } from "../codec.js";
 import { decodeJson, encodeJson } from "../json.js";
 import { isWrongLastSequence } from "../nats-errors.js";
+import { setTraceHeaders } from "../trace-headers.js";
 
 export type RecordOutcome =
   /**
@@ -27,13 +29,13 @@ const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
  * exactly one records, and only that one replies: a reply is always the recorded result. A
  * writer repeating its own publish after a lost ack is recognised by the event id; it then
  * sends the result that was stored (not the one it built again), so a caller never sees two
- * different results.
+ * different results. `trace` goes on the result's headers: the invocation's trace, to its end.
  */
 export async function recordResult(
   nc: NatsConnection,
   js: JetStreamClient,
   result: InvocationFinished,
-  opts: { readonly replyTo?: string | undefined; readonly writer: string },
+  opts: { readonly replyTo?: string | undefined; readonly writer: string; readonly trace?: TraceHeaders | undefined },
 ): Promise<RecordOutcome> {
   const meta = newMeta(
     { type: "InvocationFinished", data: result },
@@ -42,11 +44,13 @@ export async function recordResult(
   );
   let recorded = result;
   let { headers, body } = encodeEnvelope({ type: "InvocationFinished", data: recorded }, meta);
+  setTraceHeaders(headers, opts.trace);
   let payload = encodeJson(body);
   const limit = resultLimit(nc);
   if (payload.length > limit) {
     recorded = tooLargeResult(result, payload.length, limit);
     ({ headers, body } = encodeEnvelope({ type: "InvocationFinished", data: recorded }, meta));
+    setTraceHeaders(headers, opts.trace);
     payload = encodeJson(body);
   }
   let ack;

@@ -4,7 +4,9 @@ import { SpearError } from "../../domain/errors.js";
 import { H } from "../../domain/headers.js";
 import type { InvokeRequest } from "../../domain/events/invocation.js";
 import { isReplySubject, REPLY_INBOX_PREFIX, subjects } from "../../domain/subjects.js";
+import type { TraceHeaders } from "../../domain/trace-context.js";
 import { encodeJson } from "../json.js";
+import { setTraceHeaders } from "../trace-headers.js";
 import type { ParsedRequest } from "./request.js";
 
 /**
@@ -16,7 +18,7 @@ export async function submitInvocation(
   js: JetStreamClient,
   fn: string,
   body: Partial<InvokeRequest>,
-  opts: { invocationId: string; replyTo?: string; correlationId?: string },
+  opts: { invocationId: string; replyTo?: string; correlationId?: string; trace?: TraceHeaders | undefined },
 ): Promise<PubAck> {
   if (opts.replyTo !== undefined && !isReplySubject(opts.replyTo)) {
     throw new SpearError("invalid_argument", `the reply subject '${opts.replyTo}' is not an inbox (${REPLY_INBOX_PREFIX}...): no result would be sent there`);
@@ -25,6 +27,7 @@ export async function submitInvocation(
   h.set(H.eventType, "InvocationRequested");
   if (opts.replyTo) h.set(H.replyTo, opts.replyTo);
   if (opts.correlationId) h.set(H.correlationId, opts.correlationId);
+  setTraceHeaders(h, opts.trace);
   return js.publish(subjects.invoke(fn), encodeJson(body), { msgID: opts.invocationId, headers: h });
 }
 
@@ -44,7 +47,7 @@ export interface RetryCause {
 /**
  * Publishes the next attempt of an invocation with its original body, the nodes to avoid, and
  * the first submission time (so the queue timeout counts from the client's submit), on the
- * retry subject: the only one where the scheduler believes these headers.
+ * retry subject: the only one where the scheduler believes these headers. It keeps the caller's trace.
  * Idempotent per attempt: two reapers asking for attempt n+1 produce one message.
  */
 export function requestRetry(
@@ -67,6 +70,8 @@ export function requestRetry(
   if (exclude.length > 0) h.set(H.excludeNodes, exclude.join(","));
   if (avoid.length > 0) h.set(H.avoidNodes, avoid.join(","));
   if (request.replyTo) h.set(H.replyTo, request.replyTo);
+  // Every attempt continues the caller's trace.
+  setTraceHeaders(h, request.trace);
   return js.publish(subjects.retry(request.function), request.raw, { msgID: `${request.invocationId}.a${attempt}`, headers: h });
 }
 

@@ -38,11 +38,11 @@ export const gatewayCommand = () =>
     .addOption(new Option("--rate-limit <n>", "requests per token (per address without tokens) and --rate-window on /v1; 0: none (default 6000)").env("SPEAR_GATEWAY_RATE_LIMIT"))
     .addOption(new Option("--rate-window <duration>", "the window of --rate-limit (default 1m)").env("SPEAR_GATEWAY_RATE_WINDOW"))
     .addOption(new Option("--max-sync-waits <n>", "synchronous invokes waiting at once, at most (default 1000)").env("SPEAR_GATEWAY_MAX_SYNC_WAITS"))
-    .addOption(new Option("--max-streams <n>", "server-sent event streams (the console's live feed) open at once, at most (default 100)").env("SPEAR_GATEWAY_MAX_STREAMS"))
+    .addOption(new Option("--max-streams <n>", "server-sent event streams (watches and the console's live feed) open at once, at most (default 100)").env("SPEAR_GATEWAY_MAX_STREAMS"))
     .action(async (f: GatewayFlags, cmd: Command) => {
       const config = parseConfig(GatewayConfig, Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined)), "gateway settings");
-      await runService(cmd, "gateway", async (nats, { cli, log }) => {
-        const gateway = await startGateway({ nats, config, log, streams: cli.streams });
+      await runService(cmd, "gateway", async (nats, { cli, log, tracing }) => {
+        const gateway = await startGateway({ nats, config, log, streams: cli.streams, tracer: tracing?.tracer });
         if (cli.json) process.stdout.write(`${JSON.stringify({ url: gateway.url, docs: `${gateway.url}/docs`, openapi: `${gateway.url}/openapi.json` })}\n`);
         else process.stdout.write(`Spear gateway on ${gateway.url} (docs ${gateway.url}/docs, OpenAPI ${gateway.url}/openapi.json)\n`);
         return { stop: () => gateway.close() };

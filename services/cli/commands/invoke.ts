@@ -1,10 +1,11 @@
-import { Command, InvalidArgumentError } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { readFile } from "node:fs/promises";
 import { text } from "node:stream/consumers";
 import { SpearError } from "../../../domain/errors.js";
-import { InvocationFailedError, SpearClient } from "../../sdk/index.js";
+import { InvocationFailedError, SpearClient, type SubmitOptions } from "../../sdk/index.js";
 import { Duration } from "../../config.js";
-import { cliContext, withNats } from "../context.js";
+import { tracingFromEnv } from "../../telemetry/tracing-switch.js";
+import { cliContext, withNats, type CliContext } from "../context.js";
 import { printJson } from "../output.js";
 import { parsePositiveInt } from "../parse.js";
 
@@ -17,6 +18,8 @@ interface InvokeFlags {
   version?: number;
   priority?: number;
   id?: string;
+  traceparent?: string;
+  tracestate?: string;
 }
 
 function parsePriority(value: string): number {
@@ -69,6 +72,8 @@ export const invokeCommand = () =>
     .option("--version <n>", "the version to run (default: the active one)", parsePositiveInt)
     .option("--priority <n>", "0 (default) to 9: higher is placed first when capacity is short", parsePriority)
     .option("--id <id>", "the invocation id (the same id again is the same invocation)")
+    .addOption(new Option("--traceparent <value>", "the W3C trace the call joins (00-<trace id>-<span id>-<flags>); a malformed one is ignored").env("TRACEPARENT"))
+    .addOption(new Option("--tracestate <value>", "the W3C tracestate that goes with --traceparent").env("TRACESTATE"))
     .action(async (fn: string, o: InvokeFlags, c: Command) => {
       const ctx = cliContext(c);
       const input = await readInput(o.data);
@@ -79,25 +84,37 @@ export const invokeCommand = () =>
         ...(o.version ? { version: o.version } : {}),
         ...(o.priority !== undefined ? { priority: o.priority } : {}),
         ...(o.timeout !== undefined ? { timeoutMs: duration("--timeout", o.timeout) } : {}),
+        ...(o.traceparent ? { traceContext: { traceparent: o.traceparent, ...(o.tracestate ? { tracestate: o.tracestate } : {}) } } : {}),
       };
-      await withNats(ctx, "spear-cli", async (nats) => {
-        const spear = await SpearClient.fromConnection(nats.nc);
-        if (o.async) {
-          const invocationId = await spear.submit(fn, input, request);
-          if (ctx.json) printJson({ invocationId });
-          else process.stdout.write(`${invocationId}\n`);
-          return;
-        }
-        const abort = new AbortController();
-        const onSignal = () => abort.abort();
-        process.once("SIGINT", onSignal);
-        try {
-          const result = await spear.invokeForResult(fn, input, { ...request, waitMs, signal: abort.signal });
-          if (ctx.json) printJson(result);
-          else if (result.status === "succeeded") process.stdout.write(`${shown(result.output)}\n`);
-          if (result.status !== "succeeded") throw new InvocationFailedError(result);
-        } finally {
-          process.off("SIGINT", onSignal);
-        }
-      });
+      // With an OTLP endpoint set, the SDK's `invoke` span is this command's (unless --traceparent names a trace already).
+      const tracing = await tracingFromEnv("cli", ctx.log, { global: true });
+      try {
+        await invokeWith(ctx, fn, input, request, o.async === true, waitMs);
+      } finally {
+        await tracing?.shutdown();
+      }
     });
+
+/** Waits for the result and prints the output (or, async, prints the id once stored). */
+async function invokeWith(ctx: CliContext, fn: string, input: unknown, request: SubmitOptions, async: boolean, waitMs: number): Promise<void> {
+  await withNats(ctx, "spear-cli", async (nats) => {
+    const spear = await SpearClient.fromConnection(nats.nc);
+    if (async) {
+      const invocationId = await spear.submit(fn, input, request);
+      if (ctx.json) printJson({ invocationId });
+      else process.stdout.write(`${invocationId}\n`);
+      return;
+    }
+    const abort = new AbortController();
+    const onSignal = () => abort.abort();
+    process.once("SIGINT", onSignal);
+    try {
+      const result = await spear.invokeForResult(fn, input, { ...request, waitMs, signal: abort.signal });
+      if (ctx.json) printJson(result);
+      else if (result.status === "succeeded") process.stdout.write(`${shown(result.output)}\n`);
+      if (result.status !== "succeeded") throw new InvocationFailedError(result);
+    } finally {
+      process.off("SIGINT", onSignal);
+    }
+  });
+}

@@ -38,8 +38,8 @@ export const schedulerCommand = () =>
       const { maxAttempts, pickupTimeout, stallAfter, queueTimeout, ackWait, maxQueued, concurrency } = f;
       const raw = Object.fromEntries(Object.entries({ maxAttempts, pickupTimeout, stallAfter, queueTimeout, ackWait, maxQueued, concurrency }).filter(([, v]) => v !== undefined));
       const config = parseConfig(SchedulerConfig, { ...raw, place }, "scheduler settings");
-      await runService(cmd, "scheduler", async (nats, { cli, log, signal, snapshots }) => {
-        const scheduler = await startScheduler({ nats, redisUrl: cli.connection.redisUrl, streams: cli.streams, config, log, signal, snapshots });
+      await runService(cmd, "scheduler", async (nats, { cli, log, signal, snapshots, tracing }) => {
+        const scheduler = await startScheduler({ nats, redisUrl: cli.connection.redisUrl, streams: cli.streams, config, log, signal, snapshots, tracer: tracing?.tracer });
         return { stop: () => scheduler.stop(), checks: { redis: () => scheduler.redisReachable } };
       });
     });

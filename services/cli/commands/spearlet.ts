@@ -52,8 +52,8 @@ export const spearletCommand = () =>
       // The monitor flags are the runner's; the settings schema ignores keys it does not know.
       const given = Object.fromEntries(Object.entries({ ...o, dataDir: globals.dataDir }).filter(([, v]) => v !== undefined));
       const config = parseConfig(SpearletConfig, given, "spearlet settings");
-      await runService(cmd, "spearlet", async (nats, { cli, log, signal, snapshots }) => {
-        const spearlet = await startSpearlet({ nats, redisUrl: cli.connection.redisUrl, config, streams: cli.streams, log, signal, snapshots });
+      await runService(cmd, "spearlet", async (nats, { cli, log, signal, snapshots, tracing }) => {
+        const spearlet = await startSpearlet({ nats, redisUrl: cli.connection.redisUrl, config, streams: cli.streams, log, signal, snapshots, tracer: tracing?.tracer });
         return {
           stop: async () => void (await spearlet.drain()),
           checks: { serving: () => spearlet.state === "serving", registered: () => spearlet.health().registered, healthy: () => spearlet.health().healthy },

@@ -1,22 +1,25 @@
 import type { Logger } from "pino";
 import type { Nats } from "../../../streams/connection.js";
 import { lastMatchingSeq, readStream } from "../../../streams/reader.js";
-import { followedStreams, summarize, type LiveMessage } from "./messages.js";
+import type { ResultFeed } from "../result-feed.js";
+import { followedStreams, summarize, summarizeResult, type LiveMessage } from "./messages.js";
 
 export type LiveListener = (m: LiveMessage) => void;
 
 /**
  * The gateway's one view of what happens in the cluster, shared by every browser: one ordered
- * consumer per followed stream, made when the first listener comes and dropped when the last
+ * consumer per followed stream, and the results from the gateway's one result subscription
+ * (the watches' `ResultFeed`), taken when the first listener comes and dropped when the last
  * goes, however many consoles are open. A browser that connects gets what happens from then
  * on; it loads the state before that through the ordinary routes.
  */
 export class ClusterFeed {
   private readonly listeners = new Set<LiveListener>();
-  private running?: AbortController;
+  private running?: { readonly reading: AbortController; readonly stopResults: () => void };
 
   constructor(
     private readonly nats: Nats,
+    private readonly results: ResultFeed,
     private readonly log: Logger,
   ) {}
 
@@ -30,15 +33,21 @@ export class ClusterFeed {
     if (!this.running) this.start();
     return () => {
       if (!this.listeners.delete(listener) || this.listeners.size > 0) return;
-      this.running?.abort();
+      this.running?.reading.abort();
+      this.running?.stopResults();
       this.running = undefined;
     };
   }
 
   private start(): void {
-    const run = new AbortController();
-    this.running = run;
-    for (const stream of followedStreams) void this.follow(stream, run.signal);
+    const reading = new AbortController();
+    const stopResults = this.results.listen("all", (r) => this.pass(summarizeResult(r)));
+    this.running = { reading, stopResults };
+    for (const stream of followedStreams) void this.follow(stream, reading.signal);
+  }
+
+  private pass(m: LiveMessage): void {
+    for (const l of this.listeners) l(m);
   }
 
   /**
@@ -54,7 +63,7 @@ export class ClusterFeed {
           wait = 250;
           next = m.seq + 1;
           const summary = summarize(stream, m);
-          if (summary) for (const l of this.listeners) l(summary);
+          if (summary) this.pass(summary);
         }
       } catch (e) {
         if (signal.aborted) return;

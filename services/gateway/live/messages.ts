@@ -1,7 +1,7 @@
 import type { JsMsg } from "@nats-io/jetstream";
 import { z } from "zod";
 import { InstanceSummary, ResourceUsage } from "../../../domain/events/status.js";
-import { InvocationStatus } from "../../../domain/events/invocation.js";
+import { InvocationStatus, type InvocationFinished } from "../../../domain/events/invocation.js";
 import { H } from "../../../domain/headers.js";
 import { streamNames } from "../../../streams/catalog.js";
 import { decodeRecorded, rawOf } from "../../../streams/codec.js";
@@ -23,9 +23,11 @@ const ControlEvent = z.object({
   id: z.string().describe("The aggregate's id"),
 });
 
+// A result comes from the gateway's core subscription to results (shared with the watches), which
+// carries no stream sequence: its time is when it finished.
 const ResultSummary = z.object({
   kind: z.literal("result"),
-  ...at,
+  time: z.string().describe("When it finished"),
   invocationId: z.string(),
   function: z.string(),
   version: z.number().int().optional(),
@@ -61,8 +63,8 @@ const DeadLetterSummary = z.object({
 export const LiveMessage = z.discriminatedUnion("kind", [ControlEvent, ResultSummary, NodeReport, DeadLetterSummary]);
 export type LiveMessage = z.infer<typeof LiveMessage>;
 
-/** The streams the live feed follows, each read whole from its newest message on. */
-export const followedStreams = [streamNames.events, streamNames.results, streamNames.status, streamNames.dlq] as const;
+/** The streams the live feed reads, each whole from its newest message on (results come from the gateway's result subscription). */
+export const followedStreams = [streamNames.events, streamNames.status, streamNames.dlq] as const;
 
 /** One stored message as its summary; undefined for one that does not decode (replay shows those). */
 export function summarize(stream: string, m: JsMsg): LiveMessage | undefined {
@@ -78,27 +80,28 @@ export function summarize(stream: string, m: JsMsg): LiveMessage | undefined {
   } catch {
     return undefined;
   }
-  if (e.type === "InvocationFinished") {
-    const r = e.data;
-    return {
-      kind: "result",
-      ...base,
-      invocationId: r.invocationId,
-      function: r.function,
-      ...(r.version !== undefined ? { version: r.version } : {}),
-      status: r.status,
-      ...(r.error ? { errorCode: r.error.code } : {}),
-      ...(r.nodeId ? { nodeId: r.nodeId } : {}),
-      attempts: r.attempts,
-      submittedAt: r.timings.submittedAt,
-      finishedAt: r.timings.finishedAt,
-      ...(r.timings.queueMs !== undefined ? { queueMs: r.timings.queueMs } : {}),
-      ...(r.timings.runMs !== undefined ? { runMs: r.timings.runMs } : {}),
-      totalMs: r.timings.totalMs,
-    };
-  }
   if (e.type === "NodeStatusReported") {
     return { kind: "status", ...base, nodeId: e.meta.aggregateId, usage: e.data.usage, instances: e.data.instances, draining: e.data.draining };
   }
   return { kind: "event", ...base, type: e.type, aggregate: e.meta.aggregateType, id: e.meta.aggregateId };
+}
+
+/** A result as its summary: no output. */
+export function summarizeResult(r: InvocationFinished): LiveMessage {
+  return {
+    kind: "result",
+    time: r.timings.finishedAt,
+    invocationId: r.invocationId,
+    function: r.function,
+    ...(r.version !== undefined ? { version: r.version } : {}),
+    status: r.status,
+    ...(r.error ? { errorCode: r.error.code } : {}),
+    ...(r.nodeId ? { nodeId: r.nodeId } : {}),
+    attempts: r.attempts,
+    submittedAt: r.timings.submittedAt,
+    finishedAt: r.timings.finishedAt,
+    ...(r.timings.queueMs !== undefined ? { queueMs: r.timings.queueMs } : {}),
+    ...(r.timings.runMs !== undefined ? { runMs: r.timings.runMs } : {}),
+    totalMs: r.timings.totalMs,
+  };
 }

@@ -6,8 +6,10 @@ import { InvocationFinished } from "../../../domain/events/invocation.js";
 import { FunctionName, InvocationId } from "../../../domain/ids.js";
 import { subjects } from "../../../domain/subjects.js";
 import type { InvokeOptions } from "../../sdk/index.js";
+import type { TraceHeaders } from "../../../domain/trace-context.js";
 import { sendError } from "../errors.js";
 import { QueryFlag } from "../query.js";
+import { tagInvocation, traceOf } from "../request-span.js";
 import { correlationOf, errorResponses, fastifyPath, ok, type ApiRoute } from "../route.js";
 
 const InvokePath = z.object({ name: FunctionName });
@@ -23,9 +25,9 @@ const Accepted = z.object({ invocationId: InvocationId });
 const location = (invocationId: string) => `/v1/invocations/${invocationId}`;
 
 /** The body (the sync NATS verb's request, `spear.api.invoke.<function>`) as the SDK's options: the same names. */
-function sdkOptions(b: InvokeBody, invocationId: string, correlationId: string | undefined): InvokeOptions {
+function sdkOptions(b: InvokeBody, invocationId: string, correlationId: string | undefined, traceContext: TraceHeaders | undefined): InvokeOptions {
   const { input: _input, ...request } = b;
-  return { ...request, invocationId, ...(correlationId ? { correlationId } : {}) };
+  return { ...request, invocationId, ...(correlationId ? { correlationId } : {}), ...(traceContext ? { traceContext } : {}) };
 }
 
 const invoke: ApiRoute = {
@@ -72,7 +74,8 @@ const invoke: ApiRoute = {
         const { name } = request.params;
         const body = request.body;
         const invocationId = body.invocationId ?? randomUUID();
-        const opts = sdkOptions(body, invocationId, correlationOf(request));
+        tagInvocation(request, invocationId);
+        const opts = sdkOptions(body, invocationId, correlationOf(request), traceOf(request));
         if (request.query.async) {
           await client.submit(name, body.input, opts);
           return reply.code(202).header("location", location(invocationId)).send({ invocationId });

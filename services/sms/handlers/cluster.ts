@@ -13,7 +13,8 @@ export function clusterHandlers(sms: SmsContext): AreaHandlers<typeof clusterApi
         nodes: models.nodes.state.values(),
         usage: models.usage.state,
         functions: models.functions.state.values(),
-        invocations: models.invocations.state.get(TOTALS_KEY),
+        invocations: models.invocations.state.entries(),
+        totals: models.invocations.state.get(TOTALS_KEY),
       });
     },
   };

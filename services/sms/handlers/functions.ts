@@ -4,7 +4,7 @@ import type { FunctionSpec } from "../../../domain/events/function.js";
 import type { FunctionCommand } from "../../../domain/function/commands.js";
 import { functionDecider } from "../../../domain/function/decider.js";
 import { resolveVersion, summarizeFunction, type FunctionView } from "../../../domain/function/view.js";
-import { functionStatsKey } from "../../../projections/definitions/invocation-stats.js";
+import { functionStatsKey, invocationStatsOf, type InvocationStatsDoc } from "../../../projections/definitions/invocation-stats.js";
 import { execute, type SmsContext } from "../context.js";
 import { paginate, paginateOrdered } from "../../api/paging.js";
 import type { AreaHandlers, RequestContext } from "../../api/router.js";
@@ -52,7 +52,7 @@ export function functionsHandlers(sms: SmsContext): AreaHandlers<typeof function
     delete: (req, ctx) => changed({ type: "DeleteFunction", ...req }, ctx),
     async get(req) {
       await sms.models.readAfter(sms.models.functions, req.minSeq);
-      return { ...viewOf(sms, req.name), stats: sms.models.invocations.state.get(functionStatsKey(req.name)) ?? null };
+      return { ...viewOf(sms, req.name), stats: statsOf(sms.models.invocations.state.get(functionStatsKey(req.name))) };
     },
     async list(req) {
       await sms.models.readAfter(sms.models.functions, req.minSeq);
@@ -72,3 +72,5 @@ export function functionsHandlers(sms: SmsContext): AreaHandlers<typeof function
     },
   };
 }
+
+const statsOf = (doc: InvocationStatsDoc | undefined) => (doc ? invocationStatsOf(doc) : null);

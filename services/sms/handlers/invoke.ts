@@ -13,7 +13,8 @@ import type { Handler, Route } from "../../api/router.js";
 /**
  * `spear.api.invoke.<function>` for clients that know only core NATS: submit to the durable
  * request stream, wait for the final result, answer with it. `stopping` ends the waits of a
- * replica that shuts down, each answered with the invocation id to ask for later.
+ * replica that shuts down, each answered with the invocation id to ask for later. The caller's
+ * `traceparent` goes on with the request, so the invocation joins its trace.
  */
 export function invokeRoute(nats: Nats, stopping: AbortSignal): Route {
   const payloads = new Payloads(nats.js);
@@ -26,7 +27,7 @@ export function invokeRoute(nats: Nats, stopping: AbortSignal): Route {
     const { invocationId = randomUUID(), waitMs, ...request } = req;
     try {
       const body = await payloads.externalizeInput(invocationId, request);
-      return await invokeAndWait(nats, fn, body, { invocationId, waitMs, signal: stopping, correlationId: ctx.correlationId });
+      return await invokeAndWait(nats, fn, body, { invocationId, waitMs, signal: stopping, correlationId: ctx.correlationId, trace: ctx.trace });
     } catch (e) {
       if (!isSpearError(e, "cancelled")) throw e;
       throw new SpearError(

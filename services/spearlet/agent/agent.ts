@@ -1,4 +1,5 @@
 import type { Subscription } from "@nats-io/transport-node";
+import type { Tracer } from "@opentelemetry/api";
 import { mkdirSync } from "node:fs";
 import { availableParallelism, totalmem } from "node:os";
 import { join, resolve } from "node:path";
@@ -44,6 +45,8 @@ export interface SpearletOptions {
   readonly signal?: AbortSignal;
   /** Start the TaskRef cache from the function catalog's snapshot. */
   readonly snapshots?: boolean;
+  /** Set when spans are exported (`OTEL_EXPORTER_OTLP_ENDPOINT`): each assignment gets a `run` span. */
+  readonly tracer?: Tracer | undefined;
 }
 
 export interface DrainSummary {
@@ -177,6 +180,7 @@ export async function startSpearlet(o: SpearletOptions): Promise<Spearlet> {
     retryDelayMs: config.retryDelay,
     replayUpTo,
     log,
+    tracer: o.tracer,
   });
   runner = assignments;
   consumer.start((m) => assignments.handle(m));

@@ -1,9 +1,11 @@
 import type { JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
+import type { Span, Tracer } from "@opentelemetry/api";
 import type { Logger } from "pino";
 import { hasRetryClass } from "../../../domain/errors.js";
 import type { InvocationAssigned, InvocationFinished, InvocationOutcome } from "../../../domain/events/invocation.js";
 import { subjects } from "../../../domain/subjects.js";
+import type { TraceHeaders } from "../../../domain/trace-context.js";
 import { streamNames } from "../../../streams/catalog.js";
 import { decodeRecorded, rawOf } from "../../../streams/codec.js";
 import { deadLetter, isPoison } from "../../../streams/dead-letter.js";
@@ -14,7 +16,9 @@ import { getResult, resendResult } from "../../../streams/invocations/results.js
 import { isOutage } from "../../../streams/nats-errors.js";
 import type { Reconnects } from "../../../streams/reconnects.js";
 import { requestRetry, type RetryCause } from "../../../streams/invocations/submit.js";
+import { traceHeadersOf } from "../../../streams/trace-headers.js";
 import type { LeaseStore } from "../../leases/lease-store.js";
+import { onwardTrace, traceLogFields } from "../../telemetry/trace-context.js";
 import type { ConcurrencyController } from "../concurrency/controller.js";
 import type { PoolCall } from "../pool/instance-pool.js";
 import type { PoolManager } from "../pool/pool-manager.js";
@@ -25,6 +29,7 @@ import type { TaskRefCache } from "./task-refs.js";
 import { callInput, storableResult } from "./call-payloads.js";
 import { persist } from "./persist.js";
 import { sendResult } from "./result-sender.js";
+import { runVerdict, startRunSpan } from "./run-span.js";
 import { finishedEvent, rejectedEvent, verdictOfCall, verdictOfError, type CallError, type Verdict, retryCause } from "./verdict.js";
 
 export interface RunnerOptions {
@@ -52,6 +57,8 @@ export interface RunnerOptions {
    */
   readonly replayUpTo: number;
   readonly log: Logger;
+  /** Set when spans are exported: each assignment gets a `run` span. */
+  readonly tracer?: Tracer | undefined;
 }
 
 /** An assignment whose lease this node committed: it runs here unless the drain deadline hands it back. */
@@ -67,6 +74,8 @@ interface Task {
   /** Stops the call when the lease is fenced off. */
   readonly cancel: AbortController;
   readonly settled: Promise<void>;
+  /** The trace its result carries. */
+  readonly trace: TraceHeaders | undefined;
 }
 
 /** How long the steps before a call starts (decode, lease commit, result lookup) may take before the handler is given up on. */
@@ -78,6 +87,10 @@ interface PickupGuard {
   abandoned: boolean;
   /** The call starts (or the assignment is being handed back): the watchdog has nothing more to guard. */
   readonly started: () => void;
+  /** The `run` span (when the node traces), ended when the handler is. */
+  span?: Span | undefined;
+  /** What the result and hand-back carry: the run span, or the assignment's trace as it came. */
+  trace?: TraceHeaders | undefined;
 }
 
 /** An assignment whose lease cannot be checked through this many deliveries in a row is reported (an outage that long is news). */
@@ -141,7 +154,7 @@ export class AssignmentRunner {
     await Promise.all(
       victims.map(async (t) => {
         t.abandoned = true;
-        await this.#handBack(t.a, { code: "node_draining", message: `node ${this.#o.nodeId} stopped before the call finished (drain deadline)` }, "failed");
+        await this.#handBack(t.a, { code: "node_draining", message: `node ${this.#o.nodeId} stopped before the call finished (drain deadline)` }, "failed", undefined, t.trace);
         t.m.ack();
       }),
     );
@@ -176,6 +189,7 @@ export class AssignmentRunner {
       clearInterval(working);
       // A handler given up on no longer owns the sequence: a fresh delivery may be under way.
       if (!guard.abandoned) this.#handling.delete(m.seq);
+      guard.span?.end();
     }
   }
 
@@ -196,7 +210,10 @@ export class AssignmentRunner {
     const decoded = await this.#decode(m);
     if (!decoded || guard.abandoned) return;
     const { a, assignedAt } = decoded;
-    const log = this.#log.child({ invocationId: a.invocationId, attempt: a.attempt, function: a.function });
+    const incoming = traceHeadersOf(m.headers);
+    guard.span = this.#o.tracer && startRunSpan(this.#o.tracer, a, incoming);
+    guard.trace = onwardTrace(guard.span, incoming);
+    const log = this.#log.child({ invocationId: a.invocationId, attempt: a.attempt, function: a.function, ...traceLogFields(guard.span, incoming) });
     // Delivered before (to this process or to the one before it, killed): its lease may have been
     // committed and be running past the pickup deadline, so only the lease can say it is over.
     const again = m.info.redelivered || m.seq <= this.#o.replayUpTo;
@@ -243,25 +260,27 @@ export class AssignmentRunner {
     // The drain may have begun while the lease was committed: the call must not start now.
     if (this.#draining) return this.#drainingHandBack(a, m, guard);
     guard.started();
-    await this.#run(a, m, assignedAt, log);
+    await this.#run(a, m, assignedAt, log, guard);
   }
 
   async #drainingHandBack(a: InvocationAssigned, m: JsMsg, guard: PickupGuard): Promise<void> {
     // A hand-back waits out outages itself (`persist`): not a stuck pickup.
     guard.started();
-    await this.#handBack(a, { code: "node_draining", message: `node ${this.#o.nodeId} is draining` }, "refused");
+    await this.#handBack(a, { code: "node_draining", message: `node ${this.#o.nodeId} is draining` }, "refused", undefined, guard.trace);
     m.ack();
   }
 
-  async #run(a: InvocationAssigned, m: JsMsg, assignedAt: string, log: Logger): Promise<void> {
+  async #run(a: InvocationAssigned, m: JsMsg, assignedAt: string, log: Logger, guard: PickupGuard): Promise<void> {
     let settle!: () => void;
-    const task: Task = { a, m, abandoned: false, finishing: false, fenced: false, cancel: new AbortController(), settled: new Promise((r) => (settle = r)) };
+    const { trace } = guard;
+    const task: Task = { a, m, abandoned: false, finishing: false, fenced: false, cancel: new AbortController(), settled: new Promise((r) => (settle = r)), trace };
     this.#tasks.add(task);
     const renew = this.#renewLease(task, log);
     try {
       const startedAt = Date.now();
       const verdict = await this.#execute(a, task.cancel.signal);
       const finishedAt = Date.now();
+      runVerdict(guard.span, verdict);
       if (task.abandoned) return;
       if (task.fenced) {
         // Another attempt owns the invocation now: this one records and reports nothing.
@@ -270,9 +289,9 @@ export class AssignmentRunner {
         return;
       }
       task.finishing = true;
-      if (verdict.kind === "final") await this.#final(a, verdict, { assignedAt, startedAt, finishedAt }, log);
-      else if (verdict.kind === "rejected") await this.#reject(a, verdict.error, log);
-      else await this.#handBack(a, verdict.error, verdict.call ? "failed" : "refused", verdict);
+      if (verdict.kind === "final") await this.#final(a, verdict, { assignedAt, startedAt, finishedAt }, log, trace);
+      else if (verdict.kind === "rejected") await this.#reject(a, verdict.error, log, trace);
+      else await this.#handBack(a, verdict.error, verdict.call ? "failed" : "refused", verdict, trace);
       m.ack();
     } finally {
       clearInterval(renew);
@@ -321,11 +340,17 @@ export class AssignmentRunner {
   }
 
   /** Step 6: the result, then the slot. */
-  async #final(a: InvocationAssigned, v: Verdict & { kind: "final" }, times: { assignedAt: string; startedAt: number; finishedAt: number }, log: Logger): Promise<void> {
+  async #final(
+    a: InvocationAssigned,
+    v: Verdict & { kind: "final" },
+    times: { assignedAt: string; startedAt: number; finishedAt: number },
+    log: Logger,
+    trace: TraceHeaders | undefined,
+  ): Promise<void> {
     const finished = finishedEvent(a, this.#o.nodeId, v, times);
     let out: RecordAnswer | "fenced";
     try {
-      out = await this.#record(a, await this.#persist(() => storableResult(finished, this.#payloads)));
+      out = await this.#record(a, await this.#persist(() => storableResult(finished, this.#payloads)), trace);
     } catch (e) {
       // Left to the lease: it expires, and the reaper retries or finds a result.
       log.error({ err: e }, "could not record the result; the lease is left to expire");
@@ -341,10 +366,10 @@ export class AssignmentRunner {
   }
 
   /** An invocation that cannot run anywhere for what it was given: it ends rejected here, once. */
-  async #reject(a: InvocationAssigned, error: CallError, log: Logger): Promise<void> {
+  async #reject(a: InvocationAssigned, error: CallError, log: Logger, trace: TraceHeaders | undefined): Promise<void> {
     let out: RecordAnswer | "fenced";
     try {
-      out = await this.#record(a, rejectedEvent(a, this.#o.nodeId, error, Date.now()));
+      out = await this.#record(a, rejectedEvent(a, this.#o.nodeId, error, Date.now()), trace);
     } catch (e) {
       log.error({ err: e }, "could not record the rejection; the lease is left to expire");
       this.#outcome(a, "refused", undefined, error.code);
@@ -360,9 +385,9 @@ export class AssignmentRunner {
    * that dies are waited out, within `persist`'s bound); "fenced" when the recorder refused it
    * because this node no longer holds the attempt's lease: a retry owns the invocation.
    */
-  async #record(a: InvocationAssigned, result: InvocationFinished): Promise<RecordAnswer | "fenced"> {
+  async #record(a: InvocationAssigned, result: InvocationFinished, trace: TraceHeaders | undefined): Promise<RecordAnswer | "fenced"> {
     try {
-      return await this.#persist(() => sendResult(this.#o.nc, this.#o.nodeId, { leaseToken: a.leaseToken, result, replyTo: a.replyTo }));
+      return await this.#persist(() => sendResult(this.#o.nc, this.#o.nodeId, { leaseToken: a.leaseToken, result, replyTo: a.replyTo }, trace));
     } catch (e) {
       if (hasRetryClass(e, "fenced")) return "fenced";
       throw e;
@@ -379,8 +404,14 @@ export class AssignmentRunner {
    * Step 7: the next attempt on another node, THEN the slot (a crash in between leaves an
    * expiring lease whose reaper retry is the same attempt, deduplicated by its message id).
    */
-  async #handBack(a: InvocationAssigned, error: CallError, status: "refused" | "failed", verdict?: Extract<Verdict, { kind: "retry" }>): Promise<void> {
-    const log = this.#log.child({ invocationId: a.invocationId, attempt: a.attempt, function: a.function });
+  async #handBack(
+    a: InvocationAssigned,
+    error: CallError,
+    status: "refused" | "failed",
+    verdict: Extract<Verdict, { kind: "retry" }> | undefined,
+    trace: TraceHeaders | undefined,
+  ): Promise<void> {
+    const log = this.#log.child({ invocationId: a.invocationId, attempt: a.attempt, function: a.function, ...traceLogFields(undefined, trace) });
     this.#o.counters.handedBack += 1;
     try {
       if (await this.#askNextAttempt(a, error, retryCause(error.code, this.#o.nodeId))) {
@@ -397,7 +428,7 @@ export class AssignmentRunner {
           nodeId: this.#o.nodeId,
           attempts: a.attempt,
           timings: { submittedAt: a.submittedAt, finishedAt: new Date(now).toISOString(), totalMs: Math.max(0, now - Date.parse(a.submittedAt)) },
-        });
+        }, trace);
         if (out === "fenced") return this.#refusedRecord(a, log);
       }
     } catch (e) {

@@ -130,7 +130,8 @@ describe("control-plane projections", () => {
       nodes: byName("node-registry").values(),
       usage: byName("node-usage"),
       functions: byName("function-catalog").values(),
-      invocations: byName("invocation-stats").get(TOTALS_KEY),
+      invocations: byName("invocation-stats").entries(),
+      totals: byName("invocation-stats").get(TOTALS_KEY),
     });
     expect(fromMemory).toMatchObject({
       nodes: { total: 6, online: 4, draining: 1, lost: 0, deregistered: 1 },
@@ -138,6 +139,8 @@ describe("control-plane projections", () => {
       invocations: { total: 20, byStatus: { failed: 5, succeeded: 15 } },
     });
     expect(fromMemory.invocations.averageMs).toBeCloseTo(19.5);
+    expect(fromMemory.invocations.percentiles.totalMs).not.toBeNull();
+    expect(Object.keys(fromMemory.invocationsByFunction).length).toBeGreaterThan(0);
     expect(await sms.call(api.cluster.stats, {})).toEqual(fromMemory);
     await Promise.all(live.map((h) => h.stop()));
   });

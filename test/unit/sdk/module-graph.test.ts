@@ -45,7 +45,8 @@ describe("the published SDK", () => {
     // The hook saw the graph: the client and the NATS client it is built on.
     expect(loaded.some((u) => u.endsWith("/services/sdk/client.js"))).toBe(true);
     expect(loaded.some((u) => u.includes("/node_modules/@nats-io/transport-node/"))).toBe(true);
-    const forbidden = /\/services\/(cli|sms|gateway|scheduler|spearlet)\/|\/node_modules\/pino[-/]/;
+    // Traces: the OpenTelemetry API only (a no-op without a registered SDK), never the exporting SDK.
+    const forbidden = /\/services\/(cli|sms|gateway|scheduler|spearlet)\/|\/services\/telemetry\/tracing|\/node_modules\/pino[-/]|\/node_modules\/@opentelemetry\/(?!api\/)/;
     expect(loaded.filter((u) => forbidden.test(u))).toEqual([]);
   }, 60_000);
 });
