@@ -193,8 +193,7 @@ export function permissionsOf(role: Role, nodeId?: string): SubjectPermissions {
             subjects.invoke("*"),
             ...resultById,
             ...readStream(streamNames.events),
-            // the live feed of the console (results, node reports, dead letters) follows these too
-            ...readStream(streamNames.results),
+            // the live feed of the console follows node reports and dead letters too (results come by subscription, below)
             ...readStream(streamNames.status),
             ...readStream(streamNames.dlq),
             ...objectPuts(ARTIFACT_BUCKET),
@@ -202,7 +201,7 @@ export function permissionsOf(role: Role, nodeId?: string): SubjectPermissions {
           ],
           deny: projectionDurables(),
         },
-        // Results as they are stored, for the server-sent event streams that watch them.
+        // Results as they are stored, for the server-sent event streams (the watches and the console's live feed).
         subscribe: { allow: [inbox, subjects.result("*")] },
       };
     case "client":

@@ -3,17 +3,29 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../../support/nats.js";
+import type { SimSpearlet } from "../../support/sim-spearlet.js";
 import { useChromium } from "./chromium.js";
-import { useConsoleStack } from "./console-stack.js";
+import { REAL_NODE_LABELS, useConsoleStack } from "./console-stack.js";
+import { writeTokensFile } from "./tokens-file.js";
 
 /*
  * The console at /console in Chromium against a whole running stack (control plane, projection
  * workers, scheduler, two real spearlets, gateway, each on its own NATS identity): every view
  * shows what the cluster holds, and what happens while the page is open shows without a reload.
+ * A node that fails every call of `doom` (3 attempts) dead-letters its invocations for real.
  * SPEAR_SCREENSHOTS=1 writes docs/console/<view>.png.
  */
 const TOKEN = "tok-console";
-const stack = useConsoleStack(["edge-1", "edge-2"], { tokens: TOKEN, maxStreams: 2 });
+const READ_TOKEN = "tok-console-read";
+const stack = useConsoleStack(["edge-1", "edge-2"], {
+  tokensFile: writeTokensFile({
+    tokens: [
+      { name: "operator", token: TOKEN, scopes: ["admin"] },
+      { name: "viewer", token: READ_TOKEN, scopes: ["read"] },
+    ],
+  }),
+  maxStreams: 2,
+});
 const b = useChromium();
 const shots = process.env.SPEAR_SCREENSHOTS === "1" ? join(import.meta.dirname, "..", "..", "..", "docs", "console") : undefined;
 
@@ -25,9 +37,9 @@ async function invoke(fn: string, input: unknown): Promise<string> {
   return r.json.invocationId as string;
 }
 
-async function signIn(page: Page): Promise<void> {
+async function signIn(page: Page, token = TOKEN): Promise<void> {
   await page.goto(`${stack.url()}/console#nodes`);
-  await page.locator("#token").fill(TOKEN);
+  await page.locator("#token").fill(token);
   await page.getByRole("button", { name: "Open" }).click();
   await page.locator("#live.on").waitFor({ timeout: 20_000 });
 }
@@ -45,11 +57,28 @@ async function shoot(page: Page, name: string): Promise<void> {
 
 const row = (page: Page, key: string) => page.locator(`tr[data-key="${key}"]`);
 
+/** The invocation of doom that was dead-lettered, its dead letter's seq, and the node that then runs doom. */
+const doomed = { invocationId: "", seq: 0 };
+let doomNode: SimSpearlet;
+
 beforeAll(async () => {
-  await stack.deployExample("echo", TOKEN);
-  await stack.deployExample("wordcount", TOKEN);
+  // On the real spearlets only: the simulated nodes below run no code and report no instances.
+  const onRealNodes = { requirements: { services: [], labels: REAL_NODE_LABELS } };
+  await stack.deployExample("echo", TOKEN, { spec: onRealNodes });
+  await stack.deployExample("wordcount", TOKEN, { spec: onRealNodes });
   expect((await call("POST", "/v1/pools:apply", { pools: [{ id: "edge", name: "Edge nodes" }] })).status).toBe(200);
-});
+  // doom runs only where the "doom" service is: first on a node that fails every call, so its 3 attempts are used up.
+  await stack.deployExample("echo", TOKEN, { as: "doom", spec: { requirements: { services: ["doom"], labels: {} } } });
+  const failing = await stack.sim("edge-doom", { failRetryably: true }, ["doom"]);
+  const dead = await call("POST", "/v1/functions/doom:invoke", { input: { going: "to the dead-letter stream" } });
+  expect(dead.json).toMatchObject({ status: "dead_lettered", attempts: 3, error: { code: "attempts_exhausted" } });
+  doomed.invocationId = dead.json.invocationId;
+  doomed.seq = await eventually(async () => (await call("GET", "/v1/dlq?source=invocation&function=doom")).json.items?.[0]?.seq as number | undefined, 10_000);
+  // From now on doom runs: the failing node is gone (drained, so nothing goes there meanwhile) and a healthy one offers the service.
+  await stack.crash(failing);
+  expect((await call("POST", "/v1/nodes/edge-doom:drain", { reason: "fails every call" })).status).toBe(200);
+  doomNode = await stack.sim("edge-doom-ok", {}, ["doom"]);
+}, 90_000);
 
 describe("console: the live web console in a browser", () => {
   it("asks for a token, and the live stream refuses a request without one", async (ctx) => {
@@ -97,6 +126,8 @@ describe("console: the live web console in a browser", () => {
 
     await view(page, "functions", 'tr[data-key="echo"]');
     await expect.poll(() => row(page, "echo").textContent(), { timeout: 15_000 }).toMatch(/v1.*wasm\s*4/);
+    // Percentiles of the total time from GET /v1/cluster/stats (histograms: a bucket's upper bound).
+    await expect.poll(async () => await row(page, "echo").locator("td").nth(8).textContent(), { timeout: 15_000 }).toMatch(/^[\d.]+ (ms|s) \/ [\d.]+ (ms|s) \/ [\d.]+ (ms|s)$/);
     expect(await row(page, "wordcount").textContent()).toContain("wasm");
     // A call while the page is open moves the live rate.
     await invoke("echo", { live: true });
@@ -107,22 +138,42 @@ describe("console: the live web console in a browser", () => {
     await expect.poll(async () => page.locator('tr[data-key="echo@1"]').count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
     await shoot(page, "instances");
 
-    // Invocations: a call made while the list is open appears in it without a reload.
-    await view(page, "invocations", "table");
+    // Invocations: the list from GET /v1/invocations, filtered; a call made while it is open appears without a reload.
+    await view(page, "invocations", "tbody tr");
+    await row(page, doomed.invocationId).waitFor({ timeout: 15_000 });
+    expect(await row(page, doomed.invocationId).textContent()).toMatch(/doom.*dead_lettered.*attempts_exhausted.*3/);
+    const rows = page.locator("main tbody tr");
+    await page.locator('select[data-filter="status"]').selectOption("dead_lettered");
+    await expect.poll(async () => (await rows.allTextContents()).join("|"), { timeout: 15_000 }).not.toContain("succeeded");
+    expect(await rows.count()).toBeGreaterThanOrEqual(1);
+    await row(page, doomed.invocationId).waitFor();
+    await page.locator('select[data-filter="status"]').selectOption("");
+    await page.locator('select[data-filter="function"]').selectOption("echo");
+    // Once reloaded: only echo's rows, every one of its calls so far.
+    await expect
+      .poll(async () => {
+        const texts = await rows.allTextContents();
+        return texts.every((t) => /echo v1.*succeeded/.test(t)) ? texts.length : 0;
+      }, { timeout: 15_000 })
+      .toBeGreaterThanOrEqual(5);
     const fresh = await invoke("echo", { arrives: "live" });
     await row(page, fresh).waitFor({ timeout: 15_000 });
     expect(await row(page, fresh).textContent()).toMatch(/echo.*succeeded/);
+    await page.locator('select[data-filter="function"]').selectOption("");
+    await row(page, doomed.invocationId).waitFor({ timeout: 15_000 });
     await shoot(page, "invocations");
 
-    // One invocation's page: its outcome (the story itself comes with GET /v1/invocations/{id}/story).
+    // One invocation's page: its outcome and its story from the streams (GET /v1/invocations/{id}/story).
     await row(page, fresh).locator("a").click();
     await page.locator(".cards .badge.succeeded").waitFor({ timeout: 15_000 });
     expect(await page.locator("main h1").textContent()).toContain(fresh);
-    await page.locator("main .timeline, main [data-notice]").first().waitFor();
+    await page.locator('.timeline li[data-type="InvocationFinished"]').waitFor({ timeout: 15_000 });
+    const story = await page.locator(".timeline li").evaluateAll((lis) => lis.map((li) => (li as HTMLElement).dataset.type));
+    expect(story[0]).toBe("InvocationRequested");
+    expect(story).toContain("InvocationAssigned");
+    expect(story.filter((t) => t === "InvocationFinished")).toHaveLength(1);
+    expect(await page.locator(".timeline").textContent()).toContain("arrives");
     await shoot(page, "invocation");
-
-    await view(page, "dlq", "main table, main [data-notice]");
-    await shoot(page, "dead-letters");
 
     await view(page, "projections", 'tr[data-key="invocation-stats"]');
     await expect.poll(() => row(page, "node-registry").textContent(), { timeout: 15_000 }).toMatch(/SPEAR_EVENTS\s*\d+\s*\d+/);
@@ -132,6 +183,62 @@ describe("console: the live web console in a browser", () => {
     expect(errors).toEqual([]);
     expect(refused).toEqual(["/v1/nodes"]);
     expect(elsewhere).toEqual([]);
+    await page.close();
+  });
+
+  it("shows a really dead-lettered invocation with its reason and request, and Redrive runs it again once, with one outcome", async (ctx) => {
+    if (b.unavailable || !b.context) return ctx.skip(b.unavailable ?? "no browser");
+    const page = await b.context.newPage();
+    await signIn(page);
+    await view(page, "dlq", `tr[data-key="${doomed.seq}"]`);
+    const entry = row(page, String(doomed.seq));
+    expect(await entry.textContent()).toMatch(new RegExp(`invocation doom.*${doomed.invocationId}.*attempts_exhausted`));
+    expect(await entry.locator(".badge").textContent()).toBe("attempts_exhausted");
+    await entry.locator("[data-show]").click();
+    await expect.poll(() => page.locator(`pre[data-entry="${doomed.seq}"]`).textContent(), { timeout: 15_000 }).toContain("to the dead-letter stream");
+    await shoot(page, "dead-letters");
+
+    await entry.locator("[data-redrive]").click();
+    // The list reloads with the redrive recorded: the row links the new invocation.
+    const link = entry.locator('a[href^="#invocation/"]').last();
+    await expect.poll(async () => (await entry.textContent()) ?? "", { timeout: 15_000 }).toContain("redriven as");
+    const redriveId = (await link.textContent()) ?? "";
+    expect(redriveId).not.toBe(doomed.invocationId);
+
+    // The new invocation runs once, on the healthy node, and ends with one recorded outcome.
+    const result = await eventually(async () => {
+      const r = await call("GET", `/v1/invocations/${redriveId}`);
+      return r.status === 200 ? r.json : undefined;
+    }, 15_000);
+    expect(result).toMatchObject({ invocationId: redriveId, function: "doom", status: "succeeded", attempts: 1, nodeId: "edge-doom-ok" });
+    await link.click();
+    await page.locator('.timeline li[data-type="InvocationFinished"]').waitFor({ timeout: 15_000 });
+    expect(await page.locator('.timeline li[data-type="InvocationFinished"]').count()).toBe(1);
+    expect(await page.locator('.timeline li[data-type="InvocationAssigned"]').count()).toBe(1);
+    expect(doomNode.finished.filter((id) => id === redriveId)).toHaveLength(1);
+
+    // Again: nothing new; the original is redriven once (InvocationRedriven on it, once).
+    const again = await call("POST", "/v1/dlq:redrive", { seq: doomed.seq });
+    expect(again.json.items).toEqual([expect.objectContaining({ redriveId, redriven: false })]);
+    const original = await call("GET", `/v1/invocations/${doomed.invocationId}/story`);
+    expect(original.json.events.filter((e: { type: string }) => e.type === "InvocationRedriven")).toHaveLength(1);
+    await page.close();
+  });
+
+  it("says that the history and dead-letter views need the admin scope when the token lacks it", async (ctx) => {
+    if (b.unavailable || !b.context) return ctx.skip(b.unavailable ?? "no browser");
+    const page = await b.context.newPage();
+    await signIn(page, READ_TOKEN);
+    await row(page, "edge-1").waitFor({ timeout: 15_000 });
+    for (const [route, what] of [
+      ["invocations", "the list of invocations"],
+      ["dlq", "the dead-letter list"],
+      [`invocation/${doomed.invocationId}`, "an invocation's story"],
+    ] as const) {
+      await view(page, route, '[data-refused="scope"]');
+      const text = await page.locator('[data-refused="scope"]').first().textContent();
+      expect(text).toContain(`refused ${what} to this token: it needs the admin scope (403 forbidden)`);
+    }
     await page.close();
   });
 
@@ -147,7 +254,7 @@ describe("console: the live web console in a browser", () => {
     expect((await stack.http("GET", "/console/assets/..%2f..%2fpackage.json")).status).toBe(404);
   });
 
-  it("keeps at most --max-streams live streams, sends events as they happen, and frees a stream when its client goes", async () => {
+  it("keeps at most --max-streams event streams (the watches' included), sends events as they happen, and frees a stream when its client goes", async () => {
     const open = async () => {
       const ac = new AbortController();
       const res = await fetch(`${stack.url()}/v1/cluster/events`, { headers: { authorization: `Bearer ${TOKEN}` }, signal: ac.signal });
@@ -167,6 +274,10 @@ describe("console: the live web console in a browser", () => {
     const third = await open();
     expect(third.res.status).toBe(503);
     expect((await third.res.json()).code).toBe("too_many_streams");
+    // One cap for every event stream of the gateway: a watch is refused as well while the two are open.
+    const watch = await fetch(`${stack.url()}/v1/invocations/${doomed.invocationId}/watch`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(watch.status).toBe(503);
+    expect((await watch.json()).code).toBe("too_many_streams");
 
     // An event reaches the stream: a call's result, summarised (no output).
     const reader = one.res.body!.pipeThrough(new TextDecoderStream()).getReader();

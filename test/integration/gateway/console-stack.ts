@@ -17,11 +17,15 @@ import { SpearletConfig } from "../../../services/spearlet/agent/config.js";
 import { defaultStreamSettings } from "../../../streams/catalog.js";
 import { connectNats, type Nats } from "../../../streams/connection.js";
 import { connectTest, testLog } from "../../support/nats.js";
+import { SimSpearlet, type SimBehaviour } from "../../support/sim-spearlet.js";
 import { useServers } from "../../support/servers.js";
 import { exampleWasm } from "../spearlet/wasm-fixtures.js";
 import { http, type HttpOptions } from "./harness.js";
 
 const repoRoot = join(import.meta.dirname, "..", "..", "..");
+
+/** The real spearlets' labels: a function that requires them runs real code, never on a simulated node. */
+export const REAL_NODE_LABELS = { fleet: "edge" } as const;
 
 /**
  * All of Spear as `spear dev` runs it, in this process, each part on its own NATS identity:
@@ -30,9 +34,10 @@ const repoRoot = join(import.meta.dirname, "..", "..", "..");
  */
 export function useConsoleStack(nodes: readonly string[], gateway: GatewayConfigInput) {
   const servers = useServers({ nats: true, redis: true, nodeIds: nodes });
-  const s: { conns: Nats[]; sms?: SmsService; scheduler?: RunningScheduler; spearlets: Spearlet[]; workers: ProjectionWorker<unknown>[]; gateway?: RunningGateway; dirs: string[] } = {
+  const s: { conns: Nats[]; sms?: SmsService; scheduler?: RunningScheduler; spearlets: Spearlet[]; sims: Set<SimSpearlet>; workers: ProjectionWorker<unknown>[]; gateway?: RunningGateway; dirs: string[] } = {
     conns: [],
     spearlets: [],
+    sims: new Set(),
     workers: [],
     dirs: [],
   };
@@ -67,7 +72,7 @@ export function useConsoleStack(nodes: readonly string[], gateway: GatewayConfig
       const spearlet = await startSpearlet({
         nats: await as("spearlet", `spearlet-${nodeId}`, nodeId),
         redisUrl: servers.redis.url,
-        config: parseConfig(SpearletConfig, { name: nodeId, slots: 4, runtimes: ["wasm", "process"], dataDir: dir, baseDir: repoRoot, heartbeat: 1_000, isolation: false }),
+        config: parseConfig(SpearletConfig, { name: nodeId, labels: REAL_NODE_LABELS, slots: 4, runtimes: ["wasm", "process"], dataDir: dir, baseDir: repoRoot, heartbeat: 1_000, isolation: false }),
         streams: defaultStreamSettings,
         log: testLog,
       });
@@ -81,6 +86,7 @@ export function useConsoleStack(nodes: readonly string[], gateway: GatewayConfig
     await s.gateway?.close();
     await s.scheduler?.stop();
     for (const sp of s.spearlets) if (sp.state !== "stopped") await sp.drain();
+    for (const sim of s.sims) await sim.crash();
     for (const w of s.workers) w.stop();
     await s.sms?.stop();
     for (const c of s.conns) await c.nc.close();
@@ -94,13 +100,26 @@ export function useConsoleStack(nodes: readonly string[], gateway: GatewayConfig
   return {
     url,
     http: (method: string, path: string, o?: HttpOptions) => http(url(), method, path, o),
-    /** Deploys an example's WebAssembly module through the gateway, uploaded in the request (multipart). */
-    async deployExample(name: string, token: string): Promise<void> {
+    /** Deploys an example's WebAssembly module through the gateway, uploaded in the request (multipart), as `as` when given. */
+    async deployExample(name: string, token: string, o: { as?: string; spec?: Record<string, unknown> } = {}): Promise<void> {
       const form = new FormData();
-      form.set("spec", JSON.stringify({ runtime: "wasm" }));
+      form.set("spec", JSON.stringify({ runtime: "wasm", ...o.spec }));
       form.set("artifact", new Blob([exampleWasm(name)]), `${name}.wasm`);
-      const r = await http(url(), "POST", `/v1/functions/${name}:deploy`, { token, body: form });
-      if (r.status !== 200) throw new Error(`deploy ${name}: ${r.status} ${r.text}`);
+      const r = await http(url(), "POST", `/v1/functions/${o.as ?? name}:deploy`, { token, body: form });
+      if (r.status !== 200) throw new Error(`deploy ${o.as ?? name}: ${r.status} ${r.text}`);
+    },
+    /** A simulated node (no code runs; it can fail every call), offering `services`: functions that require one go only to such nodes. */
+    async sim(nodeId: string, behaviour: SimBehaviour, services: string[]): Promise<SimSpearlet> {
+      const conn = await connectTest(servers.nats.url);
+      s.conns.push(conn);
+      const sim = await new SimSpearlet(conn, servers.redis.url, nodeId, 2, behaviour).start({ services, heartbeatMs: 1_000 });
+      s.sims.add(sim);
+      return sim;
+    },
+    /** Kills a simulated node at once (kill -9). */
+    async crash(sim: SimSpearlet): Promise<void> {
+      s.sims.delete(sim);
+      await sim.crash();
     },
   };
 }

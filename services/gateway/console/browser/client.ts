@@ -1,3 +1,5 @@
+import type { DlqEntry, DlqSummary, InvocationFilter, InvocationPage, ListPage, RedriveItem, Story } from "./wire.js";
+
 /*
  * The console's one door to the gateway: every path it calls is here, so a route that moves
  * is changed in one place. Every request carries the token as a bearer header (no cookie).
@@ -13,15 +15,25 @@ export const consolePaths = {
   projections: "/v1/cluster/projections",
   events: "/v1/cluster/events",
   invocations: "/v1/invocations",
-  invocation: (id: string) => `/v1/invocations/${encodeURIComponent(id)}`,
   story: (id: string) => `/v1/invocations/${encodeURIComponent(id)}/story`,
   deadLetters: "/v1/dlq",
+  deadLetter: (seq: number) => `/v1/dlq/${encodeURIComponent(String(seq))}`,
   redrive: "/v1/dlq:redrive",
 } as const;
 
-export type Answer<T> =
-  | { readonly ok: true; readonly data: T }
-  | { readonly ok: false; readonly status: number; readonly code: string; readonly message: string; readonly unavailable: boolean };
+/** A request the gateway did not answer with data. */
+export interface ConsoleRefusal {
+  readonly ok: false;
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
+  /** The gateway has no such route (404 `route_not_found`). */
+  readonly unavailable: boolean;
+  /** The token lacks this scope (403 `forbidden`, reason `missing_scope`): the history and dead-letter routes need `admin`. */
+  readonly missingScope?: string;
+}
+
+export type Answer<T> = { readonly ok: true; readonly data: T } | ConsoleRefusal;
 
 const TOKEN_KEY = "spear.console.token";
 
@@ -54,6 +66,31 @@ export class ConsoleClient {
     return this.call<T>("POST", path, body);
   }
 
+  /** Final results, newest first (admin). */
+  invocations(filter: InvocationFilter): Promise<Answer<InvocationPage>> {
+    return this.get(consolePaths.invocations, { ...filter });
+  }
+
+  /** One invocation's result (null while it runs) and every stored message about it (admin). */
+  story(invocationId: string): Promise<Answer<Story>> {
+    return this.get(consolePaths.story(invocationId));
+  }
+
+  /** Dead letters, newest first (admin). */
+  deadLetters(limit: number): Promise<Answer<ListPage<DlqSummary>>> {
+    return this.get(consolePaths.deadLetters, { limit });
+  }
+
+  /** One dead letter with the original headers and body (admin). */
+  deadLetter(seq: number): Promise<Answer<DlqEntry>> {
+    return this.get(consolePaths.deadLetter(seq));
+  }
+
+  /** Sends one dead-lettered invocation back as a new invocation (admin); idempotent. */
+  redrive(seq: number): Promise<Answer<{ items: RedriveItem[]; skipped: { seq: number; code: string; message: string }[] }>> {
+    return this.post(consolePaths.redrive, { seq });
+  }
+
   /** Every page of a list route (`items`, `nextCursor`). */
   async all<T>(path: string): Promise<Answer<T[]>> {
     const items: T[] = [];
@@ -80,11 +117,19 @@ export class ConsoleClient {
     } catch (e) {
       return { ok: false, status: 0, code: "unreachable", message: `the gateway did not answer: ${String(e)}`, unavailable: false };
     }
-    const json = (await res.json().catch(() => undefined)) as (T & { code?: string; message?: string }) | undefined;
+    const json = (await res.json().catch(() => undefined)) as (T & { code?: string; message?: string; details?: { reason?: string; scope?: string } }) | undefined;
     if (res.ok) return { ok: true, data: json as T };
     if (res.status === 401) this.onUnauthorized();
     const code = json?.code ?? "http_" + res.status;
-    // A route this gateway does not have (yet): the view says so instead of failing.
-    return { ok: false, status: res.status, code, message: json?.message ?? res.statusText, unavailable: res.status === 404 && code === "route_not_found" };
+    const scope = res.status === 403 && json?.details?.reason === "missing_scope" ? json.details.scope : undefined;
+    return {
+      ok: false,
+      status: res.status,
+      code,
+      message: json?.message ?? res.statusText,
+      // A route this gateway does not have: the view says so instead of failing.
+      unavailable: res.status === 404 && code === "route_not_found",
+      ...(scope ? { missingScope: scope } : {}),
+    };
   }
 }

@@ -5,7 +5,7 @@ export type LiveNews =
   | { kind: "event"; seq: number; time: string; type: string; aggregate: string; id: string }
   | {
       kind: "result";
-      seq: number;
+      /** When it finished (results carry no stream sequence). */
       time: string;
       invocationId: string;
       function: string;

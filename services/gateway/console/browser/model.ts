@@ -24,7 +24,7 @@ export interface ConsolePool {
   members: string[];
 }
 
-export interface Percentiles {
+export interface ConsolePercentiles {
   p50: number;
   p95: number;
   p99: number;
@@ -34,7 +34,8 @@ export interface ConsoleStats {
   total: number;
   byStatus: Record<string, number>;
   averageMs: number | null;
-  percentiles?: { totalMs: Percentiles | null };
+  /** Each null when no result had that timing. */
+  percentiles: { queueMs: ConsolePercentiles | null; runMs: ConsolePercentiles | null; totalMs: ConsolePercentiles | null };
 }
 
 export interface ConsoleFunction {
@@ -105,7 +106,7 @@ export class ConsoleModel {
   nodes: Answer<ConsoleNode[]> | undefined;
   pools: Answer<ConsolePool[]> | undefined;
   functions: Answer<ConsoleFunction[]> | undefined;
-  stats: Answer<{ invocationsByFunction?: Record<string, ConsoleStats> }> | undefined;
+  stats: Answer<{ invocationsByFunction: Record<string, ConsoleStats> }> | undefined;
   projections: Answer<{ projections: ProjectionRow[] }> | undefined;
   /** Results seen on the live stream since the page opened, newest first. */
   readonly liveResults: InvocationRow[] = [];

@@ -1,6 +1,6 @@
-import { badge, h, ms, notice, replace, table } from "../dom.js";
+import { badge, h, ms, replace, table } from "../dom.js";
 import type { ConsoleFunction, InvocationRow } from "../model.js";
-import { unanswered, type ConsoleView } from "../view.js";
+import { refusal, unanswered, type ConsoleView } from "../view.js";
 
 const WINDOW_MS = 60_000;
 
@@ -28,7 +28,8 @@ export const functionsView: ConsoleView = {
       const a = model.functions;
       if (!a?.ok) return replace(body, unanswered(a, "the functions"));
       const stats = model.stats?.ok ? model.stats.data.invocationsByFunction : undefined;
-      replace(note, stats ? null : notice("Latency percentiles need GET /v1/cluster/stats, which this gateway does not answer; the last minute's figures come from the live stream."));
+      // Without the stats the table still shows the functions, and the last minute's figures from the live stream.
+      replace(note, model.stats && !model.stats.ok ? refusal(model.stats, "the latency percentiles (GET /v1/cluster/stats)") : null);
       const now = Date.now();
       replace(
         body,
@@ -43,7 +44,7 @@ export const functionsView: ConsoleView = {
             { title: "failed", num: true, cell: (f) => (f.stats ? f.stats.total - (f.stats.byStatus.succeeded ?? 0) : 0) },
             { title: "mean", num: true, cell: (f) => ms(f.stats?.averageMs) },
             { title: "p50 / p95 / p99", num: true, cell: (f) => {
-              const p = stats?.[f.name]?.percentiles?.totalMs;
+              const p = stats?.[f.name]?.percentiles.totalMs;
               return p ? `${ms(p.p50)} / ${ms(p.p95)} / ${ms(p.p99)}` : "—";
             } },
             { title: "calls / min", num: true, cell: (f) => recent(model.liveResults, f.name, now).perMin },

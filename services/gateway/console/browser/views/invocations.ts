@@ -1,7 +1,8 @@
-import { consolePaths, type Answer } from "../client.js";
+import type { Answer } from "../client.js";
 import { badge, clock, h, ms, notice, replace, table } from "../dom.js";
-import { rowOfResult, type FinishedResult, type InvocationRow } from "../model.js";
-import type { ConsoleView } from "../view.js";
+import { rowOfResult, type InvocationRow } from "../model.js";
+import { refusal, type ConsoleView } from "../view.js";
+import type { InvocationPage } from "../wire.js";
 
 const STATUSES = ["succeeded", "failed", "timed_out", "rejected", "dead_lettered"];
 const SINCE: readonly (readonly [string, number])[] = [["5 minutes", 5], ["15 minutes", 15], ["1 hour", 60], ["6 hours", 360], ["24 hours", 1440]];
@@ -40,7 +41,7 @@ export const invocationsView: ConsoleView = {
     const body = h("div");
     replace(main, h("h1", {}, "Recent invocations"), filters, note, body);
 
-    let listed: Answer<{ items: FinishedResult[] }> | undefined;
+    let listed: Answer<InvocationPage> | undefined;
     let loadedAt = 0;
     const window = () => {
       const to = until.value ? Date.parse(until.value) : undefined;
@@ -58,16 +59,8 @@ export const invocationsView: ConsoleView = {
       // What the live stream brought since the list was read (all of it when there is no list).
       const live = model.liveResults.filter((r) => !seen.has(r.invocationId) && matches(r) && (!listed?.ok || Date.parse(r.finishedAt) >= loadedAt - 1_000));
       const rows = [...live, ...fromList].slice(0, LIMIT);
-      replace(
-        note,
-        listed && !listed.ok
-          ? notice(
-              listed.unavailable
-                ? "Not available: this gateway has no GET /v1/invocations yet, so earlier invocations cannot be listed; showing the results that arrived since this page opened."
-                : `Could not list invocations: ${listed.message} [${listed.code}]`,
-            )
-          : null,
-      );
+      // Without the list (a token without admin, say), the results that arrived since the page opened still show.
+      replace(note, listed && !listed.ok ? refusal(listed, "the list of invocations") : null, listed && !listed.ok ? notice("Showing the results that arrived since this page opened.") : null);
       replace(
         body,
         table<InvocationRow>(
@@ -91,7 +84,7 @@ export const invocationsView: ConsoleView = {
     const reload = async () => {
       const { from, to } = window();
       loadedAt = Date.now();
-      listed = await model.client.get(consolePaths.invocations, {
+      listed = await model.client.invocations({
         function: fn.value || undefined,
         status: status.value || undefined,
         since: new Date(from).toISOString(),

@@ -1,24 +1,7 @@
-import { consolePaths } from "../client.js";
 import { badge, h, ms, notice, replace, type Child } from "../dom.js";
 import type { FinishedResult } from "../model.js";
-import type { ConsoleView } from "../view.js";
-
-/** One step of an invocation's story: a message of one of the streams about it (as `spear replay --json` prints it). */
-interface StoryStep {
-  stream?: string;
-  seq?: number;
-  subject?: string;
-  time?: string;
-  type?: string;
-  data?: unknown;
-}
-
-const stepsOf = (story: unknown): StoryStep[] => {
-  if (Array.isArray(story)) return story as StoryStep[];
-  const o = story as { events?: unknown; steps?: unknown; items?: unknown };
-  const list = o.events ?? o.steps ?? o.items;
-  return Array.isArray(list) ? (list as StoryStep[]) : [];
-};
+import { refusal, type ConsoleView } from "../view.js";
+import type { StoryStep } from "../wire.js";
 
 function step(s: StoryStep): HTMLElement {
   return h(
@@ -28,9 +11,10 @@ function step(s: StoryStep): HTMLElement {
       "div",
       { class: "head" },
       h("strong", {}, s.type ?? "message"),
-      h("span", { class: "muted" }, s.time ? new Date(s.time).toLocaleTimeString() : ""),
-      h("span", { class: "muted mono" }, [s.stream, s.seq !== undefined ? `#${s.seq}` : "", s.subject ? ` ${s.subject}` : ""].join("")),
+      h("span", { class: "muted" }, new Date(s.time).toLocaleTimeString()),
+      h("span", { class: "muted mono" }, `${s.stream}#${s.seq} ${s.subject}`),
     ),
+    s.error ? notice(`Not a Spear event: ${s.error.message} [${s.error.code}]`) : null,
     s.data !== undefined ? h("pre", {}, JSON.stringify(s.data, null, 2)) : null,
   );
 }
@@ -57,17 +41,17 @@ export const storyView: ConsoleView = {
     const body = h("div", {}, notice("Loading…"));
     replace(main, h("h1", {}, "Invocation ", h("span", { class: "mono" }, id)), outcome, h("h2", {}, "Story"), body);
     const load = async () => {
-      const [story, result] = await Promise.all([model.client.get<unknown>(consolePaths.story(id)), model.client.get<FinishedResult>(consolePaths.invocation(id))]);
-      replace(outcome, result.ok ? resultCard(result.data) : notice(result.code === "invocation_not_found" ? "No result yet: still running, never submitted, or aged out." : `${result.message} [${result.code}]`));
-      if (story.ok) {
-        const steps = stepsOf(story.data);
-        return replace(body, steps.length ? h("ol", { class: "timeline" }, ...steps.map(step)) : notice("The streams hold nothing about this invocation."));
+      const story = await model.client.story(id);
+      if (!story.ok) {
+        replace(outcome, refusal(story, "an invocation's story"));
+        return replace(body);
       }
+      const { result, events, truncated } = story.data;
+      replace(outcome, result ? resultCard(result) : notice("No result yet: still running, never submitted, or aged out."));
       replace(
         body,
-        story.unavailable
-          ? notice("Not available: this gateway has no GET /v1/invocations/{id}/story yet; `spear replay --invocation <id>` prints the same story.")
-          : notice(`Could not load the story: ${story.message} [${story.code}]`),
+        events.length ? h("ol", { class: "timeline" }, ...events.map(step)) : notice("The streams hold nothing about this invocation."),
+        truncated ? notice(`Only the first ${events.length} messages are shown; spear replay --invocation prints them all.`) : null,
       );
     };
     void load();
