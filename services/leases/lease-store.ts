@@ -16,7 +16,7 @@ import {
 } from "./lease.js";
 import { redactUrl } from "../../streams/nats-url.js";
 import { redisError } from "./redis-errors.js";
-import { readFrom, metric } from "../metrics/registry.js";
+import { metric, readFrom } from "../metrics/registry.js";
 import { claimExpiredLua, commitLua, countersLua, expireNodeLua, forgetLua, holdForResultLua, rebuildLua, releaseLua, reserveLua } from "./scripts.js";
 
 export interface LeaseStoreOptions {

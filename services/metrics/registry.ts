@@ -11,17 +11,17 @@ export type MetricOf<N extends MetricName> = MetricCatalog[N]["type"] extends "c
     : Histogram<LabelsOf<N>>;
 
 /** One reading of a collected metric: a value, or values by label set. */
-export type Reading<L extends string = string> = number | readonly { readonly labels: Partial<Record<L, string>>; readonly value: number }[];
-export type Source<L extends string = string> = () => Reading<L> | Promise<Reading<L>>;
+export type MetricReading<L extends string = string> = number | readonly { readonly labels: Partial<Record<L, string>>; readonly value: number }[];
+export type MetricSource<L extends string = string> = () => MetricReading<L> | Promise<MetricReading<L>>;
 
 /** A source that has not answered within this is read as its last answer, so a scrape never hangs on NATS. */
 const SOURCE_TIMEOUT_MS = 1_000;
 
 /** The process's registry: every Spear process serves one on `/metrics`, whatever services run in it. */
-export const registry = new Registry();
+const registry = new Registry();
 const made = new Map<MetricName, unknown>();
 /** Collected metrics: each source (a running part of the process) with its last reading. */
-const sources = new Map<MetricName, Map<Source, Reading>>();
+const sources = new Map<MetricName, Map<MetricSource, MetricReading>>();
 
 /**
  * The catalog's metric `name`, made and registered on first use. Counting costs a map lookup
@@ -54,7 +54,7 @@ function make(name: MetricName): unknown {
   return spec.type === "counter" ? new Counter({ ...base, collect }) : new Gauge({ ...base, collect });
 }
 
-async function read(source: Source, own: Map<Source, Reading>): Promise<void> {
+async function read(source: MetricSource, own: Map<MetricSource, MetricReading>): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     const timeout = new Promise<undefined>((resolve) => {
@@ -75,13 +75,13 @@ async function read(source: Source, own: Map<Source, Reading>): Promise<void> {
  * (a worker's events applied since it started). Readings of several sources in one process add
  * up, label set by label set (two spearlets in one test process show their slots together).
  */
-export function readFrom<N extends MetricName>(name: N, source: Source<LabelsOf<N>>): () => void {
+export function readFrom<N extends MetricName>(name: N, source: MetricSource<LabelsOf<N>>): () => void {
   if (metricCatalog[name].type === "histogram") throw new Error(`${name} is a histogram: observe it`);
   metric(name);
   let own = sources.get(name);
   if (!own) sources.set(name, (own = new Map()));
-  own.set(source as Source, []);
-  return () => void own.delete(source as Source);
+  own.set(source as MetricSource, []);
+  return () => void own.delete(source as MetricSource);
 }
 
 let served: MetricService | undefined;

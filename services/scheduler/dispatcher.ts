@@ -26,7 +26,7 @@ import { lastMatchingSeq } from "../../streams/reader.js";
 import { throughOutages } from "../../streams/through-outages.js";
 import type { Lease } from "../leases/lease.js";
 import type { LeaseStore } from "../leases/lease-store.js";
-import { codeLabel, readFrom, metric } from "../metrics/registry.js";
+import { codeLabel, metric, readFrom } from "../metrics/registry.js";
 import type { SchedulerConfig } from "./config.js";
 import type { NodePresence } from "./node-presence.js";
 import type { SchedulerOutcomes } from "./outcomes.js";
