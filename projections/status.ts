@@ -21,13 +21,7 @@ export async function projectionStatus(js: JetStreamClient, jsm: JetStreamManage
   if (!kv) return { ...base, checkpoint: 0, lag: null, owner: null, ownerRenewedMsAgo: null };
   const checkpoint = await readCheckpoint(kv);
   const owner = await readJson<{ owner: string; at: number }>(kv, META.owner);
-  let lag: number | null = null;
-  try {
-    const ci = await jsm.consumers.info(p.stream, consumerName(p));
-    lag = ci.num_pending + ci.num_ack_pending;
-  } catch (e) {
-    if (!isNotFound(e)) throw e;
-  }
+  const lag = await consumerLag(jsm, p);
   return {
     ...base,
     checkpoint,
@@ -35,4 +29,15 @@ export async function projectionStatus(js: JetStreamClient, jsm: JetStreamManage
     owner: owner?.value.owner ?? null,
     ownerRenewedMsAgo: owner ? Date.now() - owner.value.at : null,
   };
+}
+
+/** Events matching the projection that its worker's consumer has not had acknowledged (pending plus unacknowledged); null without a consumer. */
+export async function consumerLag(jsm: JetStreamManager, p: AnyProjection): Promise<number | null> {
+  try {
+    const ci = await jsm.consumers.info(p.stream, consumerName(p));
+    return ci.num_pending + ci.num_ack_pending;
+  } catch (e) {
+    if (isNotFound(e)) return null;
+    throw e;
+  }
 }

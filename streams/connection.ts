@@ -96,7 +96,7 @@ export interface ConnectionWatch {
   stop(): void;
 }
 
-export function watchConnection(nc: NatsConnection, log: Logger): ConnectionWatch {
+export function watchConnection(nc: NatsConnection, log: Logger, onBack?: () => void): ConnectionWatch {
   let connected = !nc.isClosed();
   let watching = true;
   void (async () => {
@@ -108,6 +108,7 @@ export function watchConnection(nc: NatsConnection, log: Logger): ConnectionWatc
       } else if (s.type === "reconnect" && !connected) {
         connected = true;
         log.info({ server: s.server }, "NATS connection back");
+        onBack?.();
       }
     }
   })();

@@ -15,9 +15,13 @@ export const POISON_DELIVERIES = 5;
 /** Whether a message that just failed with `e` should be dead-lettered rather than redelivered. */
 export const isPoison = (m: JsMsg, e: unknown): boolean => !isOutage(e) && m.info.deliveryCount >= POISON_DELIVERIES;
 
+/** What may give up on a message: the first token after `spear.dlq.`. */
+export const deadLetterSources = ["invocation", "assign", "events", "projection"] as const;
+export type DeadLetterSource = (typeof deadLetterSources)[number];
+
 export interface DeadLetter {
-  /** What gave up on the message: `projection`, `invocation`, ... */
-  readonly source: string;
+  /** What gave up on the message. */
+  readonly source: DeadLetterSource;
   /** Narrows the source: a projection name, a function name. */
   readonly key: string;
   /** A catalog code, or an invocation's own error code (`attempts_exhausted`, a function's). */

@@ -20,6 +20,7 @@ import { RedisServer } from "./redis-server.js";
 import { ServiceProcess } from "./service-process.js";
 import type { Role } from "../nats/permissions.js";
 import { Supervisor, type RestartPolicy, type UnitRun, type UnitSpec } from "./supervisor.js";
+import { removePrometheusTargets, writePrometheusTargets } from "./prometheus-targets.js";
 
 export { stopWaves };
 
@@ -308,8 +309,10 @@ export class DevStack {
     const file = devStateFile(this.opts.dataDir);
     const tmp = `${file}.${process.pid}.tmp`;
     // It holds credentials: readable by its owner only.
-    writeFileSync(tmp, `${JSON.stringify(this.status(), null, 2)}\n`, { mode: 0o600 });
+    const status = this.status();
+    writeFileSync(tmp, `${JSON.stringify(status, null, 2)}\n`, { mode: 0o600 });
     renameSync(tmp, file);
+    writePrometheusTargets(this.opts.dataDir, status);
     this.wrote = true;
   }
 
@@ -330,7 +333,9 @@ export class DevStack {
 
   private forget(): void {
     this.finished = true;
-    if (this.wrote) rmSync(devStateFile(this.opts.dataDir), { force: true });
+    if (!this.wrote) return;
+    rmSync(devStateFile(this.opts.dataDir), { force: true });
+    removePrometheusTargets(this.opts.dataDir);
   }
 }
 

@@ -2,6 +2,7 @@ import { rmSync } from "node:fs";
 import type { Logger } from "pino";
 import { SpearError } from "../../domain/errors.js";
 import { devStateFile, readDevState, type DevState } from "../../services/config.js";
+import { removePrometheusTargets } from "./prometheus-targets.js";
 import { endProcess, isRunning, stillRunning, type ProcessId } from "./process-identity.js";
 
 export { isRunning };
@@ -93,10 +94,12 @@ export async function stopDetached(dataDir: string): Promise<string[]> {
     // What the launcher could not stop (it was killed at the end of the grace period).
     const left = await stopRecorded(state);
     rmSync(devStateFile(dataDir), { force: true });
+    removePrometheusTargets(dataDir);
     return [...new Set([`launcher (pid ${launcher.pid})`, ...names, ...left])];
   }
   const stopped = await stopRecorded(state);
   rmSync(devStateFile(dataDir), { force: true });
+  removePrometheusTargets(dataDir);
   return stopped;
 }
 

@@ -10,6 +10,7 @@ import type { TraceHeaders } from "../../domain/trace-context.js";
 import { decodeJson, encodeJson } from "../../streams/json.js";
 import { traceHeadersOf } from "../../streams/trace-headers.js";
 import { issuesOf } from "./errors.js";
+import { codeLabel, metric } from "../metrics/registry.js";
 
 export interface RequestContext {
   /** From the request's `Spear-Correlation-Id` header, or new; carried into the events it causes. */
@@ -89,7 +90,9 @@ export function serveRoutes(nc: NatsConnection, routes: readonly Route[], opts: 
           .then((result) => ({ ok: true as const, result }))
           .catch((e: unknown) => ({ ok: false as const, error: errorBody(e, log, route.endpoint.subject) }))
           .then((reply) => {
-            log.debug({ subject: route.endpoint.subject, ok: reply.ok, ms: Math.round(performance.now() - started) }, "answered");
+            const ms = performance.now() - started;
+            log.debug({ subject: route.endpoint.subject, ok: reply.ok, ms: Math.round(ms) }, "answered");
+            countAnswer(route.endpoint.subject, reply.ok ? "ok" : codeLabel(reply.error.code), ms);
             respond(msg, reply, log);
           });
       },
@@ -113,4 +116,9 @@ function respond(msg: Msg, reply: unknown, log: Logger): void {
       log.error({ err: again, subject: msg.subject }, "could not send an error reply either");
     }
   }
+}
+
+function countAnswer(endpoint: string, outcome: string, ms: number): void {
+  metric("spear_api_requests_total").inc({ endpoint, outcome });
+  metric("spear_api_request_duration_seconds").observe({ endpoint }, ms / 1000);
 }

@@ -1,6 +1,7 @@
 import Fastify from "fastify";
 import type { Logger } from "pino";
 import { SpearError } from "../../domain/errors.js";
+import { metricsContentType, metricsText } from "../metrics/registry.js";
 
 /** A named readiness condition of a service: true when that part can do its work now. */
 export type ReadinessCheck = () => boolean | Promise<boolean>;
@@ -26,7 +27,8 @@ export interface MonitorServer {
  * The probes every long-running process serves over HTTP on its own port, so a supervisor or an
  * orchestrator can ask it even while NATS is away: `/healthz` answers 200 while the process runs;
  * `/readyz` answers 200 when every readiness check passes (NATS connected, Redis reachable, the
- * service's own parts), otherwise 503 naming the failing checks.
+ * service's own parts), otherwise 503 naming the failing checks; `/metrics` serves the process's
+ * metrics in Prometheus text format (services/metrics/catalog.ts), for a scraper.
  */
 export async function startMonitor(o: MonitorOptions): Promise<MonitorServer> {
   let checks: Readonly<Record<string, ReadinessCheck>> = {};
@@ -45,6 +47,7 @@ export async function startMonitor(o: MonitorOptions): Promise<MonitorServer> {
     const ready = started && Object.values(results).every(Boolean);
     return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : started ? "not_ready" : "starting", service: o.service, checks: results });
   });
+  app.get("/metrics", async (_req, reply) => reply.type(metricsContentType).send(await metricsText()));
   try {
     await app.listen({ host: o.host, port: o.port });
   } catch (e) {
@@ -57,7 +60,7 @@ export async function startMonitor(o: MonitorOptions): Promise<MonitorServer> {
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : o.port;
   const url = `http://${o.host.includes(":") ? `[${o.host}]` : o.host}:${port}`;
-  o.log.info({ url }, "monitor listening (/healthz, /readyz)");
+  o.log.info({ url }, "monitor listening (/healthz, /readyz, /metrics)");
   return {
     url,
     setChecks(next) {

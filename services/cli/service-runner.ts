@@ -1,6 +1,11 @@
 import { Command, Option } from "commander";
 import type { Logger } from "pino";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { isSpearError } from "../../domain/errors.js";
+import { packageRoot } from "../../infra/local/paths.js";
+import type { MetricService } from "../metrics/catalog.js";
+import { metric, readFrom, serveMetricsOf } from "../metrics/registry.js";
 import { parseConfig, SnapshotsSwitch } from "../config.js";
 import { connectWhenReachable, watchConnection, type Nats } from "../../streams/connection.js";
 import { awaitStreams } from "../../streams/require.js";
@@ -44,7 +49,7 @@ interface MonitorFlags {
 export function serviceCommand(name: string, description: string): Command {
   return new Command(name)
     .description(description)
-    .addOption(new Option("--monitor-port <port>", "serve /healthz and /readyz over HTTP on this port (0: any free port; default: not served)").env("SPEAR_MONITOR_PORT"))
+    .addOption(new Option("--monitor-port <port>", "serve /healthz, /readyz and /metrics (Prometheus) over HTTP on this port (0: any free port; default: not served)").env("SPEAR_MONITOR_PORT"))
     .addOption(new Option("--monitor-host <host>", "address of the monitor port (default 127.0.0.1)").env("SPEAR_MONITOR_HOST"))
     .addOption(new Option("--snapshots <on|off>", "start read models from their snapshots; off folds the streams from sequence 1 (default on)").env("SPEAR_SNAPSHOTS"));
 }
@@ -62,7 +67,7 @@ function monitorPort(flags: MonitorFlags): number | undefined {
  * for rather than fatal; the service starts, runs until asked to stop, then stops gracefully.
  * A stop asked for while NATS is still awaited ends the process cleanly.
  */
-export async function runService(cmd: Command, name: string, start: (nats: Nats, ctx: ServiceStartContext) => Promise<RunningService>): Promise<void> {
+export async function runService(cmd: Command, name: MetricService, start: (nats: Nats, ctx: ServiceStartContext) => Promise<RunningService>): Promise<void> {
   const cli = cliContext(cmd, `spear-${name}`);
   const explicitLevel = cmd.optsWithGlobals<{ logLevel?: string }>().logLevel;
   const log = explicitLevel ? cli.log : cli.log.child({}, { level: "info" });
@@ -72,6 +77,7 @@ export async function runService(cmd: Command, name: string, start: (nats: Nats,
   const port = monitorPort(flags);
   const snapshots = parseConfig(SnapshotsSwitch, flags.snapshots, "--snapshots");
   const tracing = await tracingFromEnv(name, log);
+  serveMetricsOf(name, spearVersion());
   let monitor: MonitorServer | undefined;
   if (port !== undefined) {
     const { startMonitor } = await import("./monitor-server.js");
@@ -96,7 +102,8 @@ export async function runService(cmd: Command, name: string, start: (nats: Nats,
       if (isSpearError(e, "cancelled")) return;
       throw e;
     }
-    const connection = watchConnection(nats.nc, log);
+    const connection = watchConnection(nats.nc, log, () => metric("spear_nats_reconnects_total").inc());
+    const unwatched = readFrom("spear_nats_connected", () => (connection.connected ? 1 : 0));
     try {
       let service: RunningService;
       try {
@@ -111,6 +118,7 @@ export async function runService(cmd: Command, name: string, start: (nats: Nats,
       log.info({ reason }, "stopping");
       await service.stop();
     } finally {
+      unwatched();
       connection.stop();
       await nats.nc.drain().catch(() => nats.nc.close());
     }
@@ -123,3 +131,6 @@ export async function runService(cmd: Command, name: string, start: (nats: Nats,
     setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
   }
 }
+
+/** Spear's version, as `spear_build_info` shows it. */
+const spearVersion = (): string => (JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version: string }).version;

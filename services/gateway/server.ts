@@ -25,6 +25,7 @@ import type { GatewayApp, GatewayDeps } from "./route.js";
 import { apiRoutes, probeRoutes } from "./routes/index.js";
 import { serverOptions } from "./server-options.js";
 import { SyncWaits } from "./sync-waits.js";
+import { bounded, metric, readFrom } from "../metrics/registry.js";
 
 /**
  * The HTTP gateway as a Fastify instance, not yet listening (tests inject requests into it).
@@ -65,6 +66,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<GatewayApp> {
   traceRequests(app, deps.tracer);
   app.addHook("onResponse", async (request, reply) => {
     request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, "http");
+    countRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime);
   });
   refuseWhileClosing(app);
   pauseIdleTimeoutWhileWorking(app, config.connectionTimeout);
@@ -86,6 +88,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<GatewayApp> {
     feed: new ClusterFeed(deps.nats, results, log),
     streams,
   };
+  const unwatched = readFrom("spear_gateway_sync_waits", () => ctx.waits.held);
+  app.addHook("onClose", async () => unwatched());
   await registerOpenApi(app, { secured: config.credentials.length > 0 });
   registerConsole(app);
   for (const r of probeRoutes) r.register(app, ctx);
@@ -131,4 +135,15 @@ export async function startGateway(deps: GatewayDeps & { readonly streams: Strea
   }
   log.info({ url, docs: `${url}/docs`, openapi: `${url}/openapi.json`, tokens, corsOrigins: config.corsOrigins }, "gateway listening");
   return { url, port: bound, app, close: () => app.close() };
+}
+
+/** Methods as a label: the ones HTTP defines; anything else a client sends is `other`. */
+const methods = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+
+/** One answered request, labelled by its route's pattern (never its URL: ids are in paths), `unmatched` when no route took it. */
+function countRequest(method: string, route: string | undefined, statusCode: number, ms: number): void {
+  // A parameter's pattern is left out: `/v1/functions/:name(^[^:/]+)::invoke` reads `/v1/functions/:name::invoke`.
+  const labels = { method: bounded(method, (m) => methods.has(m), "other"), route: route?.replace(/\([^)]*\)/g, "") ?? "unmatched" };
+  metric("spear_http_requests_total").inc({ ...labels, status_code: String(statusCode) });
+  metric("spear_http_request_duration_seconds").observe(labels, ms / 1000);
 }

@@ -7,23 +7,28 @@ import { SpearError } from "../../domain/errors.js";
  * `Retry-After`), before anything is submitted; asynchronous invokes are not counted.
  */
 export class SyncWaits {
-  private held = 0;
+  #held = 0;
 
   constructor(private readonly max: number) {}
 
+  /** Places taken now. */
+  get held(): number {
+    return this.#held;
+  }
+
   /** Takes a place, or throws `too_many_waits`; the returned function gives it back (once). */
   take(): () => void {
-    if (this.held >= this.max) {
+    if (this.#held >= this.max) {
       throw new SpearError("too_many_waits", `the gateway already holds ${this.max} synchronous invoke waits (--max-sync-waits); retry shortly, or invoke with ?async=true and poll the Location`, {
         maxSyncWaits: this.max,
       });
     }
-    this.held++;
+    this.#held++;
     let given = false;
     return () => {
       if (given) return;
       given = true;
-      this.held--;
+      this.#held--;
     };
   }
 }

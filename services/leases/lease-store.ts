@@ -16,6 +16,7 @@ import {
 } from "./lease.js";
 import { redactUrl } from "../../streams/nats-url.js";
 import { redisError } from "./redis-errors.js";
+import { metric, readFrom } from "../metrics/registry.js";
 import { claimExpiredLua, commitLua, countersLua, expireNodeLua, forgetLua, holdForResultLua, rebuildLua, releaseLua, reserveLua } from "./scripts.js";
 
 export interface LeaseStoreOptions {
@@ -43,6 +44,18 @@ const scripts = {
   spearLeaseRebuild: rebuildLua,
 } as const;
 type ScriptName = keyof typeof scripts;
+/** Each script as the metrics name the operation. */
+const operations: Readonly<Record<ScriptName, string>> = {
+  spearLeaseReserve: "reserve",
+  spearLeaseCommit: "commit",
+  spearLeaseRelease: "release",
+  spearLeaseHoldForResult: "hold_for_result",
+  spearLeaseClaimExpired: "claim_expired",
+  spearLeaseForget: "forget",
+  spearLeaseExpireNode: "expire_node",
+  spearLeaseCounters: "counters",
+  spearLeaseRebuild: "rebuild",
+};
 type ScriptCall = (...args: (string | number)[]) => Promise<unknown>;
 
 function valid<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
@@ -73,6 +86,7 @@ export class LeaseStore {
   private readonly shownUrl: string;
   private down = false;
   private readonly outageListeners: (() => void)[] = [];
+  private readonly unwatched: () => void;
 
   constructor(private readonly opts: LeaseStoreOptions) {
     this.prefix = opts.prefix ?? "spear:lease:";
@@ -98,6 +112,7 @@ export class LeaseStore {
       if (this.down) opts.log?.info({ url: this.shownUrl }, "Redis is reachable again: slot leases work");
       this.down = false;
     });
+    this.unwatched = readFrom("spear_redis_connected", () => (this.reachable ? 1 : 0));
   }
 
   /** Whether Redis answers now (as far as the connection knows). */
@@ -134,7 +149,7 @@ export class LeaseStore {
 
   /** The epoch sentinel; null when the lease state is missing and must be rebuilt from the log. */
   async epoch(): Promise<string | null> {
-    return this.call(() => this.redis.get(`${this.prefix}epoch`));
+    return this.call("epoch", () => this.redis.get(`${this.prefix}epoch`));
   }
 
   /**
@@ -152,6 +167,7 @@ export class LeaseStore {
       live?: number;
       since?: number;
     };
+    metric("spear_lease_reservations_total").inc({ result: out.result });
     if (out.result === "full") return { ok: false, reason: "node_full", live: out.live ?? maxSlots, maxSlots };
     if (out.result === "stalled") return { ok: false, reason: "node_stalled", since: out.since ?? 0 };
     return { ok: true, lease: toLease(out.lease), created: out.result === "created" };
@@ -230,6 +246,7 @@ export class LeaseStore {
   }
 
   async close(): Promise<void> {
+    this.unwatched();
     try {
       await this.redis.quit();
     } catch {
@@ -239,17 +256,23 @@ export class LeaseStore {
 
   private async run(name: ScriptName, ...args: (string | number)[]): Promise<unknown> {
     const fn = (this.redis as unknown as Record<ScriptName, ScriptCall>)[name];
-    const raw = await this.call(() => fn.call(this.redis, this.prefix, ...args));
+    const raw = await this.call(operations[name], () => fn.call(this.redis, this.prefix, ...args));
     return typeof raw === "string" ? JSON.parse(raw) : raw;
   }
 
-  private async call<T>(op: () => Promise<T>): Promise<T> {
+  private async call<T>(operation: string, op: () => Promise<T>): Promise<T> {
+    const started = performance.now();
     try {
-      return await op();
+      const out = await op();
+      metric("spear_lease_operations_total").inc({ operation, result: "ok" });
+      return out;
     } catch (e) {
       const err = redisError(e, this.shownUrl);
+      metric("spear_lease_operations_total").inc({ operation, result: err.code });
       if (err.code === "redis_unreachable") this.noteDown(err);
       throw err;
+    } finally {
+      metric("spear_lease_operation_seconds").observe({ operation }, (performance.now() - started) / 1000);
     }
   }
 

@@ -29,6 +29,7 @@ import type { Lease } from "../leases/lease.js";
 import type { LeaseStore } from "../leases/lease-store.js";
 import { SPAN_ATTRS } from "../telemetry/attributes.js";
 import { onwardTrace, traceLogFields } from "../telemetry/trace-context.js";
+import { codeLabel, metric, readFrom } from "../metrics/registry.js";
 import type { SchedulerConfig } from "./config.js";
 import type { NodePresence } from "./node-presence.js";
 import type { SchedulerOutcomes } from "./outcomes.js";
@@ -133,6 +134,8 @@ export class Dispatcher {
     const freed = this.d.nats.nc.subscribe(subjects.capacity("*"), { callback: () => this.slotFreed() });
     this.abort.signal.addEventListener("abort", () => freed.unsubscribe(), { once: true });
     this.keepAlive = setInterval(() => this.touchWaiting(), Math.floor(this.d.config.ackWait / 3));
+    const unwatched = [readFrom("spear_scheduler_queued_requests", () => this.queue.size), readFrom("spear_scheduler_placing_requests", () => this.running)];
+    this.abort.signal.addEventListener("abort", () => unwatched.forEach((u) => u()), { once: true });
     this.consuming = (async () => {
       for await (const m of messages) this.admit(m);
     })();
@@ -192,6 +195,7 @@ export class Dispatcher {
     const deadline = msg.time.getTime() + this.d.config.queueTimeout;
     if (this.queue.size >= this.d.config.maxQueued) {
       this.counts.redelivered++;
+      metric("spear_scheduler_deferred_requests_total").inc();
       msg.nak(Math.min(10_000, 250 * 2 ** Math.min(msg.info.deliveryCount, 6)));
       return;
     }
@@ -199,6 +203,7 @@ export class Dispatcher {
     const pending: Pending = { msg, request, deadline, priority: request.body.priority, submittedAt: request.submittedAt, seq: request.requestSeq, nextTry: 0, tries: 0, busy: false, span };
     this.queue.add(pending);
     this.held.set(msg.seq, pending);
+    metric("spear_scheduler_requests_total").inc({ kind: request.attempt > 1 ? "retry" : "first" });
     this.schedulePass();
   }
 
@@ -334,6 +339,7 @@ export class Dispatcher {
       { state: this.d.policy, rng: this.d.rng, options: config.place },
     );
     if (!decision.ok) {
+      metric("spear_scheduler_placement_refusals_total").inc({ code: codeLabel(decision.code) });
       // Capacity (or a capable node) may appear while the request waits; anything else is final.
       if (retryClassOf(decision.code) === "retryable") return "wait";
       return this.rejectWith(p, new SpearError(decision.code, decision.message, decision.details));
@@ -372,6 +378,8 @@ export class Dispatcher {
     placeOutcome(p.span, "placed");
     if (published.duplicate) await this.d.leases.release(lease.token);
     this.counts.placed++;
+    metric("spear_scheduler_placements_total").inc({ function: r.function });
+    metric("spear_scheduler_placement_seconds").observe({ function: r.function }, Math.max(0, Date.now() - msg.time.getTime()) / 1000);
     msg.ack();
     return "done";
   }
@@ -486,6 +494,7 @@ export class Dispatcher {
       const raw = rawOf(msg);
       const parsed = parseRequest(raw);
       await deadLetter(this.d.nats.js, { source: "invocation", key: parsed.ok ? parsed.request.function : parsed.function, reason, original: { stream: streamNames.invoke, ...raw } });
+      metric("spear_scheduler_dead_letters_total").inc({ code: "internal" });
       this.d.log.error({ err: e, seq: msg.seq }, "a request that cannot be handled was dead-lettered");
       msg.term();
     } catch (again) {

@@ -3,6 +3,7 @@ import type { Nats } from "../../streams/connection.js";
 import { isOutage } from "../../streams/nats-errors.js";
 import type { LeaseStore } from "../leases/lease-store.js";
 import { LeaseLog } from "./lease-log.js";
+import { metric } from "../metrics/registry.js";
 
 const CHECK_MS = 1_000;
 
@@ -64,7 +65,10 @@ export class LeaseRecovery {
       const r = await this.leases.rebuild(log.active(notBefore), { expectEpoch: null });
       this.prefetched = undefined;
       // A fresh Redis (first start) looks the same as one that lost its state.
-      if (r.applied) this.log.info({ leases: r.leases, epoch: r.epoch }, "lease state (re)built from the assignment log: Redis had none");
+      if (r.applied) {
+        metric("spear_scheduler_lease_rebuilds_total").inc();
+        this.log.info({ leases: r.leases, epoch: r.epoch }, "lease state (re)built from the assignment log: Redis had none");
+      }
     } catch (e) {
       if (!isOutage(e)) this.log.error({ err: e }, "could not rebuild the lease state; will try again");
     }

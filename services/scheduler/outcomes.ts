@@ -6,6 +6,8 @@ import { traceIdOf, type TraceHeaders } from "../../domain/trace-context.js";
 import { deadLetter } from "../../streams/dead-letter.js";
 import { recordResult } from "../../streams/invocations/results.js";
 import type { StoredRequest } from "../../streams/invocations/request.js";
+import { codeLabel, metric } from "../metrics/registry.js";
+import { countResult } from "./invocation-metrics.js";
 
 export interface Unplaced {
   readonly invocationId: string;
@@ -28,10 +30,13 @@ export class SchedulerOutcomes {
     private readonly js: JetStreamClient,
     private readonly writer: string,
     private readonly log: Logger,
+    /** Whether the function catalog holds a function (metrics label only those). */
+    private readonly knownFunction: (name: string) => boolean,
   ) {}
 
   async reject(u: Unplaced, error: InvocationError, attempts: number): Promise<void> {
     await this.finish(u, "rejected", error, attempts);
+    metric("spear_scheduler_rejections_total").inc({ code: codeLabel(error.code) });
     this.log.info({ invocationId: u.invocationId, function: u.function, code: error.code, ...traceOf(u) }, "invocation rejected");
   }
 
@@ -39,6 +44,7 @@ export class SchedulerOutcomes {
   async deadLetter(u: Unplaced, original: StoredRequest & { stream: string }, reason: InvocationError, attempts: number): Promise<void> {
     await deadLetter(this.js, { source: "invocation", key: u.function, reason, original });
     await this.finish(u, "dead_lettered", reason, attempts);
+    metric("spear_scheduler_dead_letters_total").inc({ code: codeLabel(reason.code) });
     this.log.warn({ invocationId: u.invocationId, function: u.function, code: reason.code, attempts, ...traceOf(u) }, "invocation dead-lettered");
   }
 
@@ -57,7 +63,8 @@ export class SchedulerOutcomes {
         totalMs: Math.max(0, finishedAt.getTime() - Date.parse(u.submittedAt)),
       },
     };
-    await recordResult(this.nc, this.js, result, { replyTo: u.replyTo, writer: this.writer, trace: u.trace });
+    const out = await recordResult(this.nc, this.js, result, { replyTo: u.replyTo, writer: this.writer, trace: u.trace });
+    if (out.recorded && out.fresh) countResult(out.result, this.knownFunction);
   }
 }
 

@@ -9,6 +9,7 @@ import { requestRetry } from "../../streams/invocations/submit.js";
 import type { ClaimedLease } from "../leases/lease.js";
 import type { LeaseStore } from "../leases/lease-store.js";
 import type { SchedulerOutcomes } from "./outcomes.js";
+import { metric } from "../metrics/registry.js";
 
 /** Longer than handling a batch takes; a reaper that dies holding claims loses them after this. */
 const CLAIM_MS = 15_000;
@@ -64,9 +65,10 @@ export class Reaper {
 
   private async handle(lease: ClaimedLease): Promise<void> {
     try {
-      if (!(await getResult(this.nats.jsm, lease.invocationId))) await this.retry(lease);
+      const action = (await getResult(this.nats.jsm, lease.invocationId)) ? "forgotten" : await this.retry(lease);
       await this.leases.forget(lease.token);
       this.forgotten++;
+      metric("spear_scheduler_reaped_leases_total").inc({ action });
     } catch (e) {
       // The claim runs out and the lease comes back to a reaper.
       const fields = { err: e, invocationId: lease.invocationId, token: lease.token };
@@ -75,7 +77,7 @@ export class Reaper {
     }
   }
 
-  private async retry(lease: ClaimedLease): Promise<void> {
+  private async retry(lease: ClaimedLease): Promise<"retried" | "rejected"> {
     const loaded = lease.requestSeq > 0 ? await loadRequest(this.nats.jsm, lease.requestSeq) : undefined;
     const reason = lease.committed
       ? { code: "lease_expired", message: `node ${lease.nodeId} did not finish attempt ${lease.attempt} in time` }
@@ -87,7 +89,7 @@ export class Reaper {
       this.retried++;
       const trace = loaded.request.trace;
       this.log.info({ invocationId: lease.invocationId, attempt: lease.attempt, nodeId: lease.nodeId, ...(trace ? { trace_id: traceIdOf(trace) } : {}) }, "lease expired; next attempt requested");
-      return;
+      return "retried";
     }
     // The request aged out of its stream (or was never readable): nothing left to retry.
     await this.outcomes.reject(
@@ -95,5 +97,6 @@ export class Reaper {
       { code: "request_lost", message: `attempt ${lease.attempt} expired and its request is no longer in the stream` },
       lease.attempt,
     );
+    return "rejected";
   }
 }

@@ -12,6 +12,8 @@ import { encodeJson } from "../../streams/json.js";
 import { isOutage } from "../../streams/nats-errors.js";
 import { traceHeadersOf } from "../../streams/trace-headers.js";
 import type { LeaseStore } from "../leases/lease-store.js";
+import { metric } from "../metrics/registry.js";
+import { countResult } from "./invocation-metrics.js";
 
 /** Every scheduler replica serves the record subjects in this queue group: one of them handles each request. */
 const QUEUE = "spear-recorder";
@@ -46,6 +48,8 @@ export class ResultRecorder {
     private readonly leases: LeaseStore,
     private readonly log: Logger,
     private readonly onLeaseStateLost: () => void,
+    /** Whether the function catalog holds a function (metrics label only those). */
+    private readonly knownFunction: (name: string) => boolean = () => true,
   ) {}
 
   start(): void {
@@ -69,6 +73,7 @@ export class ResultRecorder {
     const answer = await this.#record(lastToken(m.subject), m.data, traceHeadersOf(m.headers));
     if (!answer.ok) this.refused++;
     else if (answer.result.recorded) this.recorded++;
+    metric("spear_scheduler_results_total").inc({ outcome: !answer.ok ? "refused" : answer.result.recorded ? "recorded" : "superseded" });
     if (m.reply) m.respond(encodeJson(answer));
   }
 
@@ -94,6 +99,7 @@ export class ResultRecorder {
       const reply = replyTo && isReplySubject(replyTo) ? replyTo : undefined;
       const out = await recordResult(this.nats.nc, this.nats.js, { ...result, nodeId }, { replyTo: reply, writer: `a${attempt}.${nodeId}`, trace });
       if (!out.recorded) return { ok: true, result: { recorded: false } };
+      if (out.fresh) countResult(out.result, this.knownFunction);
       const { status, error } = out.result;
       return { ok: true, result: { recorded: true, status, ...(error ? { errorCode: error.code } : {}) } };
     } catch (e) {

@@ -53,10 +53,11 @@ export async function startScheduler(o: SchedulerOptions): Promise<RunningSchedu
   const { nats } = o;
   const leases = new LeaseStore({ url: o.redisUrl, log, name: id });
   const source = new SnapshotSource(nats.js, log, o.snapshots ?? false);
-  const outcomes = new SchedulerOutcomes(nats.nc, nats.js, id, log);
+  const knownFunction = (name: string) => source.functions.state.has(name);
+  const outcomes = new SchedulerOutcomes(nats.nc, nats.js, id, log, knownFunction);
   const recovery = new LeaseRecovery(nats, leases, () => liveLeaseWindowMs(versionTimeouts(source.functions.state.values()), { pickupTimeoutMs: o.config.pickupTimeout, maxMs: o.config.recoveryWindow }), log);
   const reaper = new Reaper(nats, leases, outcomes, o.config.reaperInterval, log, () => void recovery.trigger());
-  const recorder = new ResultRecorder(nats, leases, log, () => void recovery.trigger());
+  const recorder = new ResultRecorder(nats, leases, log, () => void recovery.trigger(), knownFunction);
   const reconnects = new Reconnects(nats.nc);
   const presence = new NodePresence(nats.nc, reconnects, leases, log, () => void reaper.sweep());
   const dispatcher = new Dispatcher({

@@ -6,6 +6,7 @@ import { handleCommand } from "../../streams/command-handler.js";
 import type { EventStore } from "../../streams/event-store.js";
 import type { ReadModels } from "./read-models.js";
 import { isOutage } from "../../streams/nats-errors.js";
+import { metric } from "../metrics/registry.js";
 
 const OVERDUE_RETRY_MS = 100;
 
@@ -91,8 +92,14 @@ export class Liveness {
         correlationId: `liveness-${randomUUID()}`,
       });
       for (const e of events) {
-        if (e.type === "NodeLost") this.log.warn({ nodeId: command.nodeId, lastSeenAt: e.data.lastSeenAt, timeoutMs: e.data.timeoutMs }, "node lost");
-        if (e.type === "NodeRecovered") this.log.info({ nodeId: command.nodeId, seenAt: e.data.seenAt }, "node recovered");
+        if (e.type === "NodeLost") {
+          metric("spear_sms_liveness_verdicts_total").inc({ verdict: "lost" });
+          this.log.warn({ nodeId: command.nodeId, lastSeenAt: e.data.lastSeenAt, timeoutMs: e.data.timeoutMs }, "node lost");
+        }
+        if (e.type === "NodeRecovered") {
+          metric("spear_sms_liveness_verdicts_total").inc({ verdict: "recovered" });
+          this.log.info({ nodeId: command.nodeId, seenAt: e.data.seenAt }, "node recovered");
+        }
       }
     }
   }

@@ -1,10 +1,14 @@
+import type { JetStreamManager } from "@nats-io/jetstream";
 import type { Subscription } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { api } from "../../domain/api/registry.js";
-import type { StreamSettings } from "../../streams/catalog.js";
+import { NodeState } from "../../domain/node/view.js";
+import { subjects } from "../../domain/subjects.js";
+import { streamNames, type StreamSettings } from "../../streams/catalog.js";
 import type { Nats } from "../../streams/connection.js";
 import { throughOutages } from "../../streams/through-outages.js";
 import { EventStore } from "../../streams/event-store.js";
+import { deadLetterSources } from "../../streams/dead-letter.js";
 import { openArtifactStore } from "./artifact-store.js";
 import type { SmsConfig } from "./config.js";
 import type { SmsContext } from "./context.js";
@@ -23,6 +27,7 @@ import { ReadModels } from "./read-models.js";
 import { Redriver } from "./redrive.js";
 import { routesOf, serveRoutes, type Route } from "../api/router.js";
 import { SessionExpiry } from "./session-expiry.js";
+import { readFrom } from "../metrics/registry.js";
 
 export interface SmsService {
   /** Stops answering (sync invokes still waiting get `service_unavailable`), then liveness, expiry and the read models. */
@@ -74,13 +79,37 @@ export async function startSms(nats: Nats, config: SmsConfig, streams: StreamSet
   liveness.start();
   const expiry = new SessionExpiry(store, models, log.child({ part: "session-expiry" }), config.sessionTtl);
   expiry.start();
+  const unwatched = watchCluster(models, nats.jsm);
   log.info({ queue: config.queueGroup, subjects: subscriptions.length }, "control plane ready");
   return {
     async stop() {
       await Promise.all(subscriptions.map((s) => s.drain().catch(() => s.unsubscribe())));
       stopping.abort();
       await Promise.all([liveness.stop(), expiry.stop()]);
+      unwatched();
       await models.stop();
     },
   };
+}
+
+/** The cluster as the control plane sees it, read at each scrape: nodes by state, functions, dead letters by source. */
+function watchCluster(models: ReadModels, jsm: JetStreamManager): () => void {
+  const stops = [
+    readFrom("spear_cluster_nodes", () => {
+      const counts = new Map<string, number>(NodeState.options.map((s) => [s, 0]));
+      for (const n of models.nodes.state.values()) counts.set(n.state, (counts.get(n.state) ?? 0) + 1);
+      return [...counts].map(([state, value]) => ({ labels: { state }, value }));
+    }),
+    readFrom("spear_cluster_functions", () => [...models.functions.state.values()].filter((f) => !f.deleted).length),
+    readFrom("spear_dead_letters", async () => {
+      const info = await jsm.streams.info(streamNames.dlq, { subjects_filter: subjects.allDlq });
+      const bySource = new Map<string, number>(deadLetterSources.map((source) => [source, 0]));
+      for (const [subject, n] of Object.entries(info.state.subjects ?? {})) {
+        const source = subject.split(".")[2] ?? "";
+        bySource.set(source, (bySource.get(source) ?? 0) + n);
+      }
+      return [...bySource].map(([source, value]) => ({ labels: { source }, value }));
+    }),
+  ];
+  return () => stops.forEach((stop) => stop());
 }

@@ -5,6 +5,7 @@ import { handleCommand } from "../../streams/command-handler.js";
 import type { EventStore } from "../../streams/event-store.js";
 import type { ReadModels } from "./read-models.js";
 import { isOutage } from "../../streams/nats-errors.js";
+import { metric } from "../metrics/registry.js";
 
 /**
  * Ends sessions that were not bound again for `ttlMs` (SessionEnded, reason `expired`):
@@ -43,7 +44,9 @@ export class SessionExpiry {
       const { events } = await handleCommand(this.store, { type: "session", id: s.id }, sessionDecider, { type: "ExpireSession", sessionId: s.id }, {
         correlationId: `expiry-${randomUUID()}`,
       });
-      if (events.length > 0) this.log.info({ sessionId: s.id, lastBoundAt: s.lastBoundAt }, "session expired");
+      if (events.length === 0) continue;
+      metric("spear_sms_sessions_expired_total").inc();
+      this.log.info({ sessionId: s.id, lastBoundAt: s.lastBoundAt }, "session expired");
     }
   }
 }

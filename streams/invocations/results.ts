@@ -15,7 +15,13 @@ export type RecordOutcome =
    * earlier try) and was sent to the reply subject. `result` is what was recorded: an output
    * too large to record is replaced by an `output_too_large` failure.
    */
-  | { readonly recorded: true; readonly seq: number; readonly result: InvocationFinished }
+  | {
+      readonly recorded: true;
+      readonly seq: number;
+      readonly result: InvocationFinished;
+      /** Written by this call; false when it found its own earlier try stored (a retry after a lost ack). */
+      readonly fresh: boolean;
+    }
   /** Another attempt finished first; its result stands and was already sent. */
   | { readonly recorded: false };
 
@@ -62,12 +68,12 @@ export async function recordResult(
   }
   if (!ack.duplicate) {
     if (opts.replyTo) nc.publish(opts.replyTo, payload, { headers });
-    return { recorded: true, seq: ack.seq, result: recorded };
+    return { recorded: true, seq: ack.seq, result: recorded, fresh: true };
   }
   const stored = await js.jetstreamManager(false).then((jsm) => jsm.direct.getMessage(streamNames.results, { seq: ack.seq }));
-  if (!stored) return { recorded: true, seq: ack.seq, result: recorded };
+  if (!stored) return { recorded: true, seq: ack.seq, result: recorded, fresh: false };
   if (opts.replyTo) nc.publish(opts.replyTo, stored.data, { headers: stored.header });
-  return { recorded: true, seq: ack.seq, result: parseResult(stored.data) };
+  return { recorded: true, seq: ack.seq, result: parseResult(stored.data), fresh: false };
 }
 
 /** The most bytes a result's body may have: the server's message limit less room for the headers. */

@@ -16,8 +16,8 @@ const declared = /^export (?:declare )?(?:abstract )?(?:interface|type|class|con
 
 /** The room a service file lives in (`services/<room>/…`), or undefined for a shared file at the top. */
 const roomOf = (file: string) => file.split("/")[1]?.endsWith(".ts") ? undefined : file.split("/")[1];
-/** Rooms every service may use: the wire contract, the leases, telemetry (traces), the shared config and logger. */
-const shared = new Set(["api", "leases", "telemetry", undefined]);
+/** Rooms every service may use: the wire contract, the leases, telemetry (traces), the metrics, the shared config and logger. */
+const shared = new Set(["api", "leases", "telemetry", "metrics", undefined]);
 /** A service may use another only through its public entry: the SDK's. */
 const publicEntries = new Set(["services/sdk/index.ts"]);
 /** The CLI runs every service: it may start each through its entry point and settings. */

@@ -27,6 +27,9 @@ function summary(s: DevStatus): string {
   const services = Object.entries(s.pids)
     .map(([name, pid]) => `  ${name.padEnd(16)} pid ${pid}${s.logs[name] ? `  log ${s.logs[name]}` : ""}`)
     .join("\n");
+  const metrics = Object.entries(s.processes ?? {})
+    .flatMap(([name, p]) => (p.monitorUrl ? [`  ${name.padEnd(16)} ${p.monitorUrl}/metrics`] : []))
+    .join("\n");
   const fns = s.deployed.map((d) => `  ${d.name.padEnd(10)} ${d.runtime.padEnd(10)} ${d.skipped ? `not deployed: ${d.skipped}` : `version ${d.version}`}`).join("\n");
   const sample = JSON.stringify(s.deployed[0]?.sample ?? { hello: "world" });
   const auth = s.credentials ? ` -H 'authorization: Bearer ${s.credentials.gateway.token}'` : "";
@@ -39,6 +42,8 @@ function summary(s: DevStatus): string {
     `  data    ${s.dataDir}`,
     "Processes:",
     services,
+    "Metrics (Prometheus text format; /healthz and /readyz on the same ports):",
+    metrics,
     "Functions:",
     fns,
     "Try, from another terminal in this folder:",

@@ -1,9 +1,11 @@
+import type { JetStreamManager } from "@nats-io/jetstream";
 import { Command } from "commander";
 import { findProjections, projectionRegistry } from "../../../projections/registry.js";
 import { rebuildProjection } from "../../../projections/rebuild.js";
-import { projectionStatus } from "../../../projections/status.js";
+import { consumerLag, projectionStatus } from "../../../projections/status.js";
 import { ProjectionWorker } from "../../../projections/worker.js";
 import { Duration, parseConfig } from "../../config.js";
+import { readFrom } from "../../metrics/registry.js";
 import { cliContext, withNats } from "../context.js";
 import { runService, serviceCommand } from "../service-runner.js";
 import { printJson, printTable } from "../output.js";
@@ -20,12 +22,14 @@ export const projectionsCommand = () => {
         const chosen = findProjections(names);
         await runService(c, "projections", async (nats, { cli, log }) => {
           const workers = chosen.map((p) => new ProjectionWorker(nats.js, nats.jsm, p, log, { replicas: cli.streams.replicas, lockTtlMs, waitForLock: true }));
+          const unwatched = workers.map((w) => watchWorker(w, nats.jsm));
           const serving = Promise.all(workers.map((w) => w.serve()));
           log.info({ projections: chosen.map((p) => p.name) }, "projection workers running");
           return {
             stop: async () => {
               workers.forEach((w) => w.stop());
               await serving;
+              unwatched.forEach((stop) => stop());
             },
             checks: { owned: () => workers.every((w) => w.owning) },
           };
@@ -64,3 +68,19 @@ export const projectionsCommand = () => {
     });
   return cmd;
 };
+
+/** A worker's metrics, read at each scrape; the lag asks the server, so a worker that is stuck still shows it growing. */
+function watchWorker(w: ProjectionWorker<unknown>, jsm: JetStreamManager): () => void {
+  const labels = { projection: w.projection.name };
+  const stops = [
+    readFrom("spear_projection_events_applied_total", () => [{ labels, value: w.progress.applied }]),
+    readFrom("spear_projection_poison_events_total", () => [{ labels, value: w.progress.poison }]),
+    readFrom("spear_projection_checkpoint_sequence", () => [{ labels, value: w.progress.checkpoint }]),
+    readFrom("spear_projection_owned", () => [{ labels, value: w.owning ? 1 : 0 }]),
+    readFrom("spear_projection_lag_events", async () => {
+      const lag = await consumerLag(jsm, w.projection);
+      return lag === null ? [] : [{ labels, value: lag }];
+    }),
+  ];
+  return () => stops.forEach((stop) => stop());
+}

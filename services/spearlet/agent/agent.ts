@@ -18,6 +18,7 @@ import { throughOutages } from "../../../streams/through-outages.js";
 import { liveLeaseWindowMs, LONGEST_LEASE_WINDOW_MS } from "../../leases/lease.js";
 import { LeaseStore } from "../../leases/lease-store.js";
 import { serveRoutes } from "../../api/router.js";
+import { readFrom } from "../../metrics/registry.js";
 import { BinaryCache } from "../binaries/binary-cache.js";
 import { objectStoreFetcher } from "../binaries/object-store-fetcher.js";
 import { ConcurrencyController } from "../concurrency/controller.js";
@@ -247,6 +248,7 @@ export async function startSpearlet(o: SpearletOptions): Promise<Spearlet> {
   // A reconnect may have missed function events: fold the catalog again from the start.
   reconnects.each(() => void taskRefs.resync().catch((e: unknown) => log.warn({ err: e }, "TaskRef resync failed; the live feed goes on")));
 
+  const unwatched = watchNode({ slots: config.slots, running: () => assignments.running, manager, binaries, usage });
   state = "serving";
   log.info({ runtimes: kinds, slots: config.slots, services: config.services, languages: config.languages, taskRefSeq: taskRefs.seq }, "spearlet serving");
 
@@ -283,6 +285,7 @@ export async function startSpearlet(o: SpearletOptions): Promise<Spearlet> {
     await taskRefs.stop();
     binaries.close();
     await leases.close();
+    unwatched();
     state = "stopped";
     const summary = { finished, abandoned, caughtUp, markedDrained };
     log.info(summary, "spearlet stopped");
@@ -300,4 +303,18 @@ export async function startSpearlet(o: SpearletOptions): Promise<Spearlet> {
     health,
     drain: () => (draining ??= drain()),
   };
+}
+
+/** The node's gauges, read at each scrape; the function returned stops that. */
+function watchNode(n: { slots: number; running: () => number; manager: PoolManager; binaries: BinaryCache; usage: UsageSampler }): () => void {
+  const stops = [
+    readFrom("spear_spearlet_slots", () => n.slots),
+    readFrom("spear_spearlet_slots_in_use", n.running),
+    readFrom("spear_spearlet_instances", () => n.manager.instanceStates().map((i) => ({ labels: { function: i.function, state: i.state }, value: i.count }))),
+    readFrom("spear_spearlet_binaries", () => n.binaries.stats().artifacts),
+    readFrom("spear_spearlet_binary_cache_bytes", () => n.binaries.stats().bytes),
+    readFrom("spear_spearlet_node_cpu_ratio", () => n.usage.peek().cpuPercent / 100),
+    readFrom("spear_spearlet_node_memory_ratio", () => n.usage.peek().memoryPercent / 100),
+  ];
+  return () => stops.forEach((stop) => stop());
 }

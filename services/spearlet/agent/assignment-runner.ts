@@ -19,6 +19,7 @@ import { requestRetry, type RetryCause } from "../../../streams/invocations/subm
 import { traceHeadersOf } from "../../../streams/trace-headers.js";
 import type { LeaseStore } from "../../leases/lease-store.js";
 import { onwardTrace, traceLogFields } from "../../telemetry/trace-context.js";
+import { codeLabel, metric } from "../../metrics/registry.js";
 import type { ConcurrencyController } from "../concurrency/controller.js";
 import type { PoolCall } from "../pool/instance-pool.js";
 import type { PoolManager } from "../pool/pool-manager.js";
@@ -413,6 +414,7 @@ export class AssignmentRunner {
   ): Promise<void> {
     const log = this.#log.child({ invocationId: a.invocationId, attempt: a.attempt, function: a.function, ...traceLogFields(undefined, trace) });
     this.#o.counters.handedBack += 1;
+    metric("spear_spearlet_handbacks_total").inc({ code: codeLabel(error.code) });
     try {
       if (await this.#askNextAttempt(a, error, retryCause(error.code, this.#o.nodeId))) {
         log.info({ code: error.code }, "handed back for another node");
@@ -486,10 +488,16 @@ export class AssignmentRunner {
 
   #fenced(a: InvocationAssigned, code: string): void {
     this.#o.counters.fenced += 1;
+    metric("spear_spearlet_fenced_total").inc();
     this.#outcome(a, "refused", undefined, code);
   }
 
   #outcome(a: InvocationAssigned, status: InvocationOutcome["status"], call: PoolCall | undefined, errorCode?: string): void {
+    metric("spear_spearlet_attempts_total").inc({ function: a.function, status });
+    if (call) {
+      metric("spear_spearlet_call_duration_seconds").observe({ function: a.function }, call.outcome.durationMs / 1000);
+      if (call.coldStart) metric("spear_spearlet_cold_starts_total").inc({ function: a.function });
+    }
     this.#o.reporter.addOutcome({
       invocationId: a.invocationId,
       function: a.function,

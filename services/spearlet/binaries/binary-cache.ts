@@ -5,6 +5,7 @@ import { SpearError } from "../../../domain/errors.js";
 import type { ArtifactRef } from "../../../domain/events/function.js";
 import type { RuntimeKind } from "../../../domain/ids.js";
 import type { Logger } from "../../logger.js";
+import { metric } from "../../metrics/registry.js";
 import { compileWasmModule } from "../runtime/wasm/compile.js";
 import type { SharedBinary } from "../runtime/runtime.js";
 import type { ArtifactFetcher } from "./artifact-fetcher.js";
@@ -74,7 +75,9 @@ export class BinaryCache {
   }
 
   async acquire(ref: ArtifactRef, kind: RuntimeKind): Promise<BinaryLease> {
-    const entry = this.#entries.get(ref.sha256) ?? this.#fetchEntry(ref);
+    const held = this.#entries.get(ref.sha256);
+    if (held) metric("spear_spearlet_binary_cache_hits_total").inc();
+    const entry = held ?? this.#fetchEntry(ref);
     if (entry.ref.size !== ref.size) {
       throw new SpearError("artifact_integrity", `artifact ${ref.sha256} is ${entry.ref.size} bytes here, not ${ref.size}`, { sha256: ref.sha256 });
     }
@@ -120,6 +123,7 @@ export class BinaryCache {
   #fetchEntry(ref: ArtifactRef): Entry {
     const path = join(this.#opts.dir, ref.sha256);
     this.#fetches++;
+    metric("spear_spearlet_binary_fetches_total").inc();
     const file = this.#opts.fetch(ref).then((chunks) => downloadVerified(chunks, ref, path));
     // An entry whose fetch failed is forgotten at once, so the next acquire fetches again.
     file.catch(() => {
@@ -132,6 +136,7 @@ export class BinaryCache {
 
   async #compile(entry: Entry): Promise<WebAssembly.Module> {
     this.#compiles++;
+    metric("spear_spearlet_binary_compiles_total").inc();
     const module = await this.#compileWasm(await readFile(entry.path));
     this.#opts.log?.debug({ sha256: entry.ref.sha256, size: entry.ref.size }, "wasm module compiled");
     return module;
@@ -152,6 +157,7 @@ export class BinaryCache {
     delete entry.module;
     rmSync(entry.path, { force: true });
     this.#evictions++;
+    metric("spear_spearlet_binary_evictions_total").inc();
     this.#opts.log?.debug({ sha256: entry.ref.sha256 }, "artifact evicted");
   }
 }

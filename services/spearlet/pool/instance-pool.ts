@@ -232,6 +232,13 @@ export class InstancePool {
     };
   }
 
+  /** Its instances by lifecycle state, those on their way out included. */
+  states(): Map<InstanceState, number> {
+    const counts = new Map<InstanceState, number>();
+    for (const slot of this.#slots) counts.set(slot.state, (counts.get(slot.state) ?? 0) + 1);
+    return counts;
+  }
+
   stats(): PoolStats {
     const live = this.#slots.filter((s) => this.isLiveSlot(s));
     return {

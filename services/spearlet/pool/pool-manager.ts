@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { SpearError } from "../../../domain/errors.js";
 import type { FunctionSpec } from "../../../domain/events/function.js";
-import type { InstanceStateChanged } from "../../../domain/events/instance.js";
+import type { InstanceState, InstanceStateChanged } from "../../../domain/events/instance.js";
 import type { InstanceSummary } from "../../../domain/events/status.js";
 import type { RuntimeKind } from "../../../domain/ids.js";
 import { parseConfig } from "../../config.js";
@@ -109,6 +109,11 @@ export class PoolManager {
 
   stats(): PoolStats[] {
     return [...this.#ready.values()].map((e) => e.pool.stats());
+  }
+
+  /** The node's instances by function and lifecycle state (for metrics). */
+  instanceStates(): { function: string; state: InstanceState; count: number }[] {
+    return [...this.#ready.values()].flatMap((e) => [...e.pool.states()].map(([state, count]) => ({ function: e.pool.function, state, count })));
   }
 
   /** Instances alive on the node (for node stats). */

@@ -40,6 +40,9 @@ describe("invocation results", () => {
     const repeat = await recordResult(nats.nc, nats.js, result("again-1", "a"), { writer: "a1" });
     const other = await recordResult(nats.nc, nats.js, result("again-1", "b"), { writer: "a2" });
     expect(first.recorded && repeat.recorded && first.seq === repeat.seq).toBe(true);
+    // Only the write that stored it is fresh: the result is counted once, where it was recorded.
+    expect(first.recorded && first.fresh).toBe(true);
+    expect(repeat.recorded && repeat.fresh).toBe(false);
     expect(other.recorded).toBe(false);
   });
 

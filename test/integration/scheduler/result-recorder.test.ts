@@ -14,6 +14,8 @@ import { getResult, parseResult } from "../../../streams/invocations/results.js"
 import { decodeJson } from "../../../streams/json.js";
 import { rejectsWith, sleep } from "../leases/lease-support.js";
 import { finishedResult } from "../../support/finished-result.js";
+import { metricsText } from "../../../services/metrics/registry.js";
+import { parseMetrics, sampleSum } from "../../support/prometheus-text.js";
 import { connectTest, eventually, testLog } from "../../support/nats.js";
 import { useServers } from "../../support/servers.js";
 
@@ -102,6 +104,23 @@ describe("result recorder", () => {
     expect(await storedCount(c.invocationId)).toBe(1);
     const stored = await nats.jsm.direct.getMessage(streamNames.results, { last_by_subj: subjects.result(c.invocationId) });
     expect(stored?.header.get(H.eventId)).toBe(`${c.invocationId}.result.a1.rn1`);
+    c.done();
+  });
+
+  it("counts a result once in the metrics, where it is recorded, however often the node sends it; a refusal counts as refused", async () => {
+    const read = async () => parseMetrics(await metricsText());
+    const before = await read();
+    const c = await leased("rn1");
+    await sendResult(node.nc, "rn1", { leaseToken: c.token, result: c.result, replyTo: c.replyTo });
+    await sendResult(node.nc, "rn1", { leaseToken: c.token, result: c.result, replyTo: c.replyTo });
+    await rejectsWith(sendResult(node.nc, "rn2", { leaseToken: c.token, result: c.result, replyTo: c.replyTo }), "lease_not_held");
+    const after = await read();
+    const delta = (name: string, labels: Record<string, string>) => (sampleSum(after, name, labels) ?? 0) - (sampleSum(before, name, labels) ?? 0);
+    expect(delta("spear_invocations_total", { function: "echo", status: "succeeded" })).toBe(1);
+    expect(delta("spear_invocation_duration_seconds", { function: "echo", status: "succeeded" })).toBe(1);
+    expect(delta("spear_scheduler_results_total", { outcome: "recorded" })).toBe(2);
+    expect(delta("spear_scheduler_results_total", { outcome: "refused" })).toBe(1);
+    expect(delta("spear_lease_operations_total", { operation: "hold_for_result", result: "lease_not_held" })).toBe(1);
     c.done();
   });
 

@@ -48,6 +48,16 @@ describe("pool manager", () => {
     expect(manager.instanceCount()).toBe(2);
   });
 
+  it("counts the node's instances by function and lifecycle state (the spear_spearlet_instances gauge)", async () => {
+    const { manager } = managerFixture();
+    await manager.deploy("echo", 1, specWith({ minWarm: 2 }));
+    await manager.deploy("wc", 1, specWith({ minWarm: 1 }));
+    expect(manager.instanceStates()).toEqual([
+      { function: "echo", state: "Ready", count: 2 },
+      { function: "wc", state: "Ready", count: 1 },
+    ]);
+  });
+
   it("creates a pool once on first use, holding the shared binary until the version is dropped", async () => {
     const { manager, runtime, leases, events } = managerFixture();
     const spec = { ...specWith(), artifact: { sha256: "b".repeat(64), size: 3 } };
