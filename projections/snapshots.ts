@@ -80,6 +80,25 @@ export async function snapshotSeq(os: ObjectStore, p: AnyProjection): Promise<nu
   return Number(info.metadata.lastSeq) || 0;
 }
 
+/** How long one read of a snapshot object may take, and how many reads are tried. */
+const BLOB_READ_MS = 5_000;
+const BLOB_READS = 3;
+
+/**
+ * A read of an object that a worker replaces meanwhile can wait for ever for chunks the new
+ * put has purged: each read is bounded, and a timed-out one is tried again (it then finds the
+ * new object), up to BLOB_READS times.
+ */
+async function readBlob(os: ObjectStore, name: string): Promise<Uint8Array | null> {
+  for (let read = 1; ; read++) {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), BLOB_READ_MS)));
+    const bytes = await Promise.race([os.getBlob(name), timedOut]).finally(() => clearTimeout(timer));
+    if (bytes !== "timeout") return bytes;
+    if (read >= BLOB_READS) throw new Error(`not read within ${BLOB_READ_MS} ms, ${read} times`);
+  }
+}
+
 /**
  * The latest snapshot of `p`, checked against the stream it claims to cover. Every problem
  * (none written, another fold version, a stream made again or cut short, a damaged object)
@@ -90,7 +109,7 @@ export async function loadSnapshot<D>(js: JetStreamClient, jsm: JetStreamManager
   try {
     const os = await openSnapshotBucket(js, jsm);
     if (!os) return { ok: false, reason: "no snapshot bucket" };
-    const bytes = await os.getBlob(p.name);
+    const bytes = await readBlob(os, p.name);
     if (!bytes) return { ok: false, reason: "no snapshot written yet" };
     const file = JSON.parse((await promisify(gunzip)(bytes)).toString("utf8")) as SnapshotFile;
     if (file.format !== FORMAT || file.projection !== p.name || !Array.isArray(file.docs) || !Number.isInteger(file.lastSeq)) {
