@@ -36,3 +36,6 @@ export const traceIdOf = (t: TraceHeaders): string => t.traceparent.slice(3, 35)
 
 /** The parent span id of a well-formed traceparent. */
 export const parentSpanIdOf = (t: TraceHeaders): string => t.traceparent.slice(36, 52);
+
+/** The trace flags the caller set (bit 0: sampled). */
+export const traceFlagsOf = (t: TraceHeaders): number => parseInt(t.traceparent.slice(53, 55), 16);

@@ -2,6 +2,7 @@ import type { JetStreamManager, StoredMsg } from "@nats-io/jetstream";
 import { headers as natsHeaders } from "@nats-io/transport-node";
 import { SpearError } from "../domain/errors.js";
 import { H } from "../domain/headers.js";
+import { subjects } from "../domain/subjects.js";
 import type { DeadLetterEntry } from "../domain/api/dlq.js";
 import { streamNames } from "./catalog.js";
 import { rawOf, type RawStoredMessage } from "./codec.js";
@@ -72,14 +73,14 @@ export function toDeadLetter(raw: RawStoredMessage): StoredDeadLetter {
 export async function getDeadLetter(jsm: JetStreamManager, seq: number): Promise<RawStoredMessage> {
   const m: StoredMsg | null = await jsm.direct.getMessage(streamNames.dlq, { seq });
   if (!m || m.seq !== seq) throw new SpearError("dead_letter_not_found", `SPEAR_DLQ holds no dead letter at sequence ${seq}`, { seq });
-  return { subject: m.subject, seq: m.seq, headers: m.header, data: m.data, time: m.time.toISOString() };
+  return rawOf(m);
 }
 
 /** Dead letters newest first, by the subject filter the query allows and its code. */
 export async function listDeadLetters(nats: Nats, q: DeadLetterQuery) {
   const source = q.function ? "invocation" : q.source;
   if (q.function && q.source && q.source !== "invocation") return { items: [], scanned: 0, next: null };
-  const filter = source ? `${PREFIX}${source}.${q.function ?? ">"}` : undefined;
+  const filter = source ? subjects.dlq(source, q.function ?? ">") : undefined;
   return readBackwards(nats, streamNames.dlq, { filter, before: q.before, limit: q.limit, maxScan: q.maxScan }, (m) => {
     const raw = rawOf(m);
     if (q.code && raw.headers?.get(H.dlqCode) !== q.code) return undefined;

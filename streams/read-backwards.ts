@@ -2,6 +2,9 @@ import type { JsMsg } from "@nats-io/jetstream";
 import type { Nats } from "./connection.js";
 import { readStream } from "./reader.js";
 
+/** How many messages one listing reads at most, unless it asks for another bound. */
+export const DEFAULT_MAX_SCAN = 100_000;
+
 /** What a backwards scan does with one stored message: keep it (a value), skip it (undefined), or end the scan (`STOP`: older ones cannot match). */
 export const STOP = Symbol("stop");
 export type Keep<T> = (m: JsMsg) => T | undefined | typeof STOP;

@@ -2,11 +2,11 @@ import { z } from "zod";
 import { InvocationRedriven } from "../events/invocation.js";
 import { FunctionName, Instant, InvocationId } from "../ids.js";
 import { endpoint } from "./endpoint.js";
+import { ScanPageRequest, scanPage } from "./envelope.js";
 
 const Sequence = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 /** A subject token: what `spear.dlq.<source>.<key>` holds. */
 const SubjectToken = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, '_' and '-', at most 64");
-const Cursor = z.string().regex(/^\d{1,16}$/, "the nextCursor of the page before");
 
 /** One entry of SPEAR_DLQ, without the original body. */
 export const DeadLetterSummary = z.object({
@@ -70,17 +70,8 @@ export const dlqApi = {
     kind: "query",
     description:
       "Dead letters, newest first, a page at a time, filtered by source, code and function; each invocation's with the redrive recorded for it, if any.",
-    request: DeadLetterFilter.extend({
-      limit: z.number().int().min(1).max(1000).default(100),
-      cursor: Cursor.optional(),
-    }),
-    result: z.object({
-      items: z.array(DeadLetterSummary),
-      /** Pass it back as `cursor` for older entries; null when there are none. */
-      nextCursor: z.string().nullable(),
-      /** Stream sequences read for this page (a page stops after 100,000 even when it is not full). */
-      scanned: z.number().int().nonnegative(),
-    }),
+    request: DeadLetterFilter.extend(ScanPageRequest.shape),
+    result: scanPage(DeadLetterSummary),
     operatorsOnly: true,
   }),
   get: endpoint("dlq", "get", {

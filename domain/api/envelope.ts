@@ -33,5 +33,23 @@ export const page = <I extends z.ZodType>(item: I) =>
     total: z.number().int().nonnegative(),
   });
 
+/** Listings read newest first from a stream: at most `limit` items older than `cursor` (the `nextCursor` of the page before). */
+export const ScanPageRequest = z.object({
+  limit: z.number().int().min(1).max(1000).default(100),
+  cursor: z
+    .string()
+    .regex(/^\d{1,16}$/, "the nextCursor of the page before")
+    .optional(),
+});
+
+export const scanPage = <I extends z.ZodType>(item: I) =>
+  z.object({
+    items: z.array(item),
+    /** Pass it back as `cursor` for older items; null when no older one can match. */
+    nextCursor: z.string().nullable(),
+    /** Stream messages read for this page (a page stops after 100,000 even when it is not full). */
+    scanned: z.number().int().nonnegative(),
+  });
+
 /** The stream sequence of the aggregate after a command: pass it as `minSeq` to read it back anywhere. */
 export const Seq = z.number().int().nonnegative();

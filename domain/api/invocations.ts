@@ -2,6 +2,7 @@ import { z } from "zod";
 import { InvocationFinished, InvocationStatus } from "../events/invocation.js";
 import { FunctionName, Instant, InvocationId } from "../ids.js";
 import { endpoint } from "./endpoint.js";
+import { ScanPageRequest, scanPage } from "./envelope.js";
 
 /** One stored message of an invocation's story, as `spear replay --json` prints it. */
 export const StoryEvent = z.object({
@@ -31,16 +32,9 @@ export const invocationsApi = {
       status: InvocationStatus.optional(),
       since: Instant.optional().describe("Recorded at or after this time"),
       until: Instant.optional().describe("Recorded at or before this time"),
-      limit: z.number().int().min(1).max(1000).default(100),
-      cursor: z.string().regex(/^\d{1,16}$/, "the nextCursor of the page before").optional(),
+      ...ScanPageRequest.shape,
     }),
-    result: z.object({
-      items: z.array(InvocationFinished),
-      /** Pass it back as `cursor` for older results; null when no older one can match. */
-      nextCursor: z.string().nullable(),
-      /** Results read for this page (a page stops after 100,000 even when it is not full). */
-      scanned: z.number().int().nonnegative(),
-    }),
+    result: scanPage(InvocationFinished),
     operatorsOnly: true,
   }),
   story: endpoint("invocations", "story", {

@@ -27,10 +27,6 @@ export class EventStreams {
 
   constructor(private readonly max: number) {}
 
-  get size(): number {
-    return this.open.size;
-  }
-
   /** Takes the response over as an event stream, or throws `too_many_streams`. */
   start(reply: FastifyReply): EventStream {
     if (this.open.size >= this.max) {

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { readTraceHeaders, type TraceHeaders } from "../../domain/trace-context.js";
 import { SPAN_ATTRS } from "../telemetry/attributes.js";
 import { openApiPathOf } from "./route.js";
-import { startSpanFrom, traceHeadersOfSpan, traceLogFields } from "../telemetry/trace-context.js";
+import { onwardTrace, startSpanFrom, traceLogFields } from "../telemetry/trace-context.js";
 
 /** Each request's span, while the gateway traces. */
 const spans = new WeakMap<FastifyRequest, Span>();
@@ -54,8 +54,7 @@ export function traceRequests(app: FastifyInstance, tracer: Tracer | undefined):
  * `traceparent` as it came, so a gateway without tracing does not break the caller's trace.
  */
 export function traceOf(request: FastifyRequest): TraceHeaders | undefined {
-  const span = spans.get(request);
-  return span ? traceHeadersOfSpan(span) : callerTrace(request);
+  return onwardTrace(spans.get(request), callerTrace(request));
 }
 
 /** Names the invocation a request started on its span (when the gateway traces). */

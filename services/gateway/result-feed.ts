@@ -17,8 +17,8 @@ export class ResultFeed {
   private sub: Subscription | undefined;
   private readonly byInvocation = new Map<string, Set<ResultListener>>();
   private readonly byFunction = new Map<string, Set<ResultListener>>();
-  /** Listeners of every result (the live feed), under the one key `*`. */
-  private readonly ofAll = new Map<string, Set<ResultListener>>();
+  /** Listeners of every result (the live feed). */
+  private readonly ofAll = new Set<ResultListener>();
 
   constructor(
     private readonly nc: NatsConnection,
@@ -27,13 +27,22 @@ export class ResultFeed {
 
   /** Calls `listener` with each result of the invocation, of the function, or every one; the returned function stops it. */
   listen(on: { readonly invocationId: string } | { readonly function: string } | "all", listener: ResultListener): () => void {
-    const [map, key] = on === "all" ? [this.ofAll, "*"] : "invocationId" in on ? [this.byInvocation, on.invocationId] : [this.byFunction, on.function];
-    const set = map.get(key) ?? new Set();
-    map.set(key, set.add(listener));
+    let stopListening: () => void;
+    if (on === "all") {
+      this.ofAll.add(listener);
+      stopListening = () => this.ofAll.delete(listener);
+    } else {
+      const [map, key] = "invocationId" in on ? [this.byInvocation, on.invocationId] : [this.byFunction, on.function];
+      const set = map.get(key) ?? new Set();
+      map.set(key, set.add(listener));
+      stopListening = () => {
+        set.delete(listener);
+        if (set.size === 0) map.delete(key);
+      };
+    }
     this.sub ??= this.nc.subscribe(subjects.result("*"), { callback: (err, msg) => (err ? this.log.warn({ err }, "result feed failed") : this.deliver(msg.subject, msg.data)) });
     return () => {
-      set.delete(listener);
-      if (set.size === 0) map.delete(key);
+      stopListening();
       if (this.byInvocation.size === 0 && this.byFunction.size === 0 && this.ofAll.size === 0) {
         this.sub?.unsubscribe();
         this.sub = undefined;
@@ -51,6 +60,6 @@ export class ResultFeed {
     } catch {
       return;
     }
-    for (const l of [...(forId ?? []), ...(this.byFunction.get(result.function) ?? []), ...(this.ofAll.get("*") ?? [])]) l(result);
+    for (const l of [...(forId ?? []), ...(this.byFunction.get(result.function) ?? []), ...this.ofAll]) l(result);
   }
 }

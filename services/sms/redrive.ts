@@ -16,6 +16,7 @@ import { Payloads } from "../../streams/invocations/payloads.js";
 import type { ParsedRequest } from "../../streams/invocations/request.js";
 import { getResult } from "../../streams/invocations/results.js";
 import { submitInvocation } from "../../streams/invocations/submit.js";
+import { DEFAULT_MAX_SCAN } from "../../streams/read-backwards.js";
 
 /**
  * A redrive recorded this long ago whose new invocation has no result yet is published again
@@ -24,8 +25,6 @@ import { submitInvocation } from "../../streams/invocations/submit.js";
  * is stored once. Past it, asking again only names the new invocation.
  */
 const RESUBMIT_WITHIN_MS = 60_000;
-/** Dead letters read, at most, to find a range's entries not sent back yet. */
-const MAX_SCAN = 100_000;
 
 /**
  * Sends dead-lettered invocations back. Each is recorded first (`InvocationRedriven` on the
@@ -57,8 +56,8 @@ export class Redriver {
     const seen = new Set<string>();
     let before: number | undefined;
     let scanned = 0;
-    while (items.length < req.limit && scanned < MAX_SCAN) {
-      const page = await listDeadLetters(this.nats, { source: "invocation", code: req.code, function: req.function, before, limit: req.limit, maxScan: MAX_SCAN - scanned });
+    while (items.length < req.limit && scanned < DEFAULT_MAX_SCAN) {
+      const page = await listDeadLetters(this.nats, { source: "invocation", code: req.code, function: req.function, before, limit: req.limit, maxScan: DEFAULT_MAX_SCAN - scanned });
       scanned += page.scanned;
       for (const dl of page.items) {
         if (items.length === req.limit) break;

@@ -1,5 +1,5 @@
 import { createTraceState, ROOT_CONTEXT, trace, TraceFlags, type Context, type Span, type SpanOptions, type Tracer } from "@opentelemetry/api";
-import { parentSpanIdOf, traceIdOf, type TraceHeaders } from "../../domain/trace-context.js";
+import { parentSpanIdOf, traceFlagsOf, traceIdOf, type TraceHeaders } from "../../domain/trace-context.js";
 
 /**
  * Trace context between messages (`streams/trace-headers.ts`) and OpenTelemetry spans, on
@@ -14,7 +14,7 @@ export function remoteContext(t: TraceHeaders | undefined): Context {
   return trace.setSpanContext(ROOT_CONTEXT, {
     traceId: traceIdOf(t),
     spanId: parentSpanIdOf(t),
-    traceFlags: parseInt(t.traceparent.slice(53, 55), 16) & TraceFlags.SAMPLED,
+    traceFlags: traceFlagsOf(t) & TraceFlags.SAMPLED,
     isRemote: true,
     ...(t.tracestate ? { traceState: createTraceState(t.tracestate) } : {}),
   });

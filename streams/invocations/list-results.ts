@@ -2,7 +2,7 @@ import { InvocationFinished, type InvocationStatus } from "../../domain/events/i
 import { streamNames } from "../catalog.js";
 import type { Nats } from "../connection.js";
 import { decodeJson } from "../json.js";
-import { readBackwards, STOP } from "../read-backwards.js";
+import { DEFAULT_MAX_SCAN, readBackwards, STOP } from "../read-backwards.js";
 
 export interface ResultQuery {
   readonly fn?: string | undefined;
@@ -32,7 +32,6 @@ export interface ResultList {
 }
 
 export const DEFAULT_RESULT_WINDOW = 256;
-export const DEFAULT_MAX_SCAN = 100_000;
 
 /**
  * The most recent final results, newest first, read from SPEAR_RESULTS (the invocation read

@@ -27,10 +27,9 @@ function jsFiles(dir: string): string[] {
 export function loadBrowserModules(): ReadonlyMap<string, string> {
   const dir = browserDir();
   if (!existsSync(join(dir, "main.js"))) throw new SpearError("internal", `the console's compiled browser code is missing at ${dir}: run npm run build`);
-  const root = dir;
   return new Map(
     jsFiles(dir).map((file) => [
-      relative(root, file).split("\\").join("/"),
+      relative(dir, file).split("\\").join("/"),
       // Source maps point at sources that are not served.
       readFileSync(file, "utf8").replace(/\n\/\/# sourceMappingURL=.*$/, "\n"),
     ]),

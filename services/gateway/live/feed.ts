@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import type { Nats } from "../../../streams/connection.js";
 import { lastMatchingSeq, readStream } from "../../../streams/reader.js";
@@ -22,10 +23,6 @@ export class ClusterFeed {
     private readonly results: ResultFeed,
     private readonly log: Logger,
   ) {}
-
-  get listening(): number {
-    return this.listeners.size;
-  }
 
   /** Adds a listener; the returned function removes it (once). */
   listen(listener: LiveListener): () => void {
@@ -69,10 +66,7 @@ export class ClusterFeed {
         if (signal.aborted) return;
         this.log.warn({ stream, reason: e instanceof Error ? e.message : String(e) }, "the live feed lost a stream; following it again");
       }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, wait);
-        signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
-      });
+      await sleep(wait, undefined, { signal }).catch(() => undefined);
     }
   }
 }

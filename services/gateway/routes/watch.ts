@@ -2,8 +2,9 @@ import { z } from "zod";
 import type { InvocationFinished } from "../../../domain/events/invocation.js";
 import { FunctionName, InvocationId } from "../../../domain/ids.js";
 import { subjects } from "../../../domain/subjects.js";
+import { Payloads } from "../../../streams/invocations/payloads.js";
 import { HEARTBEAT_MS } from "../event-streams.js";
-import { errorResponses, fastifyPath, type ApiRoute, type RouteContext } from "../route.js";
+import { errorResponses, fastifyPath, type ApiRoute } from "../route.js";
 
 const MAX_WATCH_MS = 15 * 60_000;
 
@@ -15,8 +16,12 @@ const streamNotes = [
   "The gateway serves at most `--max-streams` streams at once; beyond, 503 `too_many_streams` with `Retry-After: 1`, before the stream starts.",
 ];
 
-/** The result as clients read it: an output held by reference is filled in. */
-const readable = async (ctx: RouteContext, r: InvocationFinished): Promise<InvocationFinished> => (r.outputRef ? ((await ctx.client.result(r.invocationId)) ?? r) : r);
+/**
+ * Sends each result as clients read it (an output held by reference filled in), or as it came
+ * when the output cannot be read.
+ */
+const sendReadable = (payloads: Payloads, send: (r: InvocationFinished) => void) => (r: InvocationFinished) =>
+  void payloads.resolveOutput(r).then(send, () => send(r));
 
 const watchInvocation: ApiRoute = {
   method: "GET",
@@ -26,6 +31,7 @@ const watchInvocation: ApiRoute = {
   calls: [subjects.result("<invocationId>")],
   success: [200],
   register: (app, ctx) => {
+    const payloads = new Payloads(ctx.nats.js);
     app.route({
       method: "GET",
       url: fastifyPath(watchInvocation.path),
@@ -45,15 +51,13 @@ const watchInvocation: ApiRoute = {
       handler: async (request, reply) => {
         const { invocationId } = request.params;
         const stream = ctx.streams.start(reply);
-        let done = false;
+        // A closed stream sends nothing more: the stored result and the live one make one event.
         const finish = (r: InvocationFinished) => {
-          if (done) return;
-          done = true;
           stream.send("result", r, r.invocationId);
           stream.close();
         };
         // Listening first, then reading what is stored: a result recorded in between is not missed.
-        const stop = ctx.results.listen({ invocationId }, (r) => void readable(ctx, r).then(finish, () => finish(r)));
+        const stop = ctx.results.listen({ invocationId }, sendReadable(payloads, finish));
         const timer = setTimeout(() => {
           stream.send("timeout", { code: "timeout", message: `invocation ${invocationId} has no result after ${request.query.waitMs} ms; it goes on`, details: { invocationId } });
           stream.close();
@@ -81,6 +85,7 @@ const watchFunction: ApiRoute = {
   calls: [subjects.result("*")],
   success: [200],
   register: (app, ctx) => {
+    const payloads = new Payloads(ctx.nats.js);
     app.route({
       method: "GET",
       url: fastifyPath(watchFunction.path),
@@ -99,7 +104,7 @@ const watchFunction: ApiRoute = {
       },
       handler: async (request, reply) => {
         const stream = ctx.streams.start(reply);
-        const stop = ctx.results.listen({ function: request.params.name }, (r) => void readable(ctx, r).then((x) => stream.send("result", x, x.invocationId), () => stream.send("result", r, r.invocationId)));
+        const stop = ctx.results.listen({ function: request.params.name }, sendReadable(payloads, (r) => stream.send("result", r, r.invocationId)));
         stream.signal.addEventListener("abort", stop);
       },
     });

@@ -1,6 +1,7 @@
 import type { dlqApi } from "../../../domain/api/dlq.js";
 import { getDeadLetter, listDeadLetters, toDeadLetter } from "../../../streams/dead-letters.js";
 import type { Nats } from "../../../streams/connection.js";
+import { DEFAULT_MAX_SCAN } from "../../../streams/read-backwards.js";
 import type { AreaHandlers } from "../../api/router.js";
 import { withRedrive, type Redriver } from "../redrive.js";
 
@@ -14,7 +15,7 @@ export function dlqHandlers(nats: Nats, redriver: Redriver): AreaHandlers<typeof
         function: req.function,
         before: req.cursor === undefined ? undefined : Number(req.cursor),
         limit: req.limit,
-        maxScan: 100_000,
+        maxScan: DEFAULT_MAX_SCAN,
       });
       const items = await Promise.all(page.items.map(({ headers: _h, data: _d, ...summary }) => withRedrive(redriver, summary)));
       return { items, nextCursor: page.next === null ? null : String(page.next), scanned: page.scanned };

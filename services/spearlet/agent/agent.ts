@@ -248,7 +248,7 @@ export async function startSpearlet(o: SpearletOptions): Promise<Spearlet> {
   // A reconnect may have missed function events: fold the catalog again from the start.
   reconnects.each(() => void taskRefs.resync().catch((e: unknown) => log.warn({ err: e }, "TaskRef resync failed; the live feed goes on")));
 
-  const unwatched = watchNode({ slots: config.slots, running: () => assignments.running, manager, binaries, usage });
+  const unwatched = watchNode({ slots: config.slots, running: () => assignments.running, fenced: () => counters.fenced, manager, binaries, usage });
   state = "serving";
   log.info({ runtimes: kinds, slots: config.slots, services: config.services, languages: config.languages, taskRefSeq: taskRefs.seq }, "spearlet serving");
 
@@ -306,10 +306,11 @@ export async function startSpearlet(o: SpearletOptions): Promise<Spearlet> {
 }
 
 /** The node's gauges, read at each scrape; the function returned stops that. */
-function watchNode(n: { slots: number; running: () => number; manager: PoolManager; binaries: BinaryCache; usage: UsageSampler }): () => void {
+function watchNode(n: { slots: number; running: () => number; fenced: () => number; manager: PoolManager; binaries: BinaryCache; usage: UsageSampler }): () => void {
   const stops = [
     readFrom("spear_spearlet_slots", () => n.slots),
     readFrom("spear_spearlet_slots_in_use", n.running),
+    readFrom("spear_spearlet_fenced_total", n.fenced),
     readFrom("spear_spearlet_instances", () => n.manager.instanceStates().map((i) => ({ labels: { function: i.function, state: i.state }, value: i.count }))),
     readFrom("spear_spearlet_binaries", () => n.binaries.stats().artifacts),
     readFrom("spear_spearlet_binary_cache_bytes", () => n.binaries.stats().bytes),

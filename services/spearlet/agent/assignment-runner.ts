@@ -488,7 +488,6 @@ export class AssignmentRunner {
 
   #fenced(a: InvocationAssigned, code: string): void {
     this.#o.counters.fenced += 1;
-    metric("spear_spearlet_fenced_total").inc();
     this.#outcome(a, "refused", undefined, code);
   }
 
