@@ -22,8 +22,15 @@ import type { Projection } from "../../projections/projection.js";
  * The scheduler's runtime snapshot, kept current by in-memory projections of the control
  * events, the status reports and the assignments. Whenever one of them swaps its state, a
  * new snapshot is derived (copy-on-write: status reports only touch the nodes they name) and
- * swapped in whole; decisions read `snapshot` and never wait.
+ * swapped in whole; decisions read `snapshot` and never wait. A swap that replaced no document
+ * (an assignment without a session, folded by the last-node projection) derives nothing.
  */
+/**
+ * What a new snapshot may mean for requests waiting for a slot: "any" when nodes, pools or
+ * functions changed (anything may fit now); otherwise the free slots the new status reports show.
+ */
+export type CapacityHint = "any" | number;
+
 export class SnapshotSource {
   readonly nodes: MemoryHost<RegistryNode>;
   readonly usage: MemoryHost<NodeUsageView>;
@@ -36,7 +43,9 @@ export class SnapshotSource {
   private dirty = false;
   /** Nodes whose latest report changed since the last snapshot. */
   private reported = new Set<string>();
-  private readonly listeners = new Set<(s: RuntimeSnapshot) => void>();
+  private readonly listeners = new Set<(s: RuntimeSnapshot, room: CapacityHint) => void>();
+  /** Whether nodes, pools or functions changed since the last snapshot (any free slot may now fit a waiting request). */
+  private placementChanged = false;
   private readonly functionMemo = new WeakMap<FunctionView, { v: SnapshotFunction | undefined }>();
   private builds = 0;
 
@@ -50,7 +59,14 @@ export class SnapshotSource {
     this.sessions = host(sessionTable);
     this.lastNodes = host(sessionLastNode);
     this.current = createSnapshot({ nodes: [], pools: [], functions: new Map() });
-    for (const h of this.hosts()) h.subscribe(() => this.markDirty());
+    const placement = new Set<unknown>([this.nodes, this.functions, this.pools]);
+    for (const h of this.hosts()) {
+      h.subscribe((_state, _seq, changed) => {
+        if (changed.size === 0) return;
+        if (placement.has(h)) this.placementChanged = true;
+        this.markDirty();
+      });
+    }
     this.usage.subscribe((_state, _seq, changed) => {
       for (const id of changed) this.reported.add(id);
     });
@@ -69,7 +85,8 @@ export class SnapshotSource {
     return this.functions.state.get(name);
   }
 
-  onChange(listener: (s: RuntimeSnapshot) => void): () => void {
+  /** Called with each new snapshot and how much room it may have made for waiting requests. */
+  onChange(listener: (s: RuntimeSnapshot, room: CapacityHint) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -114,6 +131,7 @@ export class SnapshotSource {
     const usage = this.usage.state;
     const pools = this.pools.state;
     const seq = Math.max(...this.hosts().map((h) => h.lastSeq));
+    let room: CapacityHint = this.placementChanged ? "any" : 0;
     const settings = readPoolIndex(pools).settings();
     const change = {
       seq,
@@ -124,14 +142,17 @@ export class SnapshotSource {
     if (nodes !== this.seen.nodes || pools !== this.seen.pools || this.builds === 0) {
       this.current = updateSnapshot(this.current, { ...change, nodes: this.allNodes(nodes, usage), pools: readPoolIndex(pools).pools() });
     } else if (usage !== this.seen.usage) {
-      this.current = updateSnapshot(this.current, { ...change, upsertNodes: this.reportedNodes(nodes, usage) });
+      const upsertNodes = this.reportedNodes(nodes, usage);
+      if (room !== "any") for (const n of upsertNodes) room += Math.max(0, n.slots - (n.usage?.running ?? 0));
+      this.current = updateSnapshot(this.current, { ...change, upsertNodes });
     } else {
       this.current = updateSnapshot(this.current, change);
     }
     this.seen = { nodes, usage, pools };
     this.reported = new Set();
+    this.placementChanged = false;
     this.builds++;
-    for (const l of this.listeners) l(this.current);
+    for (const l of this.listeners) l(this.current, room);
   }
 
   private allNodes(nodes: ReadonlyMap<string, RegistryNode>, usage: ReadonlyMap<string, NodeUsageView>): SchedulingNodeInput[] {
