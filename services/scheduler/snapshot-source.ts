@@ -19,18 +19,18 @@ import { MemoryHost } from "../../projections/memory-host.js";
 import type { Projection } from "../../projections/projection.js";
 
 /**
+ * What a new snapshot may mean for requests waiting for a slot: "any" when nodes, pools or
+ * functions changed (anything may fit now); otherwise the free slots the new status reports show.
+ */
+export type CapacityHint = "any" | number;
+
+/**
  * The scheduler's runtime snapshot, kept current by in-memory projections of the control
  * events, the status reports and the assignments. Whenever one of them swaps its state, a
  * new snapshot is derived (copy-on-write: status reports only touch the nodes they name) and
  * swapped in whole; decisions read `snapshot` and never wait. A swap that replaced no document
  * (an assignment without a session, folded by the last-node projection) derives nothing.
  */
-/**
- * What a new snapshot may mean for requests waiting for a slot: "any" when nodes, pools or
- * functions changed (anything may fit now); otherwise the free slots the new status reports show.
- */
-export type CapacityHint = "any" | number;
-
 export class SnapshotSource {
   readonly nodes: MemoryHost<RegistryNode>;
   readonly usage: MemoryHost<NodeUsageView>;
@@ -92,8 +92,14 @@ export class SnapshotSource {
   }
 
   /** Resolves once every projection holds what the log had at start, with a snapshot built from it. */
+  /**
+   * Resolves once every projection a placement reads holds what the log had at start, with a
+   * snapshot built from it. The sessions' last nodes are read only by spread calls: that
+   * projection starts with the first of them (`assignmentsFolded`), so a cluster that never
+   * spreads does not fold every assignment.
+   */
   async start(): Promise<void> {
-    await Promise.all(this.hosts().map((h) => h.start()));
+    await Promise.all(this.hosts().filter((h) => h !== this.lastNodes).map((h) => h.start()));
     this.rebuild();
   }
 
@@ -107,6 +113,7 @@ export class SnapshotSource {
 
   /** Resolves once the snapshot holds every assignment up to stream sequence `seq`; false if not within `timeoutMs`. */
   async assignmentsFolded(seq: number, timeoutMs: number): Promise<boolean> {
+    void this.lastNodes.start();
     if (!(await this.lastNodes.reached(seq, timeoutMs))) return false;
     // The host has them; the snapshot derived from it follows in this turn's setImmediate.
     if (this.dirty) await new Promise<void>((resolve) => {
