@@ -41,6 +41,8 @@ export class SnapshotSource {
   private current: RuntimeSnapshot;
   private seen = { nodes: new Map() as ReadonlyMap<string, unknown>, usage: new Map() as ReadonlyMap<string, unknown>, pools: new Map() as ReadonlyMap<string, unknown> };
   private dirty = false;
+  /** Until `start` has the log folded nobody reads a snapshot: deriving one per batch of the catch-up would be work thrown away. */
+  private started = false;
   /** Nodes whose latest report changed since the last snapshot. */
   private reported = new Set<string>();
   private readonly listeners = new Set<(s: RuntimeSnapshot, room: CapacityHint) => void>();
@@ -68,7 +70,8 @@ export class SnapshotSource {
       });
     }
     this.usage.subscribe((_state, _seq, changed) => {
-      for (const id of changed) this.reported.add(id);
+      // The first snapshot takes every node.
+      if (this.started) for (const id of changed) this.reported.add(id);
     });
   }
 
@@ -91,7 +94,6 @@ export class SnapshotSource {
     return () => this.listeners.delete(listener);
   }
 
-  /** Resolves once every projection holds what the log had at start, with a snapshot built from it. */
   /**
    * Resolves once every projection a placement reads holds what the log had at start, with a
    * snapshot built from it. The sessions' last nodes are read only by spread calls: that
@@ -100,6 +102,7 @@ export class SnapshotSource {
    */
   async start(): Promise<void> {
     await Promise.all(this.hosts().filter((h) => h !== this.lastNodes).map((h) => h.start()));
+    this.started = true;
     this.rebuild();
   }
 
@@ -126,7 +129,7 @@ export class SnapshotSource {
   }
 
   private markDirty(): void {
-    if (this.dirty) return;
+    if (this.dirty || !this.started) return;
     this.dirty = true;
     // Swaps of several projections in one turn of the event loop make one snapshot.
     setImmediate(() => this.rebuild());
