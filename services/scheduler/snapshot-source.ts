@@ -94,14 +94,9 @@ export class SnapshotSource {
     return () => this.listeners.delete(listener);
   }
 
-  /**
-   * Resolves once every projection a placement reads holds what the log had at start, with a
-   * snapshot built from it. The sessions' last nodes are read only by spread calls: that
-   * projection starts with the first of them (`assignmentsFolded`), so a cluster that never
-   * spreads does not fold every assignment.
-   */
+  /** Resolves once every projection holds what the log had at start, with a snapshot built from it. */
   async start(): Promise<void> {
-    await Promise.all(this.hosts().filter((h) => h !== this.lastNodes).map((h) => h.start()));
+    await Promise.all(this.hosts().map((h) => h.start()));
     this.started = true;
     this.rebuild();
   }
@@ -116,7 +111,6 @@ export class SnapshotSource {
 
   /** Resolves once the snapshot holds every assignment up to stream sequence `seq`; false if not within `timeoutMs`. */
   async assignmentsFolded(seq: number, timeoutMs: number): Promise<boolean> {
-    void this.lastNodes.start();
     if (!(await this.lastNodes.reached(seq, timeoutMs))) return false;
     // The host has them; the snapshot derived from it follows in this turn's setImmediate.
     if (this.dirty) await new Promise<void>((resolve) => {
