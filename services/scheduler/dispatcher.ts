@@ -10,7 +10,7 @@ import type { SessionBinding } from "../../domain/scheduling/session-binding.js"
 import type { SessionCommand } from "../../domain/session/commands.js";
 import { sessionDecider } from "../../domain/session/decider.js";
 import { INLINE_PAYLOAD_BYTES, inputObject, PAYLOAD_BUCKET } from "../../domain/payloads.js";
-import { lastToken, subjects } from "../../domain/subjects.js";
+import { subjects } from "../../domain/subjects.js";
 import { PULL_EXPIRES_MS, streamNames } from "../../streams/catalog.js";
 import { rawOf } from "../../streams/codec.js";
 import { handleCommand } from "../../streams/command-handler.js";
@@ -34,9 +34,8 @@ import type { SchedulerConfig } from "./config.js";
 import type { NodePresence } from "./node-presence.js";
 import type { SchedulerOutcomes } from "./outcomes.js";
 import { endPlaceSpan, placeOutcome, startPlaceSpan } from "./place-span.js";
-import { NodesFoundFull } from "./full-nodes.js";
 import { ResultFollowers } from "./result-followers.js";
-import type { CapacityHint, SnapshotSource } from "./snapshot-source.js";
+import type { SnapshotSource } from "./snapshot-source.js";
 import { WaitQueue, type QueueKey } from "./wait-queue.js";
 
 export const SCHEDULER_CONSUMER = "spear_scheduler";
@@ -46,9 +45,6 @@ const SPREAD_CATCH_UP_MS = 1_000;
 
 /** Waiting requests woken by one freed slot. */
 const SLOT_FREED_WAKES = 2;
-
-/** How long a node found full is skipped without a word from it (about one status report). */
-const FULL_MARK_MS = 250;
 
 interface Pending extends QueueKey {
   /** The latest delivery of the request (acknowledging any delivery settles it). */
@@ -114,7 +110,6 @@ export class Dispatcher {
   private readonly held = new Map<number, Pending>();
   private readonly payloads: Payloads;
   private readonly followers: ResultFollowers;
-  private readonly full = new NodesFoundFull(FULL_MARK_MS);
   private readonly abort = new AbortController();
   private running = 0;
   private passScheduled = false;
@@ -144,10 +139,10 @@ export class Dispatcher {
     );
     this.abort.signal.addEventListener("abort", () => messages.stop(), { once: true });
     if (this.abort.signal.aborted) messages.stop();
-    this.d.source.onChange((_snapshot, room) => this.capacityMayHaveChanged(room));
+    this.d.source.onChange(() => this.capacityMayHaveChanged());
     // A spearlet says so the moment it releases a lease: the slot goes to a waiting request at
     // once, not after the node's next status report or the request's backoff. The body is not read.
-    const freed = this.d.nats.nc.subscribe(subjects.capacity("*"), { callback: (err, m) => void (!err && this.slotFreed(lastToken(m.subject))) });
+    const freed = this.d.nats.nc.subscribe(subjects.capacity("*"), { callback: () => this.slotFreed() });
     this.abort.signal.addEventListener("abort", () => freed.unsubscribe(), { once: true });
     this.keepAlive = setInterval(() => this.touchWaiting(), Math.floor(this.d.config.ackWait / 3));
     const unwatched = [readFrom("spear_scheduler_queued_requests", () => this.queue.size), readFrom("spear_scheduler_placing_requests", () => this.running)];
@@ -225,25 +220,20 @@ export class Dispatcher {
 
   /** Slot leases work again (Redis is back): the requests waiting try now rather than after their backoff. */
   retryNow(): void {
-    this.full.clearAll();
-    this.capacityMayHaveChanged("any");
+    this.capacityMayHaveChanged();
   }
 
   /**
    * A new snapshot (a status report, a node joining) may mean free slots: the head of the
-   * queue tries again at once instead of waiting out its backoff. Only as many as the reports
-   * show free slots (or, when nodes, pools or functions changed, as many as run at once), so a
-   * busy cluster's stream of reports does not turn into a stream of failing reservations.
+   * queue tries again at once instead of waiting out its backoff. Only the head, so a busy
+   * cluster's stream of reports does not turn into a stream of reservations.
    */
-  private capacityMayHaveChanged(room: CapacityHint): void {
-    if (room === "any") this.full.clearAll();
-    const wake = room === "any" ? this.d.config.concurrency : Math.min(room, this.d.config.concurrency);
-    if (wake > 0 && this.queue.size > 0) this.wakeHead(wake);
+  private capacityMayHaveChanged(): void {
+    this.wakeHead(this.d.config.concurrency);
   }
 
   /** A node released a lease: one slot, which another replica may take first, so only the first few waiting requests try now. */
-  private slotFreed(nodeId: string): void {
-    this.full.clear(nodeId);
+  private slotFreed(): void {
     // Every release in the cluster comes here: with nothing waiting there is nothing to do.
     if (this.queue.size > 0) this.wakeHead(SLOT_FREED_WAKES);
   }
@@ -272,15 +262,8 @@ export class Dispatcher {
   private pass(): void {
     const now = Date.now();
     let nextWake = Infinity;
-    // Functions with a request earlier in the queue that is not starting now (trying, or waiting
-    // out its backoff): a later request of the same function would race it for the same slots
-    // and might win, so it waits its turn (priority first, then first come, per function).
-    const ahead = new Set<string>();
     for (const p of this.queue.ordered()) {
-      if (p.busy) {
-        ahead.add(p.request.function);
-        continue;
-      }
+      if (p.busy) continue;
       if (now > p.deadline && p.tries > 0) {
         placeOutcome(p.span, "rejected", "no_capacity");
         this.forget(p);
@@ -289,10 +272,8 @@ export class Dispatcher {
       }
       if (p.nextTry > now) {
         nextWake = Math.min(nextWake, p.nextTry, p.deadline + 1);
-        ahead.add(p.request.function);
         continue;
       }
-      if (ahead.has(p.request.function)) continue;
       if (this.running >= this.d.config.concurrency) break;
       this.run(p);
     }
@@ -412,7 +393,7 @@ export class Dispatcher {
     }
     for (const c of decision.candidates) {
       // A node whose process was found gone would only hold the call until it is given away again.
-      if (this.d.presence.isGone(c.nodeId) || this.full.has(c.nodeId)) continue;
+      if (this.d.presence.isGone(c.nodeId)) continue;
       const res = await this.d.leases.reserve(c.nodeId, c.slots, {
         invocationId: r.invocationId,
         attempt: r.attempt,
@@ -422,7 +403,6 @@ export class Dispatcher {
       });
       if (!res.ok) {
         if (res.reason === "node_stalled") this.d.presence.suspect(c.nodeId);
-        else this.full.mark(c.nodeId);
         continue;
       }
       if (!res.created) return { kind: "resume", lease: res.lease, version, timeoutMs };

@@ -19,17 +19,10 @@ import { MemoryHost } from "../../projections/memory-host.js";
 import type { Projection } from "../../projections/projection.js";
 
 /**
- * What a new snapshot may mean for requests waiting for a slot: "any" when nodes, pools or
- * functions changed (anything may fit now); otherwise the free slots the new status reports show.
- */
-export type CapacityHint = "any" | number;
-
-/**
  * The scheduler's runtime snapshot, kept current by in-memory projections of the control
  * events, the status reports and the assignments. Whenever one of them swaps its state, a
  * new snapshot is derived (copy-on-write: status reports only touch the nodes they name) and
- * swapped in whole; decisions read `snapshot` and never wait. A swap that replaced no document
- * (an assignment without a session, folded by the last-node projection) derives nothing.
+ * swapped in whole; decisions read `snapshot` and never wait.
  */
 export class SnapshotSource {
   readonly nodes: MemoryHost<RegistryNode>;
@@ -45,9 +38,7 @@ export class SnapshotSource {
   private started = false;
   /** Nodes whose latest report changed since the last snapshot. */
   private reported = new Set<string>();
-  private readonly listeners = new Set<(s: RuntimeSnapshot, room: CapacityHint) => void>();
-  /** Whether nodes, pools or functions changed since the last snapshot (any free slot may now fit a waiting request). */
-  private placementChanged = false;
+  private readonly listeners = new Set<(s: RuntimeSnapshot) => void>();
   private readonly functionMemo = new WeakMap<FunctionView, { v: SnapshotFunction | undefined }>();
   private builds = 0;
 
@@ -61,14 +52,7 @@ export class SnapshotSource {
     this.sessions = host(sessionTable);
     this.lastNodes = host(sessionLastNode);
     this.current = createSnapshot({ nodes: [], pools: [], functions: new Map() });
-    const placement = new Set<unknown>([this.nodes, this.functions, this.pools]);
-    for (const h of this.hosts()) {
-      h.subscribe((_state, _seq, changed) => {
-        if (changed.size === 0) return;
-        if (placement.has(h)) this.placementChanged = true;
-        this.markDirty();
-      });
-    }
+    for (const h of this.hosts()) h.subscribe(() => this.markDirty());
     this.usage.subscribe((_state, _seq, changed) => {
       // The first snapshot takes every node.
       if (this.started) for (const id of changed) this.reported.add(id);
@@ -88,8 +72,7 @@ export class SnapshotSource {
     return this.functions.state.get(name);
   }
 
-  /** Called with each new snapshot and how much room it may have made for waiting requests. */
-  onChange(listener: (s: RuntimeSnapshot, room: CapacityHint) => void): () => void {
+  onChange(listener: (s: RuntimeSnapshot) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -135,7 +118,6 @@ export class SnapshotSource {
     const usage = this.usage.state;
     const pools = this.pools.state;
     const seq = Math.max(...this.hosts().map((h) => h.lastSeq));
-    let room: CapacityHint = this.placementChanged ? "any" : 0;
     const settings = readPoolIndex(pools).settings();
     const change = {
       seq,
@@ -146,17 +128,14 @@ export class SnapshotSource {
     if (nodes !== this.seen.nodes || pools !== this.seen.pools || this.builds === 0) {
       this.current = updateSnapshot(this.current, { ...change, nodes: this.allNodes(nodes, usage), pools: readPoolIndex(pools).pools() });
     } else if (usage !== this.seen.usage) {
-      const upsertNodes = this.reportedNodes(nodes, usage);
-      if (room !== "any") for (const n of upsertNodes) room += Math.max(0, n.slots - (n.usage?.running ?? 0));
-      this.current = updateSnapshot(this.current, { ...change, upsertNodes });
+      this.current = updateSnapshot(this.current, { ...change, upsertNodes: this.reportedNodes(nodes, usage) });
     } else {
       this.current = updateSnapshot(this.current, change);
     }
     this.seen = { nodes, usage, pools };
     this.reported = new Set();
-    this.placementChanged = false;
     this.builds++;
-    for (const l of this.listeners) l(this.current, room);
+    for (const l of this.listeners) l(this.current);
   }
 
   private allNodes(nodes: ReadonlyMap<string, RegistryNode>, usage: ReadonlyMap<string, NodeUsageView>): SchedulingNodeInput[] {
