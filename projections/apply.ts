@@ -1,24 +1,26 @@
 import { SpearError } from "../domain/errors.js";
 import type { RecordedEvent } from "../domain/events/envelope.js";
-import { decodeOwn, type RawStoredMessage } from "../streams/codec.js";
+import { decodeRecorded, type RawStoredMessage } from "../streams/codec.js";
 import type { DocStore } from "./doc-store.js";
 import type { Projection } from "./projection.js";
 
-/** Decodes one stored message and folds it in. A message that fails either step changes nothing: its error is returned. */
-export function applyMessage<D>(projection: Projection<D>, store: DocStore<D>, raw: RawStoredMessage): SpearError | undefined {
+export type ApplyOutcome = { ok: true; event: RecordedEvent } | { ok: false; error: SpearError };
+
+/** Decodes one stored message and folds it in; a message that fails either step changes nothing. */
+export function applyMessage<D>(projection: Projection<D>, store: DocStore<D>, raw: RawStoredMessage): ApplyOutcome {
   let event: RecordedEvent;
   try {
-    event = decodeOwn(raw, projection.stream);
+    event = decodeRecorded(raw, projection.stream);
   } catch (e) {
-    return asSpearError(e, "invalid_event");
+    return { ok: false, error: asSpearError(e, "invalid_event") };
   }
   try {
     projection.evolve(store, event);
     store.commit();
-    return undefined;
+    return { ok: true, event };
   } catch (e) {
     store.rollback();
-    return asSpearError(e, "invalid_event", `${projection.name} could not apply ${event.type}`);
+    return { ok: false, error: asSpearError(e, "invalid_event", `${projection.name} could not apply ${event.type}`) };
   }
 }
 

@@ -153,9 +153,7 @@ export class AssignmentConsumer {
     for (let wait = 250, interrupted = false; !this.#stopped; wait = Math.min(wait * 2, 5_000)) {
       try {
         const consumer = await this.#o.js.consumers.get(streamNames.assign, this.#name);
-        // A pull asks for at most the slots (the server refuses more than max_ack_pending); asking
-        // again only when one is left, not after every assignment, saves a request per call or two.
-        this.#messages = await consumer.consume({ max_messages: this.#o.slots, threshold_messages: 1, expires: PULL_EXPIRES_MS });
+        this.#messages = await consumer.consume({ max_messages: this.#o.slots, expires: PULL_EXPIRES_MS });
         if (this.#stopped) this.#messages.stop();
         for await (const m of this.#messages) {
           const handled = handle(m).finally(() => this.#handlers.delete(handled));
