@@ -1,6 +1,6 @@
 import { SpearError } from "../domain/errors.js";
 import type { RecordedEvent } from "../domain/events/envelope.js";
-import { decodeRecorded, type RawStoredMessage } from "../streams/codec.js";
+import { decodeOwn, type RawStoredMessage } from "../streams/codec.js";
 import type { DocStore } from "./doc-store.js";
 import type { Projection } from "./projection.js";
 
@@ -10,7 +10,7 @@ export type ApplyOutcome = { ok: true; event: RecordedEvent } | { ok: false; err
 export function applyMessage<D>(projection: Projection<D>, store: DocStore<D>, raw: RawStoredMessage): ApplyOutcome {
   let event: RecordedEvent;
   try {
-    event = decodeRecorded(raw, projection.stream);
+    event = decodeOwn(raw, projection.stream);
   } catch (e) {
     return { ok: false, error: asSpearError(e, "invalid_event") };
   }

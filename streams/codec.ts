@@ -2,7 +2,7 @@ import { claimedInvocationId } from "../domain/invoke-subject.js";
 import { headers as natsHeaders, type MsgHdrs } from "@nats-io/transport-node";
 import { randomUUID } from "node:crypto";
 import { SpearError } from "../domain/errors.js";
-import { AggregateType, currentVersion, decodeEvent, encodeEvent, type DomainEvent } from "../domain/events/catalog.js";
+import { AggregateType, currentVersion, decodeEvent, encodeEvent, isEventType, type DomainEvent } from "../domain/events/catalog.js";
 import { EventMeta, type AggregateRef, type RecordedEvent, type StreamPosition } from "../domain/events/envelope.js";
 import { H } from "../domain/headers.js";
 import { jsonDepth, MAX_JSON_DEPTH } from "../domain/json-limits.js";
@@ -50,6 +50,15 @@ export function metaHeaders(meta: EventMeta, into: MsgHdrs = natsHeaders()): Msg
 /** Validates the event and returns headers and body ready to publish. */
 export function encodeEnvelope(event: DomainEvent, meta: EventMeta): { headers: MsgHdrs; body: unknown } {
   return { headers: metaHeaders(meta), body: encodeEvent(event) };
+}
+
+/**
+ * Headers and body of an event a service built itself from values it validated already (an
+ * assignment from a parsed request and a lease, a node's own status report): the schema is not
+ * checked again on the hot path. Tests check these builders against the schemas.
+ */
+export function envelopeOfOwn(event: DomainEvent, meta: EventMeta): { headers: MsgHdrs; body: unknown } {
+  return { headers: metaHeaders(meta), body: event.data };
 }
 
 /**
@@ -118,6 +127,54 @@ export function decodeRecorded(msg: RawStoredMessage, stream: string): RecordedE
   const event = decodeEvent(meta.type, meta.schemaVersion, body);
   const position: StreamPosition = { stream, seq: msg.seq, subject: msg.subject, time: msg.time };
   return { ...event, meta, position } as RecordedEvent;
+}
+
+/**
+ * Streams only Spear's own services may write (NATS permissions: the schedulers write
+ * assignments and results, the control services the events): each event was validated when it
+ * was written, so reading it again need not.
+ */
+const ownStreams: ReadonlySet<string> = new Set([streamNames.assign, streamNames.results, streamNames.events]);
+
+/**
+ * Decodes a stored message of one of Spear's own streams without checking its body against the
+ * schema again (the writer did): the envelope is read from the headers by hand and the body
+ * parsed. A message of any other stream, one written at an older schema version (upcast and
+ * checked), or one whose envelope is not Spear's goes through `decodeRecorded`. A body that is
+ * not what its type says can only come from a writer with Spear's rights; a fold that trips
+ * over it changes nothing (`applyMessage`).
+ */
+export function decodeOwn(msg: RawStoredMessage, stream: string): RecordedEvent {
+  const h = msg.headers;
+  const type = h?.get(H.eventType);
+  const version = h?.get(H.schemaVersion);
+  const eventId = h?.get(H.eventId);
+  const aggregateType = h?.get(H.aggregateType);
+  const aggregateId = h?.get(H.aggregateId);
+  const occurredAt = h?.get(H.occurredAt);
+  if (!ownStreams.has(stream) || !type || !isEventType(type) || version !== String(currentVersion(type)) || !eventId || !aggregateType || !aggregateId || !occurredAt) {
+    return decodeRecorded(msg, stream);
+  }
+  let body: unknown;
+  try {
+    body = decodeJson(msg.data);
+  } catch (cause) {
+    throw new SpearError("invalid_event", `message ${stream}#${msg.seq} is not JSON`, undefined, { cause });
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) throw new SpearError("invalid_event", `message ${stream}#${msg.seq} is not a JSON object`);
+  const correlationId = h?.get(H.correlationId);
+  const causationId = h?.get(H.causationId);
+  const meta = {
+    eventId,
+    type,
+    schemaVersion: currentVersion(type),
+    aggregateType: aggregateType as AggregateType,
+    aggregateId,
+    occurredAt,
+    ...(correlationId ? { correlationId } : {}),
+    ...(causationId ? { causationId } : {}),
+  };
+  return { type, data: body, meta, position: { stream, seq: msg.seq, subject: msg.subject, time: msg.time } } as RecordedEvent;
 }
 
 /** The parts of a consumed or fetched message that decoding needs. */

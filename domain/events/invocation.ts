@@ -65,6 +65,24 @@ export const InvocationAssigned = z.object({
 });
 export type InvocationAssigned = z.infer<typeof InvocationAssigned>;
 
+const isInt = (v: unknown): v is number => Number.isSafeInteger(v);
+const isText = (v: unknown): v is string => typeof v === "string" && v.length > 0;
+
+/**
+ * The fields a node relies on before its lease check, checked by hand: an assignment is written
+ * by a scheduler that built it from a validated request, so the node does not run the whole
+ * schema again on every call; this guards only against a message that is not one at all.
+ */
+export function hasAssignmentShape(v: unknown): v is InvocationAssigned {
+  if (typeof v !== "object" || v === null) return false;
+  const a = v as Record<string, unknown>;
+  return (
+    isText(a.invocationId) && isText(a.function) && isText(a.nodeId) && isText(a.leaseToken) && isText(a.deadline) && isText(a.submittedAt) &&
+    isInt(a.version) && isInt(a.attempt) && isInt(a.timeoutMs) && isInt(a.requestSeq) &&
+    (a.replyTo === undefined || typeof a.replyTo === "string") && (a.sessionId === undefined || typeof a.sessionId === "string")
+  );
+}
+
 /** The one final result of an invocation: written once on `spear.result.<id>` and sent to its reply subject. */
 export const InvocationFinished = z.object({
   invocationId: InvocationId,
@@ -80,6 +98,15 @@ export const InvocationFinished = z.object({
   timings: InvocationTimings,
 });
 export type InvocationFinished = z.infer<typeof InvocationFinished>;
+
+const statuses: ReadonlySet<unknown> = new Set(InvocationStatus.options);
+
+/** Whether a value read back from the result stream (validated when recorded) has a result's shape. */
+export function isRecordedResult(v: unknown): v is InvocationFinished {
+  if (typeof v !== "object" || v === null) return false;
+  const r = v as Record<string, unknown>;
+  return isText(r.invocationId) && isText(r.function) && statuses.has(r.status) && isInt(r.attempts) && typeof r.timings === "object" && r.timings !== null;
+}
 
 /** How one attempt ended on a node, reported in the node's next status batch. */
 export const InvocationOutcome = z.object({

@@ -3,15 +3,15 @@ import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { z } from "zod";
 import { SpearError } from "../../domain/errors.js";
-import { NodeId } from "../../domain/ids.js";
+import { MAX_ID_LENGTH, NodeId } from "../../domain/ids.js";
 import {
   ActiveLease,
-  ReserveRequest,
   toClaimedLease,
   toLease,
   type ClaimedLease,
   type Lease,
   type NodeLeaseCounts,
+  type ReserveRequest,
   type ReserveResult,
 } from "./lease.js";
 import { redactUrl } from "../../streams/nats-url.js";
@@ -159,9 +159,11 @@ export class LeaseStore {
    * second call returns the first lease, whatever node it names, instead of taking another slot.
    */
   async reserve(nodeId: string, maxSlots: number, request: ReserveRequest): Promise<ReserveResult> {
-    const node = valid(NodeId, nodeId, "node id");
-    const r = valid(ReserveRequest, request, "reservation");
-    const out = (await this.run("spearLeaseReserve", node, count(maxSlots, "maxSlots"), r.invocationId, r.attempt, r.ttlMs, r.requestSeq, r.stallMs)) as {
+    // The scheduler's own values (a node id from the registry, a parsed request): the script's keys are built from them, so only their kind is checked here.
+    if (!isKeyPart(nodeId) || !isKeyPart(request.invocationId) || !(request.attempt >= 1) || !(request.ttlMs >= 1)) {
+      throw new SpearError("invalid_argument", `not a reservation: node ${nodeId}, invocation ${request.invocationId}, attempt ${request.attempt}, ttl ${request.ttlMs} ms`);
+    }
+    const out = (await this.run("spearLeaseReserve", nodeId, count(maxSlots, "maxSlots"), request.invocationId, request.attempt, request.ttlMs, request.requestSeq ?? 0, request.stallMs ?? 0)) as {
       result: "existing" | "created" | "full" | "stalled";
       lease?: unknown;
       live?: number;
@@ -284,3 +286,6 @@ export class LeaseStore {
     for (const listener of this.outageListeners) listener();
   }
 }
+
+/** A node or invocation id as the scripts put it into keys: bounded, without separators or spaces. */
+const isKeyPart = (s: string): boolean => s.length > 0 && s.length <= MAX_ID_LENGTH && !/[\s:{}]/.test(s);

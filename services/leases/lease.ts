@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SpearError } from "../../domain/errors.js";
 import { InvocationId, NodeId } from "../../domain/ids.js";
 
 /**
@@ -62,15 +63,15 @@ export type ReserveResult =
   /** The node has left a reservation uncommitted for longer than the stall limit (since: its creation, epoch ms): try the next. */
   | { readonly ok: false; readonly reason: "node_stalled"; readonly since: number };
 
-export const ReserveRequest = z.object({
-  invocationId: InvocationId,
-  attempt: z.number().int().min(1),
-  ttlMs: z.number().int().min(1),
-  requestSeq: z.number().int().nonnegative().default(0),
-  /** A node whose oldest reservation is older than this has stalled: no new reservation there (0: no check). */
-  stallMs: z.number().int().nonnegative().default(0),
-});
-export type ReserveRequest = z.input<typeof ReserveRequest>;
+export interface ReserveRequest {
+  readonly invocationId: string;
+  readonly attempt: number;
+  readonly ttlMs: number;
+  /** Sequence of the request in SPEAR_INVOKE (default 0: unknown). */
+  readonly requestSeq?: number;
+  /** A node whose oldest reservation is older than this has stalled: no new reservation there (0, the default: no check). */
+  readonly stallMs?: number;
+}
 
 /** A lease the log says is active (an assignment without a result), for `rebuild`. */
 export const ActiveLease = z.object({
@@ -104,8 +105,15 @@ const ScriptLease = z.object({
   claimedUntil: z.number().optional(),
 });
 
+/**
+ * A lease as a script returned it. The scripts are Spear's own and always encode these fields,
+ * so only the shape is checked: a Redis that answers something else is a defect worth a throw.
+ */
 export const toLease = (raw: unknown): Lease => {
-  const l = ScriptLease.parse(raw);
+  const l = raw as z.output<typeof ScriptLease>;
+  if (typeof l !== "object" || l === null || typeof l.token !== "string" || typeof l.node !== "string" || typeof l.expiresAt !== "number") {
+    throw new SpearError("internal", `a lease script answered something that is not a lease: ${JSON.stringify(raw)?.slice(0, 200)}`);
+  }
   return {
     token: l.token,
     nodeId: l.node,

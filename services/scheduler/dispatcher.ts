@@ -61,6 +61,17 @@ interface Pending extends QueueKey {
 
 type Attempt = "done" | "wait";
 
+/** An attempt's course, decided before anything is recorded or published. */
+type Plan =
+  | { readonly kind: "wait" }
+  | { readonly kind: "reject"; readonly error: SpearError }
+  /** The same attempt was reserved before (a redelivery): finish what that delivery began. */
+  | { readonly kind: "resume"; readonly lease: Lease; readonly version: number; readonly timeoutMs: number }
+  | { readonly kind: "assign"; readonly lease: Lease; readonly version: number; readonly timeoutMs: number; readonly binding: SessionBinding | null };
+
+const WAIT: Plan = { kind: "wait" };
+const rejectPlan = (error: SpearError): Plan => ({ kind: "reject", error });
+
 export interface DispatcherDeps {
   readonly nats: Nats;
   readonly store: EventStore;
@@ -306,26 +317,62 @@ export class Dispatcher {
       return "done";
     }
     // An id that already has a result (submitted again after the duplicate window, or a request
-    // redelivered after its outcome was recorded) runs nothing: its caller gets the recorded result.
-    if (p.tries === 0 && (await resendResult(this.d.nats.nc, this.d.nats.jsm, r.invocationId, r.replyTo))) {
+    // redelivered after its outcome was recorded) runs nothing: its caller gets the recorded
+    // result. Looked up while the placement is decided and a slot reserved; settled before
+    // anything is recorded or published.
+    const answered = p.tries === 0 ? resendResult(this.d.nats.nc, this.d.nats.jsm, r.invocationId, r.replyTo) : undefined;
+    let plan: Plan;
+    try {
+      plan = await this.plan(p);
+    } catch (e) {
+      await answered?.catch(() => undefined);
+      throw e;
+    }
+    let found: boolean;
+    try {
+      found = (await answered) ?? false;
+    } catch (e) {
+      if (plan.kind === "assign") await this.d.leases.release(plan.lease.token);
+      throw e;
+    }
+    if (found) {
+      if (plan.kind === "assign") await this.d.leases.release(plan.lease.token);
       placeOutcome(p.span, "answered");
       msg.ack();
       return "done";
     }
+    switch (plan.kind) {
+      case "wait":
+        return "wait";
+      case "reject":
+        return this.rejectWith(p, plan.error);
+      case "resume":
+        return this.resume(p, plan.lease, plan.version, plan.timeoutMs);
+      case "assign":
+        return this.place(p, plan);
+    }
+  }
+
+  /** What to do with the request, decided without recording or publishing anything; a slot reserved when it is to be assigned. */
+  private async plan(p: Pending): Promise<Plan> {
+    const { request: r } = p;
+    const { config } = this.d;
     if (p.tries === 0 && r.body.inputRef && !(await this.payloads.holds(r.body.inputRef))) {
-      return this.rejectWith(p, new SpearError("invalid_request", `the input object ${r.body.inputRef.object} is missing from ${PAYLOAD_BUCKET} or is not ${r.body.inputRef.size} bytes; upload it before the request`));
+      return rejectPlan(new SpearError("invalid_request", `the input object ${r.body.inputRef.object} is missing from ${PAYLOAD_BUCKET} or is not ${r.body.inputRef.size} bytes; upload it before the request`));
     }
     const resolved = resolveVersion(this.d.source.functionView(r.function), r.body.version, r.function);
     if (!resolved.ok) {
       // A function deployed a moment before the call may not be folded in yet: wait for the catalog, then decide.
-      return (await this.catalogCaughtUp()) ? this.rejectWith(p, resolved.error) : "wait";
+      return (await this.catalogCaughtUp()) ? rejectPlan(resolved.error) : WAIT;
     }
+    const version = resolved.version;
+    const timeoutMs = resolved.spec.limits.timeoutMs;
     if (p.tries === 0 && r.body.spread && r.body.sessionId) await this.lastNodesCaughtUp();
     const decision = place(
       this.d.source.snapshot,
       {
         function: r.function,
-        version: resolved.version,
+        version,
         sessionId: r.body.sessionId,
         tenant: r.body.tenant,
         routingKey: r.body.routingKey,
@@ -341,10 +388,9 @@ export class Dispatcher {
     if (!decision.ok) {
       metric("spear_scheduler_placement_refusals_total").inc({ code: codeLabel(decision.code) });
       // Capacity (or a capable node) may appear while the request waits; anything else is final.
-      if (retryClassOf(decision.code) === "retryable") return "wait";
-      return this.rejectWith(p, new SpearError(decision.code, decision.message, decision.details));
+      if (retryClassOf(decision.code) === "retryable") return WAIT;
+      return rejectPlan(new SpearError(decision.code, decision.message, decision.details));
     }
-    let lease: Lease | undefined;
     for (const c of decision.candidates) {
       // A node whose process was found gone would only hold the call until it is given away again.
       if (this.d.presence.isGone(c.nodeId)) continue;
@@ -359,14 +405,19 @@ export class Dispatcher {
         if (res.reason === "node_stalled") this.d.presence.suspect(c.nodeId);
         continue;
       }
-      if (!res.created) return this.resume(p, res.lease, resolved.version, resolved.spec.limits.timeoutMs);
-      lease = res.lease;
-      break;
+      if (!res.created) return { kind: "resume", lease: res.lease, version, timeoutMs };
+      return { kind: "assign", lease: res.lease, version, timeoutMs, binding: decision.binding };
     }
-    if (!lease) return "wait";
-    if (decision.binding) {
+    return WAIT;
+  }
+
+  /** A slot is reserved: the session bound on first use, then the assignment published and the request acknowledged. */
+  private async place(p: Pending, plan: Extract<Plan, { kind: "assign" }>): Promise<Attempt> {
+    const { request: r, msg } = p;
+    const { lease } = plan;
+    if (plan.binding) {
       try {
-        await this.bind(decision.binding, r);
+        await this.bind(plan.binding, r);
       } catch (e) {
         await this.d.leases.release(lease.token);
         // Another replica bound the session differently (or kept writing it): place again once the snapshot shows it.
@@ -374,7 +425,7 @@ export class Dispatcher {
         throw e;
       }
     }
-    const published = await this.assign(r, lease, resolved.version, resolved.spec.limits.timeoutMs, p.span);
+    const published = await this.assign(r, lease, plan.version, plan.timeoutMs, p.span);
     placeOutcome(p.span, "placed");
     if (published.duplicate) await this.d.leases.release(lease.token);
     this.counts.placed++;

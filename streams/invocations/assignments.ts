@@ -3,7 +3,7 @@ import type { InvocationAssigned } from "../../domain/events/invocation.js";
 import { H } from "../../domain/headers.js";
 import { subjects } from "../../domain/subjects.js";
 import type { TraceHeaders } from "../../domain/trace-context.js";
-import { encodeEnvelope, newMeta } from "../codec.js";
+import { envelopeOfOwn, newMeta } from "../codec.js";
 import { encodeJson } from "../json.js";
 import { setTraceHeaders } from "../trace-headers.js";
 
@@ -16,7 +16,7 @@ import { setTraceHeaders } from "../trace-headers.js";
 export async function publishAssignment(js: JetStreamClient, a: InvocationAssigned, trace?: TraceHeaders): Promise<{ seq: number; duplicate: boolean }> {
   const event = { type: "InvocationAssigned" as const, data: a };
   const meta = newMeta(event, { type: "invocation", id: a.invocationId }, { eventId: `${a.invocationId}.${a.attempt}` });
-  const { headers, body } = encodeEnvelope(event, meta);
+  const { headers, body } = envelopeOfOwn(event, meta);
   headers.set(H.invocationId, a.invocationId);
   headers.set(H.attempt, String(a.attempt));
   setTraceHeaders(headers, trace);

@@ -1,6 +1,7 @@
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { InvocationFinished } from "../../domain/events/invocation.js";
+import { isRecordedResult, type InvocationFinished } from "../../domain/events/invocation.js";
+import { SpearError } from "../../domain/errors.js";
 import { subjects } from "../../domain/subjects.js";
 import type { TraceHeaders } from "../../domain/trace-context.js";
 import { streamNames } from "../catalog.js";
@@ -112,4 +113,17 @@ export async function resendResult(nc: NatsConnection, jsm: JetStreamManager, in
   return true;
 }
 
-export const parseResult = (data: Uint8Array): InvocationFinished => InvocationFinished.parse(decodeJson(data));
+/**
+ * A recorded result as it is stored or sent to a reply subject. The recorder validated it when it
+ * recorded it, so reading checks only that it is a result at all (throws `invalid_event` if not).
+ */
+export function parseResult(data: Uint8Array): InvocationFinished {
+  let r: unknown;
+  try {
+    r = decodeJson(data);
+  } catch (cause) {
+    throw new SpearError("invalid_event", "a result that is not JSON", undefined, { cause });
+  }
+  if (!isRecordedResult(r)) throw new SpearError("invalid_event", "a message that is not an invocation result");
+  return r;
+}

@@ -3,11 +3,11 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { Span, Tracer } from "@opentelemetry/api";
 import type { Logger } from "pino";
 import { hasRetryClass } from "../../../domain/errors.js";
-import type { InvocationAssigned, InvocationFinished, InvocationOutcome } from "../../../domain/events/invocation.js";
+import { hasAssignmentShape, type InvocationAssigned, type InvocationFinished, type InvocationOutcome } from "../../../domain/events/invocation.js";
 import { subjects } from "../../../domain/subjects.js";
 import type { TraceHeaders } from "../../../domain/trace-context.js";
 import { streamNames } from "../../../streams/catalog.js";
-import { decodeRecorded, rawOf } from "../../../streams/codec.js";
+import { decodeOwn, rawOf } from "../../../streams/codec.js";
 import { deadLetter, isPoison } from "../../../streams/dead-letter.js";
 import { loadRequest } from "../../../streams/invocations/load-request.js";
 import { Payloads } from "../../../streams/invocations/payloads.js";
@@ -540,9 +540,11 @@ export class AssignmentRunner {
     const raw = rawOf(m);
     let problem: string;
     try {
-      const event = decodeRecorded(raw, streamNames.assign);
-      if (event.type === "InvocationAssigned" && event.data.nodeId === this.#o.nodeId) return { a: event.data, assignedAt: event.meta.occurredAt };
-      problem = event.type === "InvocationAssigned" ? `it names node ${event.data.nodeId}` : `it is a ${event.type}`;
+      const event = decodeOwn(raw, streamNames.assign);
+      if (event.type !== "InvocationAssigned") problem = `it is a ${event.type}`;
+      else if (!hasAssignmentShape(event.data)) problem = "its body lacks the fields of an assignment";
+      else if (event.data.nodeId !== this.#o.nodeId) problem = `it names node ${event.data.nodeId}`;
+      else return { a: event.data, assignedAt: event.meta.occurredAt };
     } catch (e) {
       problem = e instanceof Error ? e.message : String(e);
     }

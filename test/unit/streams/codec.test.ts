@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { H } from "../../../domain/headers.js";
-import { decodeRecorded, encodeEnvelope, newMeta, readMeta } from "../../../streams/codec.js";
+import { decodeOwn, decodeRecorded, encodeEnvelope, newMeta, readMeta } from "../../../streams/codec.js";
 import { encodeJson } from "../../../streams/json.js";
 import { headers } from "@nats-io/transport-node";
 
@@ -33,5 +33,34 @@ describe("event envelope codec", () => {
     expect(() => readMeta({ subject: "spear.evt.node.n1", seq: 1, data: new Uint8Array(), time: "2026-01-01T00:00:00Z" }, "SPEAR_EVENTS")).toThrow(
       /no Spear-Event-Type header/,
     );
+  });
+});
+
+describe("decoding Spear's own events without the schema", () => {
+  const at = "2026-01-01T00:00:01Z";
+  const stored = (event: Parameters<typeof encodeEnvelope>[0], stream: string, subject: string) => {
+    const meta = newMeta(event, { type: "invocation", id: "inv-1" }, { correlationId: "c1", now: new Date("2026-01-01T00:00:00Z") });
+    const { headers: h, body } = encodeEnvelope(event, meta);
+    return { subject, seq: 9, headers: h, data: encodeJson(body), time: at };
+  };
+  const finished = {
+    type: "InvocationFinished" as const,
+    data: { invocationId: "inv-1", function: "echo", version: 1, status: "succeeded" as const, output: { n: 1 }, attempts: 1, timings: { submittedAt: at, finishedAt: at, totalMs: 1 } },
+  };
+
+  it("reads what decodeRecorded reads from a stream only Spear writes", () => {
+    const msg = stored(finished, "SPEAR_RESULTS", "spear.result.inv-1");
+    expect(decodeOwn(msg, "SPEAR_RESULTS")).toEqual(decodeRecorded(msg, "SPEAR_RESULTS"));
+  });
+
+  it("checks the schema of any other stream (a node's status report) as decodeRecorded does", () => {
+    const msg = stored(finished, "SPEAR_RESULTS", "spear.result.inv-1");
+    expect(() => decodeOwn({ ...msg, data: encodeJson({ invocationId: 5 }) }, "SPEAR_STATUS")).toThrow(/invalid/);
+  });
+
+  it("refuses a body that is not an object, and checks a message without Spear's envelope", () => {
+    const msg = stored(finished, "SPEAR_RESULTS", "spear.result.inv-1");
+    expect(() => decodeOwn({ ...msg, data: encodeJson([1]) }, "SPEAR_RESULTS")).toThrow(/not a JSON object/);
+    expect(() => decodeOwn({ ...msg, headers: undefined, data: encodeJson({ invocationId: 5 }) }, "SPEAR_RESULTS")).toThrow(/invalid/);
   });
 });
