@@ -127,7 +127,14 @@ describe("SDK: submit, result, watch", () => {
     await new Promise((r) => setTimeout(r, 300));
     await spear.submit("s-slow", { w: 1 }, { invocationId: id });
     await watching;
-    expect(events.map((e) => e.type)).toEqual(["InvocationRequested", "InvocationAssigned", "InvocationFinished"]);
+    const types = events.map((e) => e.type);
+    // On a busy machine a node may refuse an attempt (saturated) and hand it back: the watch then
+    // shows the retry and the next assignment too, in order, still ending with the one result.
+    expect(types[0]).toBe("InvocationRequested");
+    expect(types.at(-1)).toBe("InvocationFinished");
+    const middle = types.slice(1, -1);
+    expect(middle[0]).toBe("InvocationAssigned");
+    middle.forEach((t, i) => expect(t).toBe(i % 2 === 0 ? "InvocationAssigned" : "InvocationRetryRequested"));
     expect(events.at(-1)!.data).toMatchObject({ invocationId: id, status: "succeeded" });
   });
 
