@@ -7,20 +7,28 @@ import { z } from "zod";
 /** The longest id of any kind (some kinds allow fewer characters). */
 export const MAX_ID_LENGTH = 128;
 
+/** The longest id of the kinds that name a node, function, pool or tenant. */
+export const MAX_NAME_LENGTH = 64;
+
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+
+/** The schemas' rule without zod, for values a service checks on every call. */
+export const isId = (s: string, max = MAX_ID_LENGTH): boolean => s.length > 0 && s.length <= max && ID_PATTERN.test(s);
+
 const token = (what: string, max = MAX_ID_LENGTH) =>
   z
     .string()
     .min(1, `${what} must not be empty`)
     .max(max, `${what} must be at most ${max} characters`)
-    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, `${what} may hold only letters, digits, '_' and '-', and must start with a letter or digit`);
+    .regex(ID_PATTERN, `${what} may hold only letters, digits, '_' and '-', and must start with a letter or digit`);
 
-export const NodeId = token("node id", 64);
-export const FunctionName = token("function name", 64);
-export const PoolId = token("pool id", 64);
+export const NodeId = token("node id", MAX_NAME_LENGTH);
+export const FunctionName = token("function name", MAX_NAME_LENGTH);
+export const PoolId = token("pool id", MAX_NAME_LENGTH);
 export const SessionId = token("session id");
 export const InvocationId = token("invocation id");
 export const InstanceId = token("instance id");
-export const TenantId = token("tenant", 64);
+export const TenantId = token("tenant", MAX_NAME_LENGTH);
 export const Sha256 = z.string().regex(/^[a-f0-9]{64}$/, "sha256 must be 64 lowercase hex digits");
 export const EventId = z.string().min(1).max(128);
 

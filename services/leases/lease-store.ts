@@ -3,7 +3,7 @@ import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { z } from "zod";
 import { SpearError } from "../../domain/errors.js";
-import { MAX_ID_LENGTH, NodeId } from "../../domain/ids.js";
+import { isId, MAX_NAME_LENGTH, NodeId } from "../../domain/ids.js";
 import {
   ActiveLease,
   toClaimedLease,
@@ -160,7 +160,7 @@ export class LeaseStore {
    */
   async reserve(nodeId: string, maxSlots: number, request: ReserveRequest): Promise<ReserveResult> {
     // The scheduler's own values (a node id from the registry, a parsed request): the script's keys are built from them, so only their kind is checked here.
-    if (!isKeyPart(nodeId) || !isKeyPart(request.invocationId) || !(request.attempt >= 1) || !(request.ttlMs >= 1)) {
+    if (!isId(nodeId, MAX_NAME_LENGTH) || !isId(request.invocationId) || !(request.attempt >= 1) || !(request.ttlMs >= 1)) {
       throw new SpearError("invalid_argument", `not a reservation: node ${nodeId}, invocation ${request.invocationId}, attempt ${request.attempt}, ttl ${request.ttlMs} ms`);
     }
     const out = (await this.run("spearLeaseReserve", nodeId, count(maxSlots, "maxSlots"), request.invocationId, request.attempt, request.ttlMs, request.requestSeq ?? 0, request.stallMs ?? 0)) as {
@@ -286,6 +286,3 @@ export class LeaseStore {
     for (const listener of this.outageListeners) listener();
   }
 }
-
-/** A node or invocation id as the scripts put it into keys: bounded, without separators or spaces. */
-const isKeyPart = (s: string): boolean => s.length > 0 && s.length <= MAX_ID_LENGTH && !/[\s:{}]/.test(s);

@@ -328,15 +328,14 @@ export class Dispatcher {
       await answered?.catch(() => undefined);
       throw e;
     }
-    let found: boolean;
-    try {
-      found = (await answered) ?? false;
-    } catch (e) {
-      if (plan.kind === "assign") await this.d.leases.release(plan.lease.token);
+    // A slot reserved for a call that must not run (or whose lookup failed) goes back.
+    const giveBack = () => (plan.kind === "assign" ? this.d.leases.release(plan.lease.token) : undefined);
+    const found = await answered?.catch(async (e: unknown) => {
+      await giveBack();
       throw e;
-    }
+    });
     if (found) {
-      if (plan.kind === "assign") await this.d.leases.release(plan.lease.token);
+      await giveBack();
       placeOutcome(p.span, "answered");
       msg.ack();
       return "done";
