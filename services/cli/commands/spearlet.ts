@@ -21,6 +21,7 @@ interface SpearletOptions {
   versionWait?: string;
   ackWait?: string;
   containerCpus?: string;
+  wasmSpareWorkers?: string;
   adaptiveConcurrency?: boolean | string;
   isolation?: string;
   dockerSocket?: string;
@@ -45,6 +46,7 @@ export const spearletCommand = () =>
     .addOption(new Option("--ack-wait <duration>", "the assignment consumer's ack wait; running calls send in-progress acks at a third of it (default 5s)").env("SPEAR_ACK_WAIT"))
     .addOption(new Option("--adaptive-concurrency", "refuse calls of a function whose latency rises with load, per function (default off)").env("SPEAR_ADAPTIVE_CONCURRENCY"))
     .addOption(new Option("--isolation <on|off>", "confine process functions: own user, PID and network namespaces, private /tmp (default on)").env("SPEAR_ISOLATION"))
+    .addOption(new Option("--wasm-spare-workers <n>", "worker threads kept started for wasm cold starts (default 1)").env("SPEAR_WASM_SPARE_WORKERS"))
     .addOption(new Option("--container-cpus <n>", "CPUs each container may use (default 1)").env("SPEAR_CONTAINER_CPUS"))
     .addOption(new Option("--docker-socket <path>", "the Docker Engine's unix socket (default DOCKER_HOST or /var/run/docker.sock)").env("SPEAR_DOCKER_SOCKET"))
     .action(async (o: SpearletOptions, cmd: Command) => {

@@ -31,7 +31,7 @@ import { nodeIdOf, type SpearletConfig } from "./config.js";
 import { NodeCounters } from "./node-counters.js";
 import { PoolSync } from "./pool-sync.js";
 import { Registration } from "./registration.js";
-import { availableRuntimes, isolationGaps } from "./runtimes.js";
+import { availableRuntimes, closeRuntimes, isolationGaps } from "./runtimes.js";
 import { StatusReporter } from "./status-reporter.js";
 import { TaskRefCache } from "./task-refs.js";
 import { UsageSampler } from "./usage-sampler.js";
@@ -106,6 +106,7 @@ export async function startSpearlet(o: SpearletOptions): Promise<Spearlet> {
     baseDir: resolve(config.baseDir),
     containerCpus: config.containerCpus,
     isolation: config.isolation,
+    wasmSpareWorkers: config.wasmSpareWorkers,
     dockerSocket: config.dockerSocket,
     log,
   });
@@ -268,6 +269,7 @@ export async function startSpearlet(o: SpearletOptions): Promise<Spearlet> {
     if (abandoned > 0) log.warn({ abandoned }, "drain deadline passed: calls still running were handed back");
     // Nothing starts any more: closing the pools now also ends the calls just handed back.
     await manager.close();
+    await closeRuntimes(runtimes);
     // What is still queued for this node (delivered or not) is handed back by the runner as it
     // comes: until the drain deadline, and at least a short while after the last call ended.
     const backlogUntil = Math.max(deadline, Date.now() + BACKLOG_GRACE_MS);

@@ -21,6 +21,9 @@ const LabelList = z.preprocess((v, ctx) => {
   return out;
 }, Labels);
 
+/** Spare wasm worker threads a node keeps by default (see `wasmSpareWorkers`). */
+export const DEFAULT_WASM_SPARE_WORKERS = 1;
+
 /** `spear spearlet` settings (flags or SPEAR_* variables), validated at start-up. */
 export const SpearletConfig = z
   .object({
@@ -71,6 +74,11 @@ export const SpearletConfig = z
       .union([z.boolean(), z.enum(["on", "off"])])
       .transform((v) => v === true || v === "on")
       .default(true),
+    /**
+     * Worker threads the wasm runtime keeps started and idle, so a cold start takes one instead
+     * of booting a thread (tens of ms); each serves one instance and is replaced after use.
+     */
+    wasmSpareWorkers: z.coerce.number().int().min(0).max(64).default(DEFAULT_WASM_SPARE_WORKERS),
     /** CPUs a container may use. */
     containerCpus: z.coerce.number().positive().max(1024).default(1),
     dockerSocket: z.string().min(1).optional(),

@@ -20,6 +20,8 @@ export interface RuntimeSetup {
   readonly containerCpus: number;
   /** Confine process functions (see the spearlet's `isolation` setting). */
   readonly isolation: boolean;
+  /** Worker threads the wasm runtime keeps started for cold starts (see the spearlet's `wasmSpareWorkers` setting). */
+  readonly wasmSpareWorkers: number;
   readonly dockerSocket?: string | undefined;
   readonly log: Logger;
 }
@@ -36,6 +38,7 @@ export async function availableRuntimes(s: RuntimeSetup): Promise<Partial<Record
     const ready = typeof runtime === "string" ? { ok: false as const, reason: runtime } : await runtime.available();
     if (!ready.ok) {
       s.log.warn({ runtime: kind, reason: ready.reason }, "runtime not available on this node; not advertised");
+      if (typeof runtime !== "string") await runtime.close?.();
       continue;
     }
     if (typeof runtime === "string") continue;
@@ -52,7 +55,7 @@ export async function availableRuntimes(s: RuntimeSetup): Promise<Partial<Record
 async function build(kind: RuntimeKind, s: RuntimeSetup): Promise<Runtime | string> {
   switch (kind) {
     case "wasm":
-      return new WasmRuntime();
+      return new WasmRuntime({ spareWorkers: s.wasmSpareWorkers });
     case "process": {
       // Working folders a killed run of this node left behind; nothing else writes here.
       const workRoot = join(s.nodeDir, "work");
@@ -76,6 +79,11 @@ export function canRun(caps: NodeCapabilities, spec: FunctionSpec): boolean {
   if (!req.services.every((s) => caps.services.includes(s))) return false;
   if (!Object.entries(req.labels).every(([k, v]) => caps.labels[k] === v)) return false;
   return req.langPair === undefined || nodeHandlesPair(caps.languages, req.langPair);
+}
+
+/** Ends what the runtimes hold besides their instances (the pools are closed first). */
+export async function closeRuntimes(runtimes: Partial<Record<RuntimeKind, Runtime>>): Promise<void> {
+  await Promise.all(Object.values(runtimes).map((r) => r.close?.()));
 }
 
 /** The isolation gaps of the runtimes kept, for the node's health. */

@@ -9,7 +9,7 @@ import { metric } from "../../metrics/registry.js";
 import { compileWasmModule } from "../runtime/wasm/compile.js";
 import type { SharedBinary } from "../runtime/runtime.js";
 import type { ArtifactFetcher } from "./artifact-fetcher.js";
-import { downloadVerified } from "./verified-download.js";
+import { downloadVerified, readVerified, writeVerified } from "./verified-download.js";
 
 export interface BinaryCacheOptions {
   /** A folder the cache owns: artifacts are written here as `<sha256>`; leftovers from an earlier run are removed at start. */
@@ -43,6 +43,8 @@ interface Entry {
   readonly ref: ArtifactRef;
   readonly path: string;
   refs: number;
+  /** The verified bytes, when a wasm acquire fetched the artifact: compiled from memory, then dropped. */
+  bytes?: Promise<Uint8Array<ArrayBuffer>>;
   readonly file: Promise<void>;
   module?: Promise<WebAssembly.Module>;
   evictTimer?: NodeJS.Timeout;
@@ -54,8 +56,10 @@ const ARTIFACT_FILE = /^[a-f0-9]{64}(\..*)?$/;
  * SharedBinary: each artifact is fetched once, its size and sha256 verified, written once to
  * the private folder, compiled once when a wasm instance needs it, and shared by every
  * instance of every function version that names it. Acquires of the same sha256 that overlap
- * share one fetch and one compile. The last release evicts it (file removed, module dropped),
- * after `evictAfterMs`.
+ * share one fetch and one compile. An artifact first fetched for wasm is verified in memory and
+ * compiled from there while its file is written (a cold start waits for the later of the two,
+ * not their sum); others stream to disk. The last release evicts it (file removed, module
+ * dropped), after `evictAfterMs`.
  */
 export class BinaryCache {
   readonly #opts: BinaryCacheOptions;
@@ -77,7 +81,7 @@ export class BinaryCache {
   async acquire(ref: ArtifactRef, kind: RuntimeKind): Promise<BinaryLease> {
     const held = this.#entries.get(ref.sha256);
     if (held) metric("spear_spearlet_binary_cache_hits_total").inc();
-    const entry = held ?? this.#fetchEntry(ref);
+    const entry = held ?? this.#fetchEntry(ref, kind);
     if (entry.ref.size !== ref.size) {
       throw new SpearError("artifact_integrity", `artifact ${ref.sha256} is ${entry.ref.size} bytes here, not ${ref.size}`, { sha256: ref.sha256 });
     }
@@ -87,8 +91,12 @@ export class BinaryCache {
       delete entry.evictTimer;
     }
     try {
-      await entry.file;
-      const module = kind === "wasm" ? await (entry.module ??= this.#compile(entry)) : undefined;
+      const compiling = kind === "wasm" ? (entry.module ??= this.#compile(entry)) : undefined;
+      // Both settle before either failure is thrown: a release must not remove the file while it is still being written.
+      const [file, compiled] = await Promise.allSettled([entry.file, compiling]);
+      if (file.status === "rejected") throw file.reason;
+      if (compiled.status === "rejected") throw compiled.reason;
+      const module = compiled.value;
       const binary: SharedBinary = { sha256: ref.sha256, size: ref.size, path: entry.path, ...(module ? { module } : {}) };
       let released = false;
       return {
@@ -120,16 +128,18 @@ export class BinaryCache {
     for (const e of [...this.#entries.values()]) this.#evict(e);
   }
 
-  #fetchEntry(ref: ArtifactRef): Entry {
+  #fetchEntry(ref: ArtifactRef, kind: RuntimeKind): Entry {
     const path = join(this.#opts.dir, ref.sha256);
     this.#fetches++;
     metric("spear_spearlet_binary_fetches_total").inc();
-    const file = this.#opts.fetch(ref).then((chunks) => downloadVerified(chunks, ref, path));
+    const chunks = this.#opts.fetch(ref);
+    const bytes = kind === "wasm" ? chunks.then((c) => readVerified(c, ref)) : undefined;
+    const file = bytes ? bytes.then((b) => writeVerified(b, path)) : chunks.then((c) => downloadVerified(c, ref, path));
     // An entry whose fetch failed is forgotten at once, so the next acquire fetches again.
     file.catch(() => {
       if (this.#entries.get(ref.sha256) === entry) this.#entries.delete(ref.sha256);
     });
-    const entry: Entry = { ref, path, refs: 0, file };
+    const entry: Entry = { ref, path, refs: 0, file, ...(bytes ? { bytes } : {}) };
     this.#entries.set(ref.sha256, entry);
     return entry;
   }
@@ -137,7 +147,9 @@ export class BinaryCache {
   async #compile(entry: Entry): Promise<WebAssembly.Module> {
     this.#compiles++;
     metric("spear_spearlet_binary_compiles_total").inc();
-    const module = await this.#compileWasm(await readFile(entry.path));
+    const bytes = entry.bytes ? await entry.bytes : await entry.file.then(() => readFile(entry.path));
+    delete entry.bytes;
+    const module = await this.#compileWasm(bytes);
     this.#opts.log?.debug({ sha256: entry.ref.sha256, size: entry.ref.size }, "wasm module compiled");
     return module;
   }

@@ -79,4 +79,6 @@ export interface Runtime {
   isolationGaps?(): readonly RuntimeIsolationGap[];
   /** Clears what an earlier run of this node left behind (a killed spearlet cannot), before the first instance. */
   removeLeftovers?(): Promise<unknown>;
+  /** Frees what the runtime holds besides its instances (spare worker threads), when the node stops. */
+  close?(): Promise<void>;
 }

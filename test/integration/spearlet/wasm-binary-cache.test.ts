@@ -48,12 +48,28 @@ describe("binary cache (SharedBinary)", () => {
     expect(f.fetches.get(good.sha256)).toBe(2);
   });
 
-  it("stops reading an artifact longer than its declared size", async () => {
-    const { cache } = cacheWith([wordcount]);
-    const ref = refOf(wordcount);
-    const err = await cache.acquire({ ...ref, size: 100 }, "process").catch((e: unknown) => e);
-    expect(isSpearError(err, "artifact_integrity")).toBe(true);
-    expect(String(err)).toMatch(/larger than its declared 100 bytes/);
+  it("stops reading an artifact longer than its declared size, into a file or into memory", async () => {
+    for (const kind of ["process", "wasm"] as const) {
+      const { cache, dir } = cacheWith([wordcount]);
+      const ref = refOf(wordcount);
+      const err = await cache.acquire({ ...ref, size: 100 }, kind).catch((e: unknown) => e);
+      expect(isSpearError(err, "artifact_integrity")).toBe(true);
+      expect(String(err)).toMatch(/larger than its declared 100 bytes/);
+      expect(readdirSync(dir)).toEqual([]);
+    }
+  });
+
+  it("compiles an artifact first fetched for a process from its file, without fetching it again", async () => {
+    const { cache, fetches } = cacheWith([echo]);
+    const ref = refOf(echo);
+    const asFile = await cache.acquire(ref, "process");
+    const asWasm = await cache.acquire(ref, "wasm");
+    expect(asWasm.binary.module).toBeInstanceOf(WebAssembly.Module);
+    expect(asWasm.binary.path).toBe(asFile.binary.path);
+    expect(fetches.get(ref.sha256)).toBe(1);
+    expect(cache.stats()).toMatchObject({ fetches: 1, compiles: 1 });
+    asFile.release();
+    asWasm.release();
   });
 
   it("refuses to compile bytes that are not WebAssembly, but serves them as a file to other runtimes", async () => {

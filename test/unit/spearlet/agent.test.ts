@@ -17,7 +17,8 @@ describe("spearlet settings", () => {
   it("reads lists and labels from flag strings and fills the defaults", () => {
     const c = parseConfig(SpearletConfig, { name: "n1", slots: "4", services: "asr, tts", languages: "en,zh", labels: "gpu=a100,zone=eu-1", runtimes: "wasm,process", heartbeat: "2s" });
     expect(c).toMatchObject({ slots: 4, services: ["asr", "tts"], languages: ["en", "zh"], labels: { gpu: "a100", zone: "eu-1" }, runtimes: ["wasm", "process"], heartbeat: 2_000 });
-    expect(c).toMatchObject({ reportFlush: 250, reportMax: 256, drainTimeout: 30_000, dataDir: ".spear" });
+    expect(c).toMatchObject({ reportFlush: 250, reportMax: 256, drainTimeout: 30_000, dataDir: ".spear", wasmSpareWorkers: 1 });
+    expect(parseConfig(SpearletConfig, { name: "n1", slots: 1, wasmSpareWorkers: "0" }).wasmSpareWorkers).toBe(0);
     expect(nodeIdOf(c)).toBe("n1");
     expect(nodeIdOf(parseConfig(SpearletConfig, { name: "GPU box #1", nodeId: "gpu1", slots: 1 }))).toBe("gpu1");
   });
@@ -36,6 +37,7 @@ describe("spearlet settings", () => {
     expect(problem({ name: "n1", slots: 1, labels: "gpu" })).toMatch(/label 'gpu' is not key=value/);
     expect(problem({ name: "n1", slots: 1, runtimes: "wasm,jvm" })).toMatch(/runtimes/);
     expect(problem({ name: "n1", slots: 1, heartbeat: "soon" })).toMatch(/heartbeat: 'soon' is not a duration/);
+    expect(problem({ name: "n1", slots: 1, wasmSpareWorkers: 65 })).toMatch(/wasmSpareWorkers/);
   });
 });
 

@@ -1,31 +1,15 @@
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { SpearError } from "../../../../domain/errors.js";
 import type { CallOptions, InvokeOutcome, RuntimeInstance } from "../runtime.js";
 import { callOutcome } from "./call-outcome.js";
-import type { InvokeReply, InvokeMessage, WorkerInit, WorkerStarted } from "./worker-protocol.js";
-
-/**
- * The worker thread runs JavaScript: next to this file once compiled, and from dist/ when this
- * file runs as TypeScript source under the test runner (the test setup compiles dist/ first).
- */
-function workerScript(): string {
-  const here = fileURLToPath(import.meta.url);
-  const beside = join(dirname(here), "worker.js");
-  if (!here.endsWith(".ts")) return beside;
-  const compiled = join(dirname(here), "..", "..", "..", "..", "dist", "services", "spearlet", "runtime", "wasm", "worker.js");
-  if (!existsSync(compiled)) throw new SpearError("internal", `compiled wasm worker missing at ${compiled}: run npm run build`);
-  return compiled;
-}
+import type { InitMessage, InvokeReply, InvokeMessage, WorkerInit, WorkerStarted } from "./worker-protocol.js";
 
 export interface WasmInstanceSettings {
   readonly id: string;
+  /** A thread of its own (see `spawnWasmWorker`), not yet set up; the instance owns it from here on. */
+  readonly worker: Worker;
   readonly init: WorkerInit;
   readonly memoryLimitMb: number;
-  /** JavaScript heap of the worker thread (the WASI host's buffers); the guest's memory is capped separately. */
-  readonly workerHeapMb: number;
   readonly startTimeoutMs: number;
 }
 
@@ -52,6 +36,9 @@ export class WasmInstance implements RuntimeInstance {
   #terminated = false;
   /** Whether the last call made a new WebAssembly.Instance (a command always does; a warm reactor does not). */
   lastCallInstantiated = false;
+  #endFirstCall!: () => void;
+  /** Settles once the first call has ended, or the instance is gone without one. */
+  readonly firstCallEnded = new Promise<void>((resolve) => (this.#endFirstCall = resolve));
 
   private constructor(
     readonly id: string,
@@ -70,12 +57,7 @@ export class WasmInstance implements RuntimeInstance {
   }
 
   static async start(s: WasmInstanceSettings): Promise<WasmInstance> {
-    const worker = new Worker(workerScript(), {
-      workerData: s.init,
-      env: {},
-      execArgv: [],
-      resourceLimits: { maxOldGenerationSizeMb: s.workerHeapMb },
-    });
+    const worker = s.worker;
     const started = await new Promise<WorkerStarted | Error>((resolve) => {
       const timer = setTimeout(() => resolve(new Error(`not ready within ${s.startTimeoutMs} ms`)), s.startTimeoutMs);
       const done = (v: WorkerStarted | Error) => {
@@ -89,6 +71,8 @@ export class WasmInstance implements RuntimeInstance {
       worker.on("message", done);
       worker.on("error", done);
       worker.on("exit", onExit);
+      const init: InitMessage = { type: "init", init: s.init };
+      worker.postMessage(init);
     });
     if (started instanceof Error || started.type === "start_failed") {
       await worker.terminate();
@@ -107,7 +91,7 @@ export class WasmInstance implements RuntimeInstance {
     }
     const stdin = new TextEncoder().encode(JSON.stringify(input ?? null));
     const id = this.#nextId++;
-    return new Promise<InvokeOutcome>((resolve) => {
+    const call = new Promise<InvokeOutcome>((resolve) => {
       const started = performance.now();
       const timer = setTimeout(() => {
         this.#break("timeout", `stopped after its limit of ${opts.timeoutMs} ms (invocation ${opts.invocationId})`);
@@ -116,6 +100,8 @@ export class WasmInstance implements RuntimeInstance {
       const req: InvokeMessage = { type: "invoke", id, stdin };
       this.#worker.postMessage(req, [stdin.buffer]);
     });
+    if (id === 1) void call.then(() => this.#endFirstCall());
+    return call;
   }
 
   #onReply(m: InvokeReply): void {
@@ -131,6 +117,7 @@ export class WasmInstance implements RuntimeInstance {
   #break(code: "timeout" | "memory_limit_exceeded" | "instance_crashed", message: string): void {
     if (this.#terminated || this.#broken) return;
     this.#broken = message;
+    this.#endFirstCall();
     const p = this.#pending;
     this.#pending = null;
     void this.#worker.terminate().then(() => {
@@ -143,6 +130,7 @@ export class WasmInstance implements RuntimeInstance {
   async terminate(): Promise<void> {
     if (this.#terminated) return;
     this.#terminated = true;
+    this.#endFirstCall();
     const p = this.#pending;
     this.#pending = null;
     await this.#worker.terminate();

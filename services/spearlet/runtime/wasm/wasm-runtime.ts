@@ -2,8 +2,10 @@ import { realpathSync, statSync } from "node:fs";
 import { SpearError } from "../../../../domain/errors.js";
 import type { InstanceSpec, Runtime } from "../runtime.js";
 import type { PreopenRoot } from "./wasi/sandbox-path.js";
+import { SpareWorkers } from "./spare-workers.js";
 import { WasmInstance } from "./wasm-instance.js";
 import type { WorkerInit } from "./worker-protocol.js";
+import { spawnWasmWorker } from "./worker-thread.js";
 import { MAX_GUEST_OUTPUT_BYTES } from "../../../../domain/payloads.js";
 
 export interface WasmRuntimeOptions {
@@ -17,6 +19,8 @@ export interface WasmRuntimeOptions {
   readonly startTimeoutMs?: number;
   /** Fuel a call may spend when its function sets no `limits.fuel` (see DEFAULT_FUEL). */
   readonly fuel?: number;
+  /** Worker threads kept started and idle for the next instances (see SpareWorkers); `close` ends them. Default 0. */
+  readonly spareWorkers?: number;
 }
 
 /**
@@ -30,6 +34,8 @@ export interface WasmRuntimeOptions {
 export const DEFAULT_FUEL = 10_000_000_000;
 
 const PAGES_PER_MIB = 16;
+/** How long after an instance took a spare worker its replacement starts, if its first call has not ended by then. */
+const REFILL_AT_LATEST_MS = 1_000;
 
 function preopenRoots(grants: Record<string, string>, instanceId: string): PreopenRoot[] {
   return Object.entries(grants).map(([guest, host]) => {
@@ -52,6 +58,7 @@ function preopenRoots(grants: Record<string, string>, instanceId: string): Preop
 export class WasmRuntime implements Runtime {
   readonly kind = "wasm" as const;
   readonly #opts: Required<WasmRuntimeOptions>;
+  readonly #spares: SpareWorkers;
 
   constructor(opts: WasmRuntimeOptions = {}) {
     this.#opts = {
@@ -60,7 +67,10 @@ export class WasmRuntime implements Runtime {
       workerHeapMb: opts.workerHeapMb ?? 64,
       startTimeoutMs: opts.startTimeoutMs ?? 10_000,
       fuel: opts.fuel ?? DEFAULT_FUEL,
+      spareWorkers: opts.spareWorkers ?? 0,
     };
+    const heapMb = this.#opts.workerHeapMb;
+    this.#spares = new SpareWorkers(this.#opts.spareWorkers, () => spawnWasmWorker(heapMb));
   }
 
   available(): Promise<{ ok: true } | { ok: false; reason: string }> {
@@ -88,12 +98,31 @@ export class WasmRuntime implements Runtime {
       maxOutputBytes: this.#opts.maxOutputBytes,
       maxStderrBytes: this.#opts.maxStderrBytes,
     };
-    return WasmInstance.start({
-      id: s.instanceId,
-      init,
-      memoryLimitMb: limits.memoryMb,
-      workerHeapMb: this.#opts.workerHeapMb,
-      startTimeoutMs: this.#opts.startTimeoutMs + limits.timeoutMs,
+    let instance: WasmInstance;
+    try {
+      instance = await WasmInstance.start({
+        id: s.instanceId,
+        worker: this.#spares.take(),
+        init,
+        memoryLimitMb: limits.memoryMb,
+        startTimeoutMs: this.#opts.startTimeoutMs + limits.timeoutMs,
+      });
+    } catch (e) {
+      this.#spares.refill();
+      throw e;
+    }
+    // A thread's boot is tens of ms of CPU: started during the call this cold start was for, it
+    // more than doubled that call on a busy 2-core node. A prewarmed instance may get no call soon.
+    const refillAt = setTimeout(() => this.#spares.refill(), REFILL_AT_LATEST_MS).unref();
+    void instance.firstCallEnded.then(() => {
+      clearTimeout(refillAt);
+      this.#spares.refill();
     });
+    return instance;
+  }
+
+  /** Ends the spare worker threads; instances are the pools' to terminate. */
+  close(): Promise<void> {
+    return this.#spares.close();
   }
 }

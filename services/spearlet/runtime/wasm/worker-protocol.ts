@@ -1,7 +1,7 @@
 import type { CallIo } from "./wasi/wasi-host.js";
 import type { PreopenRoot } from "./wasi/sandbox-path.js";
 
-/** What a worker thread is started with (`workerData`). */
+/** What a worker thread is set up with (its first message). */
 export interface WorkerInit {
   /** The compiled, sandboxed module; posting it shares the compiled code, nothing is recompiled. */
   readonly module: WebAssembly.Module;
@@ -16,6 +16,11 @@ export interface WorkerInit {
   readonly fuel: number;
   readonly maxOutputBytes: number;
   readonly maxStderrBytes: number;
+}
+
+export interface InitMessage {
+  readonly type: "init";
+  readonly init: WorkerInit;
 }
 
 export type WorkerStarted =
