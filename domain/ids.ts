@@ -13,7 +13,7 @@ export const MAX_NAME_LENGTH = 64;
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
 /** The schemas' rule without zod, for values a service checks on every call. */
-export const isId = (s: string, max = MAX_ID_LENGTH): boolean => s.length > 0 && s.length <= max && ID_PATTERN.test(s);
+export const isId = (s: unknown, max = MAX_ID_LENGTH): s is string => typeof s === "string" && s.length > 0 && s.length <= max && ID_PATTERN.test(s);
 
 const token = (what: string, max = MAX_ID_LENGTH) =>
   z
@@ -42,3 +42,6 @@ export const Labels = z.record(z.string().max(128), z.string().max(256));
 
 /** ISO-8601 instant, as every timestamp on the wire is written. */
 export const Instant = z.iso.datetime({ offset: true });
+const INSTANT = Instant._zod.pattern;
+/** What `Instant` accepts (its own pattern), without a parse. */
+export const isInstant = (v: unknown): v is string => typeof v === "string" && INSTANT.test(v);

@@ -11,6 +11,7 @@ const OPEN_OBJECT = 0x7b;
 const CLOSE_OBJECT = 0x7d;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
+const utf8 = new TextEncoder();
 
 /**
  * The deepest nesting of arrays and objects in JSON text, found by one pass over its bytes
@@ -18,12 +19,14 @@ const BACKSLASH = 0x5c;
  * JSON gives a number too; the parser refuses it afterwards.
  */
 export function jsonDepth(json: Uint8Array | string): number {
-  const at = typeof json === "string" ? (i: number) => json.charCodeAt(i) : (i: number) => json[i]!;
+  // Over bytes the loop reads the array directly: it runs over every message a projection reads.
+  // UTF-8 keeps the structural characters and writes nothing else below 0x80, so text's depth is its bytes'.
+  const bytes = typeof json === "string" ? utf8.encode(json) : json;
   let depth = 0;
   let max = 0;
   let inString = false;
-  for (let i = 0; i < json.length; i++) {
-    const c = at(i);
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]!;
     if (inString) {
       if (c === BACKSLASH) i++;
       else if (c === QUOTE) inString = false;

@@ -4,23 +4,21 @@ import { decodeOwn, type RawStoredMessage } from "../streams/codec.js";
 import type { DocStore } from "./doc-store.js";
 import type { Projection } from "./projection.js";
 
-export type ApplyOutcome = { ok: true; event: RecordedEvent } | { ok: false; error: SpearError };
-
-/** Decodes one stored message and folds it in; a message that fails either step changes nothing. */
-export function applyMessage<D>(projection: Projection<D>, store: DocStore<D>, raw: RawStoredMessage): ApplyOutcome {
+/** Decodes one stored message and folds it in. A message that fails either step changes nothing: its error is returned. */
+export function applyMessage<D>(projection: Projection<D>, store: DocStore<D>, raw: RawStoredMessage): SpearError | undefined {
   let event: RecordedEvent;
   try {
     event = decodeOwn(raw, projection.stream);
   } catch (e) {
-    return { ok: false, error: asSpearError(e, "invalid_event") };
+    return asSpearError(e, "invalid_event");
   }
   try {
     projection.evolve(store, event);
     store.commit();
-    return { ok: true, event };
+    return undefined;
   } catch (e) {
     store.rollback();
-    return { ok: false, error: asSpearError(e, "invalid_event", `${projection.name} could not apply ${event.type}`) };
+    return asSpearError(e, "invalid_event", `${projection.name} could not apply ${event.type}`);
   }
 }
 

@@ -23,6 +23,7 @@ export class DocStore<D> implements DocWriter<D> {
   }
 
   get(key: string): D | undefined {
+    if (this.overlay.size === 0) return this.base.get(key);
     const o = this.overlay.get(key);
     if (o === DELETED) return undefined;
     return o !== undefined ? o : this.base.get(key);
@@ -48,10 +49,10 @@ export class DocStore<D> implements DocWriter<D> {
   }
 
   commit(): void {
-    for (const [k, v] of this.overlay) {
+    this.overlay.forEach((v, k) => {
       this.base = v === DELETED ? this.base.delete(k) : this.base.set(k, v);
       this.dirty.add(k);
-    }
+    });
     this.overlay.clear();
   }
 

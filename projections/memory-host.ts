@@ -1,7 +1,6 @@
-import type { JetStreamClient } from "@nats-io/jetstream";
+import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { rawOf } from "../streams/codec.js";
-import { batches } from "../streams/batches.js";
 import { readStream } from "../streams/reader.js";
 import { applyMessage } from "./apply.js";
 import { DocStore } from "./doc-store.js";
@@ -137,6 +136,8 @@ export class MemoryHost<D> {
 
   private async follow(): Promise<void> {
     const { projection } = this;
+    const maxBatch = this.opts.maxBatch ?? 10_000;
+    const maxMs = this.opts.maxBatchMs ?? 20;
     const fromSeq = this.seq > 0 ? this.seq + 1 : (this.opts.fromSeq ?? 1);
     let endSeq = Number.POSITIVE_INFINITY;
     const feed = readStream(this.js, projection.stream, {
@@ -151,25 +152,36 @@ export class MemoryHost<D> {
       },
       signal: this.abort.signal,
     });
-    // Until the events that existed at start are folded, swap in big batches; then per event.
-    const grouped = batches(feed, {
-      maxBatch: this.opts.maxBatch ?? 10_000,
-      maxMs: this.opts.maxBatchMs ?? 20,
-      endsBatch: (m) => m.seq >= endSeq,
-    });
-    for await (const batch of grouped) {
-      const store = new DocStore(this.current);
-      for (const m of batch) {
-        const outcome = applyMessage(projection, store, rawOf(m));
-        if (!outcome.ok) {
-          this.log.warn({ projection: projection.name, seq: m.seq, code: outcome.error.code, reason: outcome.error.message }, "skipped an event");
-        }
-      }
-      const last = batch.at(-1)!;
-      const changed = store.takeChanged();
+    // Each message is folded as it comes (nothing waits in a list); the batch is swapped in
+    // when it is big enough, `maxMs` after its first message, or at the end of the catch-up.
+    // Until the events that existed at start are folded that makes big batches; then one per event.
+    let batch: { store: DocStore<D>; size: number; last?: JsMsg } | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const swapBatch = () => {
+      clearTimeout(timer);
+      const b = batch!;
+      batch = undefined;
+      const last = b.last!;
+      const changed = b.store.takeChanged();
       this.position = { lastTime: last.time.getTime(), pending: last.info.pending, foldedAt: Date.now() };
-      this.swap(store.seal(), last.seq, changed);
+      this.swap(b.store.seal(), last.seq, changed);
       if (last.seq >= endSeq) this.caughtUp();
+    };
+    try {
+      for await (const m of feed) {
+        if (!batch) {
+          batch = { store: new DocStore(this.current), size: 0 };
+          timer = setTimeout(swapBatch, maxMs);
+        }
+        const error = applyMessage(projection, batch.store, rawOf(m));
+        if (error) this.log.warn({ projection: projection.name, seq: m.seq, code: error.code, reason: error.message }, "skipped an event");
+        batch.last = m;
+        if (++batch.size >= maxBatch || m.seq >= endSeq) swapBatch();
+      }
+      if (batch) swapBatch();
+    } finally {
+      // A batch not swapped in when the feed failed is read again from `seq`.
+      clearTimeout(timer);
     }
   }
 

@@ -195,17 +195,17 @@ export class ProjectionWorker<D> {
         folding = true;
         for (const m of batch) {
           if (m.seq <= this.checkpoint) continue;
-          const outcome = applyMessage(projection, store, rawOf(m));
-          if (outcome.ok) {
+          const error = applyMessage(projection, store, rawOf(m));
+          if (!error) {
             this.applied++;
             continue;
           }
           this.poison++;
-          log.warn({ projection: projection.name, seq: m.seq, code: outcome.error.code, reason: outcome.error.message }, "poison event dead-lettered");
+          log.warn({ projection: projection.name, seq: m.seq, code: error.code, reason: error.message }, "poison event dead-lettered");
           await deadLetter(this.js, {
             source: "projection",
             key: projection.name,
-            reason: outcome.error,
+            reason: error,
             original: { stream: projection.stream, ...rawOf(m) },
           });
         }

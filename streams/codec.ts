@@ -2,12 +2,14 @@ import { claimedInvocationId } from "../domain/invoke-subject.js";
 import { headers as natsHeaders, type MsgHdrs } from "@nats-io/transport-node";
 import { randomUUID } from "node:crypto";
 import { SpearError } from "../domain/errors.js";
-import { AggregateType, currentVersion, decodeEvent, encodeEvent, isEventType, type DomainEvent } from "../domain/events/catalog.js";
-import { EventMeta, type AggregateRef, type RecordedEvent, type StreamPosition } from "../domain/events/envelope.js";
+import { AggregateType, currentVersion, decodeEvent, encodeEvent, isEventType, plainEvent, type DomainEvent } from "../domain/events/catalog.js";
+import { EventMeta, isPlainMeta, type AggregateRef, type RecordedEvent, type StreamPosition } from "../domain/events/envelope.js";
 import { H } from "../domain/headers.js";
 import { jsonDepth, MAX_JSON_DEPTH } from "../domain/json-limits.js";
 import { lastToken } from "../domain/subjects.js";
 import { streamNames } from "./catalog.js";
+import { envelopeOfBlock, envelopeOfHeaders, type EnvelopeHeaders } from "./envelope-headers.js";
+import { headerBlock } from "./header-block.js";
 import { decodeJson } from "./json.js";
 
 export interface EventContext {
@@ -79,31 +81,39 @@ export interface RawStoredMessage {
   readonly data: Uint8Array;
   /** ISO time the server stored it. */
   readonly time: string;
+  /** The raw header block, when the reader has it (see header-block.ts): the envelope is read from it without decoding every header. */
+  readonly headerBlock?: Uint8Array | undefined;
 }
 
-export function readMeta(msg: RawStoredMessage, stream: string): EventMeta {
-  const h = msg.headers;
-  const get = (k: string) => h?.get(k) || undefined;
+/** The envelope's headers of a message; undefined when its header block cannot be decoded. */
+const envelopeOf = (msg: RawStoredMessage): EnvelopeHeaders | undefined => (msg.headerBlock ? envelopeOfBlock(msg.headerBlock) : envelopeOfHeaders(msg.headers));
+
+export function readMeta(msg: RawStoredMessage, stream: string, h: EnvelopeHeaders | undefined = envelopeOf(msg)): EventMeta {
+  // Refused rather than read: every later read of the stream would stumble on the same headers.
+  if (!h) throw new SpearError("invalid_event", `message ${stream}#${msg.seq} has headers that cannot be decoded`);
+  // As MsgHdrs.get gives them, an empty value is none.
+  const get = (v: string | undefined) => v || undefined;
   const implicit = implicitTypes[stream];
-  const type = get(H.eventType) ?? implicit?.type;
+  const type = get(h.eventType) ?? implicit?.type;
   if (!type) {
     throw new SpearError("invalid_event", `message ${stream}#${msg.seq} on ${msg.subject} has no ${H.eventType} header`);
   }
   const aggregateId =
-    get(H.aggregateId) ??
+    get(h.aggregateId) ??
     (implicit?.aggregate === "invocation" && stream === streamNames.invoke
-      ? claimedInvocationId(msg.subject, get) ?? `seq-${msg.seq}`
+      ? claimedInvocationId(msg.subject, (k) => msg.headers?.get(k) || undefined) ?? `seq-${msg.seq}`
       : lastToken(msg.subject));
   const candidate = {
-    eventId: get(H.eventId) ?? get(H.msgId) ?? `${stream}-${msg.seq}`,
+    eventId: get(h.eventId) ?? get(h.msgId) ?? `${stream}-${msg.seq}`,
     type,
-    schemaVersion: Number(get(H.schemaVersion) ?? 1),
-    aggregateType: get(H.aggregateType) ?? implicit?.aggregate ?? msg.subject.split(".")[2],
+    schemaVersion: Number(get(h.schemaVersion) ?? 1),
+    aggregateType: get(h.aggregateType) ?? implicit?.aggregate ?? msg.subject.split(".")[2],
     aggregateId,
-    occurredAt: get(H.occurredAt) ?? msg.time,
-    correlationId: get(H.correlationId),
-    causationId: get(H.causationId),
+    occurredAt: get(h.occurredAt) ?? msg.time,
+    correlationId: get(h.correlationId),
+    causationId: get(h.causationId),
   };
+  if (isPlainMeta(candidate)) return candidate;
   const parsed = EventMeta.safeParse(candidate);
   if (!parsed.success) {
     throw new SpearError("invalid_event", `message ${stream}#${msg.seq} has an invalid envelope: ${parsed.error.issues[0]?.message}`);
@@ -111,24 +121,34 @@ export function readMeta(msg: RawStoredMessage, stream: string): EventMeta {
   return parsed.data;
 }
 
+const NOT_JSON = Symbol("not JSON");
+
 /** Decodes, validates and upcasts a stored message into a typed event. Throws SpearError. */
 export function decodeRecorded(msg: RawStoredMessage, stream: string): RecordedEvent {
   const meta = readMeta(msg, stream);
+  let body: unknown = NOT_JSON;
+  let notJson: unknown;
+  try {
+    body = decodeJson(msg.data);
+  } catch (cause) {
+    notJson = cause;
+  }
+  // A plain body's shape bounds its nesting; only the others need theirs measured.
+  const { type, data } = (body !== NOT_JSON && plainEvent(meta.type, meta.schemaVersion, body)) || checkedEvent(msg, stream, meta, body, notJson);
+  const position: StreamPosition = { stream, seq: msg.seq, subject: msg.subject, time: msg.time };
+  return { type, data, meta, position } as RecordedEvent;
+}
+
+function checkedEvent(msg: RawStoredMessage, stream: string, meta: EventMeta, body: unknown, notJson: unknown): DomainEvent {
   // What decodes must encode again (replay prints it, a retry republishes it): bounded nesting.
   if (jsonDepth(msg.data) > MAX_STORED_DEPTH) {
     throw new SpearError("invalid_event", `message ${stream}#${msg.seq} is nested deeper than ${MAX_STORED_DEPTH} levels`);
   }
-  let body: unknown;
-  try {
-    body = decodeJson(msg.data);
-  } catch (cause) {
-    throw new SpearError("invalid_event", `message ${stream}#${msg.seq} is not JSON`, undefined, { cause });
-  }
-  const event = decodeEvent(meta.type, meta.schemaVersion, body);
-  const position: StreamPosition = { stream, seq: msg.seq, subject: msg.subject, time: msg.time };
-  return { ...event, meta, position } as RecordedEvent;
+  if (body === NOT_JSON) throw new SpearError("invalid_event", `message ${stream}#${msg.seq} is not JSON`, undefined, { cause: notJson });
+  return decodeEvent(meta.type, meta.schemaVersion, body);
 }
 
+/**
 /**
  * Streams only Spear's own services may write (NATS permissions: the schedulers write
  * assignments and results, the control services the events): each event was validated when it
@@ -138,23 +158,17 @@ const ownStreams: ReadonlySet<string> = new Set([streamNames.assign, streamNames
 
 /**
  * Decodes a stored message of one of Spear's own streams without checking its body against the
- * schema again (the writer did): the envelope is read from the headers by hand and the body
- * parsed. A message of any other stream, one written at an older schema version (upcast and
- * checked), or one whose envelope is not Spear's goes through `decodeRecorded`. A body that is
- * not what its type says can only come from a writer with Spear's rights; a fold that trips
- * over it changes nothing (`applyMessage`).
+ * schema again (the writer did): the envelope is read as `readMeta` reads it, the body parsed.
+ * A message of any other stream, or one written at an older schema version (upcast and
+ * checked), goes through `decodeRecorded`. A body that is not what its type says can only come
+ * from a writer with Spear's rights; a fold that trips over it changes nothing (`applyMessage`).
  */
 export function decodeOwn(msg: RawStoredMessage, stream: string): RecordedEvent {
-  const h = msg.headers;
-  const type = h?.get(H.eventType);
-  const version = h?.get(H.schemaVersion);
-  const eventId = h?.get(H.eventId);
-  const aggregateType = h?.get(H.aggregateType);
-  const aggregateId = h?.get(H.aggregateId);
-  const occurredAt = h?.get(H.occurredAt);
-  if (!ownStreams.has(stream) || !type || !isEventType(type) || version !== String(currentVersion(type)) || !eventId || !aggregateType || !aggregateId || !occurredAt) {
-    return decodeRecorded(msg, stream);
-  }
+  const h = envelopeOf(msg);
+  // Spear's writers always name the type: a message without it was not written by them.
+  if (!ownStreams.has(stream) || !h?.eventType) return decodeRecorded(msg, stream);
+  const meta = readMeta(msg, stream, h);
+  if (!isEventType(meta.type) || meta.schemaVersion !== currentVersion(meta.type)) return decodeRecorded(msg, stream);
   let body: unknown;
   try {
     body = decodeJson(msg.data);
@@ -162,22 +176,13 @@ export function decodeOwn(msg: RawStoredMessage, stream: string): RecordedEvent 
     throw new SpearError("invalid_event", `message ${stream}#${msg.seq} is not JSON`, undefined, { cause });
   }
   if (typeof body !== "object" || body === null || Array.isArray(body)) throw new SpearError("invalid_event", `message ${stream}#${msg.seq} is not a JSON object`);
-  const correlationId = h?.get(H.correlationId);
-  const causationId = h?.get(H.causationId);
-  const meta = {
-    eventId,
-    type,
-    schemaVersion: currentVersion(type),
-    aggregateType: aggregateType as AggregateType,
-    aggregateId,
-    occurredAt,
-    ...(correlationId ? { correlationId } : {}),
-    ...(causationId ? { causationId } : {}),
-  };
-  return { type, data: body, meta, position: { stream, seq: msg.seq, subject: msg.subject, time: msg.time } } as RecordedEvent;
+  return { type: meta.type, data: body, meta, position: { stream, seq: msg.seq, subject: msg.subject, time: msg.time } } as RecordedEvent;
 }
 
-/** The parts of a consumed or fetched message that decoding needs. */
+/**
+ * The parts of a consumed or fetched message that decoding needs. Its headers are decoded
+ * when first read: decoding reads the envelope from the header block where there is one.
+ */
 export const rawOf = (m: {
   subject: string;
   seq: number;
@@ -185,4 +190,13 @@ export const rawOf = (m: {
   header?: MsgHdrs | undefined;
   data: Uint8Array;
   timestamp: string;
-}): RawStoredMessage => ({ subject: m.subject, seq: m.seq, headers: m.headers ?? m.header, data: m.data, time: m.timestamp });
+}): RawStoredMessage => ({
+  subject: m.subject,
+  seq: m.seq,
+  get headers() {
+    return m.headers ?? m.header;
+  },
+  data: m.data,
+  time: m.timestamp,
+  headerBlock: headerBlock(m),
+});

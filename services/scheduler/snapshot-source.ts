@@ -34,6 +34,8 @@ export class SnapshotSource {
   private current: RuntimeSnapshot;
   private seen = { nodes: new Map() as ReadonlyMap<string, unknown>, usage: new Map() as ReadonlyMap<string, unknown>, pools: new Map() as ReadonlyMap<string, unknown> };
   private dirty = false;
+  /** Until `start` has the log folded nobody reads a snapshot: deriving one per batch of the catch-up would be work thrown away. */
+  private started = false;
   /** Nodes whose latest report changed since the last snapshot. */
   private reported = new Set<string>();
   private readonly listeners = new Set<(s: RuntimeSnapshot) => void>();
@@ -52,7 +54,8 @@ export class SnapshotSource {
     this.current = createSnapshot({ nodes: [], pools: [], functions: new Map() });
     for (const h of this.hosts()) h.subscribe(() => this.markDirty());
     this.usage.subscribe((_state, _seq, changed) => {
-      for (const id of changed) this.reported.add(id);
+      // The first snapshot takes every node.
+      if (this.started) for (const id of changed) this.reported.add(id);
     });
   }
 
@@ -77,6 +80,7 @@ export class SnapshotSource {
   /** Resolves once every projection holds what the log had at start, with a snapshot built from it. */
   async start(): Promise<void> {
     await Promise.all(this.hosts().map((h) => h.start()));
+    this.started = true;
     this.rebuild();
   }
 
@@ -102,7 +106,7 @@ export class SnapshotSource {
   }
 
   private markDirty(): void {
-    if (this.dirty) return;
+    if (this.dirty || !this.started) return;
     this.dirty = true;
     // Swaps of several projections in one turn of the event loop make one snapshot.
     setImmediate(() => this.rebuild());

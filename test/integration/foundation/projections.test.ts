@@ -1,4 +1,8 @@
+import type { MsgHdrsImpl } from "@nats-io/nats-core/internal";
 import { headers } from "@nats-io/transport-node";
+import { statusReport } from "../../../bench/support/cluster-load.js";
+import { subjects } from "../../../domain/subjects.js";
+import { nodeUsage } from "../../../projections/definitions/node-usage.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { H } from "../../../domain/headers.js";
 import { MemoryHost } from "../../../projections/memory-host.js";
@@ -10,6 +14,9 @@ import { streamNames } from "../../../streams/catalog.js";
 import type { Nats } from "../../../streams/connection.js";
 import { decodeText, encodeJson } from "../../../streams/json.js";
 import { readStream } from "../../../streams/reader.js";
+import { envelopeOfBlock, envelopeOfHeaders } from "../../../streams/envelope-headers.js";
+import { headerBlock } from "../../../streams/header-block.js";
+import { publishStatusReport } from "../../../streams/status-reports.js";
 import { connectTest, eventually, testLog } from "../../support/nats.js";
 import { appendDrains, drainsPerNode } from "../../support/projections.js";
 import { useServers } from "../../support/servers.js";
@@ -114,4 +121,27 @@ describe("projections", () => {
     const docs = await loadDocuments<{ drains: number }>(kv);
     expect(docs.get("resume-0")?.drains).toBe(10);
   });
+
+  it("reads the envelope from a delivered message's header block, and skips a status report whose headers cannot be decoded", async () => {
+    const report = (nodeId: string) => publishStatusReport(nats.js, nodeId, statusReport(1, 1));
+    await report("hb-before");
+    // What a hostile spearlet can publish on its own subject: nats-server stores it, nats.js cannot decode its headers.
+    const bad = headers() as MsgHdrsImpl;
+    bad.headers.set("Bad Name", ["x"]);
+    await nats.js.publish(subjects.status("hb-bad"), encodeJson(statusReport(2, 1)), { headers: bad });
+    const last = (await report("hb-after")).seq;
+
+    for await (const m of readStream(nats.js, streamNames.status, { filter: subjects.status("hb-after") })) {
+      const block = headerBlock(m);
+      expect(block).toBeDefined();
+      expect(envelopeOfBlock(block!)).toEqual(envelopeOfHeaders(m.headers));
+    }
+    const host = new MemoryHost(nats.js, nodeUsage, testLog);
+    await host.start();
+    expect(host.lastSeq).toBeGreaterThanOrEqual(last);
+    expect(host.state.has("hb-before") && host.state.has("hb-after")).toBe(true);
+    expect(host.state.has("hb-bad")).toBe(false);
+    await host.stop();
+  });
 });
+
