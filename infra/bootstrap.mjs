@@ -68,6 +68,10 @@ function build() {
     say("the TypeScript build failed (see above)");
     process.exit(1);
   }
+  if (run(process.execPath, [join(root, "dist", "infra", "build", "bundle-cli.js")]) !== 0) {
+    say("bundling the CLI failed (see above)");
+    process.exit(1);
+  }
   if (run(process.execPath, [join(root, "dist", "examples", "build-examples.js")]) !== 0) {
     say("building the WebAssembly examples failed (see above)");
     process.exit(1);

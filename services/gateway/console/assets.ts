@@ -1,18 +1,15 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, relative } from "node:path";
 import { SpearError } from "../../../domain/errors.js";
+import { packageRoot } from "../../../infra/local/paths.js";
 
 /**
  * The console's browser code is TypeScript in ./browser, compiled by the project's own tsc
- * like everything else (no bundler): beside this file once compiled, and from dist/ when this
- * file runs as TypeScript source under the test runner (the test setup compiles dist/ first).
+ * like everything else (not bundled): read from dist/, found from the package root, whether this
+ * file runs bundled in the `spear` command, from dist/, or as TypeScript source under the test
+ * runner (the test setup compiles dist/ first).
  */
-function browserDir(): string {
-  const here = fileURLToPath(import.meta.url);
-  if (!here.endsWith(".ts")) return join(dirname(here), "browser");
-  return join(dirname(here), "..", "..", "..", "dist", "services", "gateway", "console", "browser");
-}
+const browserDir = (): string => join(packageRoot(), "dist", "services", "gateway", "console", "browser");
 
 function jsFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>

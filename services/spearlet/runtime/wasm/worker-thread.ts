@@ -1,20 +1,21 @@
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { SpearError } from "../../../../domain/errors.js";
+import { packageRoot } from "../../../../infra/local/paths.js";
+
+let script: string | undefined;
 
 /**
- * The worker thread runs JavaScript: next to this file once compiled, and from dist/ when this
- * file runs as TypeScript source under the test runner (the test setup compiles dist/ first).
+ * The worker thread runs the compiled JavaScript in dist/, found from the package root: this
+ * file runs bundled (dist/cli/, the `spear` command), from dist/, and as TypeScript source
+ * under the test runner (the test setup compiles dist/ first).
  */
 function workerScript(): string {
-  const here = fileURLToPath(import.meta.url);
-  const beside = join(dirname(here), "worker.js");
-  if (!here.endsWith(".ts")) return beside;
-  const compiled = join(dirname(here), "..", "..", "..", "..", "dist", "services", "spearlet", "runtime", "wasm", "worker.js");
+  if (script) return script;
+  const compiled = join(packageRoot(), "dist", "services", "spearlet", "runtime", "wasm", "worker.js");
   if (!existsSync(compiled)) throw new SpearError("internal", `compiled wasm worker missing at ${compiled}: run npm run build`);
-  return compiled;
+  return (script = compiled);
 }
 
 /**
