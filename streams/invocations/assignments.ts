@@ -10,7 +10,7 @@ import { setTraceHeaders } from "../trace-headers.js";
 /**
  * Publishes a placement on the node's subject. The event id is `<invocation>.<attempt>`, so a
  * scheduler replica that places a redelivered request again within the duplicate window
- * produces no second assignment (`duplicate` tells it to give its reservation back). `trace` is
+ * produces no second assignment (`duplicate`: the stored one names the same attempt's lease). `trace` is
  * the context the node's run continues (the placement's span, or the caller's trace as it came).
  */
 export async function publishAssignment(js: JetStreamClient, a: InvocationAssigned, trace?: TraceHeaders): Promise<{ seq: number; duplicate: boolean }> {
