@@ -193,9 +193,13 @@ export class LeaseStore {
     return toLease(await this.run("spearLeaseHoldForResult", token, nodeId, invocationId, attempt, Math.ceil(holdMs)));
   }
 
-  /** The call finished: frees the slot. Idempotent; `released` says whether this call did it. */
-  async release(token: string): Promise<{ released: boolean; lease?: Lease }> {
-    const out = (await this.run("spearLeaseRelease", token, this.tombstoneMs)) as { released: boolean; lease?: unknown };
+  /**
+   * The call finished: frees the slot. Idempotent; `released` says whether this call did it.
+   * `onlyReserved` frees it only while no node has committed it (a scheduler giving back a
+   * reservation that another replica may have placed a call on).
+   */
+  async release(token: string, opts: { onlyReserved?: boolean } = {}): Promise<{ released: boolean; lease?: Lease }> {
+    const out = (await this.run("spearLeaseRelease", token, this.tombstoneMs, opts.onlyReserved ? "1" : "0")) as { released: boolean; lease?: unknown };
     return out.lease === undefined ? { released: out.released } : { released: out.released, lease: toLease(out.lease) };
   }
 

@@ -136,7 +136,10 @@ end
 return cjson.encode(read_lease(token, now))
 `);
 
-/** ARGV: P, token, tombstoneMs → {released: bool, lease?}. The record stays as a tombstone for a while. */
+/**
+ * ARGV: P, token, tombstoneMs, onlyReserved ('1': only a lease no node has committed) →
+ * {released: bool, lease?}. The record stays as a tombstone for a while.
+ */
 export const releaseLua = script(`
 local e = lost() if e then return e end
 local token, tombstone = ARGV[2], tonumber(ARGV[3])
@@ -144,6 +147,7 @@ local now = now_ms()
 local l = read_lease(token, now)
 if not l then return cjson.encode({ released = false }) end
 if l.state == 'released' then return cjson.encode({ released = false, lease = l }) end
+if ARGV[4] == '1' and l.state ~= 'reserved' then return cjson.encode({ released = false, lease = l }) end
 unlist(l)
 redis.call('ZREM', P .. 'all', token)
 redis.call('HSET', lease_key(token), 'state', 'released')

@@ -328,13 +328,16 @@ export class Dispatcher {
       await answered?.catch(() => undefined);
       throw e;
     }
-    // A lookup that failed leaves the reservation as it is: the reservation is per invocation and
-    // attempt, so another replica given the redelivered request may already have placed the call
-    // on it; this request's next try finds it and resumes (or the reaper takes it once expired).
-    const found = await answered;
+    // A slot reserved for a call that must not run (or whose lookup failed) goes back while no
+    // node has committed it: the reservation is per invocation and attempt, so another replica
+    // given the redelivered request may have resumed it and placed the call, which then runs on it.
+    const giveBack = () => (plan.kind === "assign" ? this.d.leases.release(plan.lease.token, { onlyReserved: true }) : undefined);
+    const found = await answered?.catch(async (e: unknown) => {
+      await giveBack();
+      throw e;
+    });
     if (found) {
-      // The call must not run: the slot reserved for it goes back.
-      if (plan.kind === "assign") await this.d.leases.release(plan.lease.token);
+      await giveBack();
       placeOutcome(p.span, "answered");
       msg.ack();
       return "done";
@@ -423,11 +426,13 @@ export class Dispatcher {
         throw e;
       }
     }
-    // A duplicate keeps the lease too: it is this attempt's only lease, and the assignment already
-    // stored (by a replica that resumed this reservation for a redelivery of the request) may be
-    // running on it. Released here, the node's result was refused and the call lost (chaos, 2026-12-05).
-    await this.assign(r, lease, plan.version, plan.timeoutMs, p.span);
+    const published = await this.assign(r, lease, plan.version, plan.timeoutMs, p.span);
     placeOutcome(p.span, "placed");
+    // The assignment stored first may be another replica's, on this same reservation (resumed for a
+    // redelivery of the request), and running: only an uncommitted one goes back (its node then
+    // asks for the next attempt). Released while running, the node's result was refused and the
+    // call lost (chaos, 2026-12-05).
+    if (published.duplicate) await this.d.leases.release(lease.token, { onlyReserved: true });
     this.counts.placed++;
     metric("spear_scheduler_placements_total").inc({ function: r.function });
     metric("spear_scheduler_placement_seconds").observe({ function: r.function }, Math.max(0, Date.now() - msg.time.getTime()) / 1000);

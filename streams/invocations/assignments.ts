@@ -10,7 +10,8 @@ import { setTraceHeaders } from "../trace-headers.js";
 /**
  * Publishes a placement on the node's subject. The event id is `<invocation>.<attempt>`, so a
  * scheduler replica that places a redelivered request again within the duplicate window
- * produces no second assignment (`duplicate`: the stored one names the same attempt's lease). `trace` is
+ * produces no second assignment (`duplicate`: it gives its reservation back unless a node has
+ * committed it, since the stored assignment may name the same lease). `trace` is
  * the context the node's run continues (the placement's span, or the caller's trace as it came).
  */
 export async function publishAssignment(js: JetStreamClient, a: InvocationAssigned, trace?: TraceHeaders): Promise<{ seq: number; duplicate: boolean }> {
