@@ -193,13 +193,22 @@ export class LeaseStore {
     return toLease(await this.run("spearLeaseHoldForResult", token, nodeId, invocationId, attempt, Math.ceil(holdMs)));
   }
 
+  /** The call finished: frees the slot. Idempotent; `released` says whether this call did it. */
+  release(token: string): Promise<{ released: boolean; lease?: Lease }> {
+    return this.#release(token, false);
+  }
+
   /**
-   * The call finished: frees the slot. Idempotent; `released` says whether this call did it.
-   * `onlyReserved` frees it only while no node has committed it (a scheduler giving back a
-   * reservation that another replica may have placed a call on).
+   * A scheduler gives back a reservation it will not hand over, only while no node has committed
+   * it: the reservation is per invocation and attempt, so another replica given the redelivered
+   * request may have resumed it and placed the call, which then runs on it.
    */
-  async release(token: string, opts: { onlyReserved?: boolean } = {}): Promise<{ released: boolean; lease?: Lease }> {
-    const out = (await this.run("spearLeaseRelease", token, this.tombstoneMs, opts.onlyReserved ? "1" : "0")) as { released: boolean; lease?: unknown };
+  giveBack(token: string): Promise<{ released: boolean; lease?: Lease }> {
+    return this.#release(token, true);
+  }
+
+  async #release(token: string, onlyReserved: boolean): Promise<{ released: boolean; lease?: Lease }> {
+    const out = (await this.run("spearLeaseRelease", token, this.tombstoneMs, onlyReserved ? "1" : "0")) as { released: boolean; lease?: unknown };
     return out.lease === undefined ? { released: out.released } : { released: out.released, lease: toLease(out.lease) };
   }
 

@@ -328,10 +328,8 @@ export class Dispatcher {
       await answered?.catch(() => undefined);
       throw e;
     }
-    // A slot reserved for a call that must not run (or whose lookup failed) goes back while no
-    // node has committed it: the reservation is per invocation and attempt, so another replica
-    // given the redelivered request may have resumed it and placed the call, which then runs on it.
-    const giveBack = () => (plan.kind === "assign" ? this.d.leases.release(plan.lease.token, { onlyReserved: true }) : undefined);
+    // A slot reserved for a call that must not run (or whose lookup failed) goes back.
+    const giveBack = () => (plan.kind === "assign" ? this.d.leases.giveBack(plan.lease.token) : undefined);
     const found = await answered?.catch(async (e: unknown) => {
       await giveBack();
       throw e;
@@ -420,7 +418,7 @@ export class Dispatcher {
       try {
         await this.bind(plan.binding, r);
       } catch (e) {
-        await this.d.leases.release(lease.token);
+        await this.d.leases.giveBack(lease.token);
         // Another replica bound the session differently (or kept writing it): place again once the snapshot shows it.
         if (hasRetryClass(e, "conflict")) return "wait";
         throw e;
@@ -428,11 +426,9 @@ export class Dispatcher {
     }
     const published = await this.assign(r, lease, plan.version, plan.timeoutMs, p.span);
     placeOutcome(p.span, "placed");
-    // The assignment stored first may be another replica's, on this same reservation (resumed for a
-    // redelivery of the request), and running: only an uncommitted one goes back (its node then
-    // asks for the next attempt). Released while running, the node's result was refused and the
-    // call lost (chaos, 2026-12-05).
-    if (published.duplicate) await this.d.leases.release(lease.token, { onlyReserved: true });
+    // The assignment stored first may be another replica's, on this same reservation: released
+    // while that node ran the call, its result was refused and the call lost (chaos, 2026-12-05).
+    if (published.duplicate) await this.d.leases.giveBack(lease.token);
     this.counts.placed++;
     metric("spear_scheduler_placements_total").inc({ function: r.function });
     metric("spear_scheduler_placement_seconds").observe({ function: r.function }, Math.max(0, Date.now() - msg.time.getTime()) / 1000);
