@@ -5,6 +5,7 @@ import { streamNames } from "../catalog.js";
 import type { Nats } from "../connection.js";
 import { lastMatchingSeq } from "../reader.js";
 import { merge, replay, resolveSources, type ReplayRecord } from "../replay.js";
+import { AttemptOrder } from "./attempt-order.js";
 import { cancelledWait } from "./await-result.js";
 
 export interface WatchInvocationOptions {
@@ -26,7 +27,8 @@ export const isFinalRecord = (r: ReplayRecord): boolean => r.stream === streamNa
  * `spear replay --invocation` shows them, then live, ending with the final result. Each
  * stream's position is taken before the history is read and the live read starts after it, so
  * nothing falls in between; when the result arrives, what the other streams hold before it is
- * read to the end first, so the result is always the last event.
+ * read to the end first, so the result is always the last event. The live feeds deliver at their
+ * own pace, so retries and assignments are put back in attempt order (`AttemptOrder`).
  */
 export async function* watchInvocation(nats: Nats, invocationId: string, o: WatchInvocationOptions = {}): AsyncGenerator<ReplayRecord> {
   if (o.signal?.aborted) throw cancelledWait(invocationId);
@@ -65,12 +67,13 @@ export async function* watchInvocation(nats: Nats, invocationId: string, o: Watc
         narrowed(s).map((subject) => replay(nats, { ...query, stream: s.stream, ...(subject ? { subject } : {}), fromSeq: positions[i]!.seq + 1, follow })),
       );
 
+    const order = new AttemptOrder();
     let final: ReplayRecord | undefined;
     for await (const r of replay(nats, query)) {
       if (!fresh(r)) continue;
       if (r.stream === streamNames.invoke) fn ??= readInvokeSubject(r.subject)?.named;
       if (isFinalRecord(r)) final = r;
-      else yield r;
+      else yield* order.push(r);
     }
     if (!final) {
       for await (const r of merge(after(true))) {
@@ -79,13 +82,17 @@ export async function* watchInvocation(nats: Nats, invocationId: string, o: Watc
           final = r;
           break;
         }
-        yield r;
+        yield* order.push(r);
       }
     }
-    if (!final) throw timedOut ? new SpearError("timeout", `invocation ${invocationId} has no result after ${o.waitMs} ms; it goes on`, { invocationId }) : cancelledWait(invocationId);
+    if (!final) {
+      yield* order.drain();
+      throw timedOut ? new SpearError("timeout", `invocation ${invocationId} has no result after ${o.waitMs} ms; it goes on`, { invocationId }) : cancelledWait(invocationId);
+    }
     const rest: ReplayRecord[] = [];
     for (const feed of after(false)) for await (const r of feed) if (fresh(r) && !isFinalRecord(r)) rest.push(r);
-    yield* rest.sort((a, b) => a.time.localeCompare(b.time) || a.seq - b.seq);
+    for (const r of rest.sort((a, b) => a.time.localeCompare(b.time) || a.seq - b.seq)) yield* order.push(r);
+    yield* order.drain();
     yield final;
   } finally {
     clearTimeout(timer);
