@@ -139,7 +139,7 @@ export class Dispatcher {
     );
     this.abort.signal.addEventListener("abort", () => messages.stop(), { once: true });
     if (this.abort.signal.aborted) messages.stop();
-    this.d.source.onChange(() => this.capacityMayHaveChanged());
+    this.d.source.onChange((_snapshot, capacity) => capacity && this.capacityMayHaveChanged());
     // A spearlet says so the moment it releases a lease: the slot goes to a waiting request at
     // once, not after the node's next status report or the request's backoff. The body is not read.
     const freed = this.d.nats.nc.subscribe(subjects.capacity("*"), { callback: () => this.slotFreed() });

@@ -18,6 +18,9 @@ import { sessionTable } from "../../projections/definitions/session-table.js";
 import { MemoryHost } from "../../projections/memory-host.js";
 import type { Projection } from "../../projections/projection.js";
 
+/** `capacity`: nodes, their reports, pools, functions or sessions changed, not only where sessions last ran. */
+export type SnapshotListener = (s: RuntimeSnapshot, capacity: boolean) => void;
+
 /**
  * The scheduler's runtime snapshot, kept current by in-memory projections of the control
  * events, the status reports and the assignments. Whenever one of them swaps its state, a
@@ -38,7 +41,9 @@ export class SnapshotSource {
   private started = false;
   /** Nodes whose latest report changed since the last snapshot. */
   private reported = new Set<string>();
-  private readonly listeners = new Set<(s: RuntimeSnapshot) => void>();
+  /** Whether what changed since the last snapshot may have freed capacity (anything but where sessions last ran). */
+  private capacityChanged = false;
+  private readonly listeners = new Set<SnapshotListener>();
   private readonly functionMemo = new WeakMap<FunctionView, { v: SnapshotFunction | undefined }>();
   private builds = 0;
 
@@ -52,7 +57,9 @@ export class SnapshotSource {
     this.sessions = host(sessionTable);
     this.lastNodes = host(sessionLastNode);
     this.current = createSnapshot({ nodes: [], pools: [], functions: new Map() });
-    for (const h of this.hosts()) h.subscribe(() => this.markDirty());
+    // A batch that changed no document (assignments without a session, for the last-node fold)
+    // makes no new snapshot: at one assignment per call, it would be one snapshot per call.
+    for (const h of this.hosts()) h.subscribe((_state, _seq, changed) => changed.size > 0 && this.markDirty(h !== this.lastNodes));
     this.usage.subscribe((_state, _seq, changed) => {
       // The first snapshot takes every node.
       if (this.started) for (const id of changed) this.reported.add(id);
@@ -72,7 +79,7 @@ export class SnapshotSource {
     return this.functions.state.get(name);
   }
 
-  onChange(listener: (s: RuntimeSnapshot) => void): () => void {
+  onChange(listener: SnapshotListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -105,7 +112,8 @@ export class SnapshotSource {
     return true;
   }
 
-  private markDirty(): void {
+  private markDirty(capacity: boolean): void {
+    this.capacityChanged ||= capacity;
     if (this.dirty || !this.started) return;
     this.dirty = true;
     // Swaps of several projections in one turn of the event loop make one snapshot.
@@ -135,7 +143,9 @@ export class SnapshotSource {
     this.seen = { nodes, usage, pools };
     this.reported = new Set();
     this.builds++;
-    for (const l of this.listeners) l(this.current);
+    const capacity = this.capacityChanged || this.builds === 1;
+    this.capacityChanged = false;
+    for (const l of this.listeners) l(this.current, capacity);
   }
 
   private allNodes(nodes: ReadonlyMap<string, RegistryNode>, usage: ReadonlyMap<string, NodeUsageView>): SchedulingNodeInput[] {
