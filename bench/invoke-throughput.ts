@@ -3,11 +3,12 @@ import { z } from "zod";
 import { NodeStatusReported } from "../domain/events/status.js";
 import { subjects } from "../domain/subjects.js";
 import { decodeJson } from "../streams/json.js";
+import { floorPipeline } from "./support/baselines.js";
 import { bullmqNoop } from "./support/bullmq-baseline.js";
 import { closedLoop, rateFigures, searchSustainedRate, type Call, type RateSearch } from "./support/load.js";
 import { cpuDuring } from "./support/proc-stats.js";
 import { defineScenario, ratio, round, scoped, type Figures, type ScenarioContext } from "./support/scenario.js";
-import { startServers } from "./support/servers.js";
+import { benchConnection, startServers } from "./support/servers.js";
 import { nodesKnow, noopWasm, startStack } from "./support/stack.js";
 
 const Params = z.strictObject({
@@ -118,12 +119,12 @@ function sideFigures(prefix: string, r: SideResult, target: number): Figures {
 
 /**
  * Sustained invocations per second with p99 under the target: Spear as `spear dev` runs it
- * against BullMQ on the same Redis with the same total worker concurrency, each measured with
- * the other stopped.
+ * against BullMQ on the same Redis with the same total worker concurrency, and the floor
+ * pipeline's two JetStream hops, each measured with the others stopped.
  */
 export const invokeThroughput = defineScenario({
   name: "invoke-throughput",
-  summary: "sustained no-op invocations per second with p99 under 50 ms (open loop at rising rates, closed loop with many clients) vs BullMQ no-op jobs on the same Redis",
+  summary: "sustained no-op invocations per second with p99 under 50 ms (open loop at rising rates, closed loop with many clients) vs BullMQ no-op jobs on the same Redis and the JetStream floor pipeline",
   params: Params,
   timeLimitMs: 300_000,
   async run(ctx, p) {
@@ -135,6 +136,13 @@ export const invokeThroughput = defineScenario({
     const bull = await scoped(ctx, async (part) => {
       const bull = await bullmqNoop(part, { redisUrl: servers.redisUrl, workers: p.spearlets, concurrency: p.slots, timeoutMs: p.callTimeoutMs });
       return measure(part, "bullmq", bull.call, { ...bull.pids, "redis-server": servers.redisPid!, "bench client": process.pid }, p, true);
+    });
+    // The floor pipeline (invoke-latency's): Spear's two JetStream hops with no logic in them, as
+    // a measure of what the durable writes alone cost next to BullMQ's Redis commands.
+    const floor = await scoped(ctx, async (part) => {
+      const nats = await benchConnection(part, servers.natsUrl, "spear-bench-floor");
+      const pipeline = await floorPipeline(part, nats, servers.natsUrl, p.callTimeoutMs);
+      return measure(part, "floor", pipeline.call, { ...pipeline.pids, "nats-server": servers.natsPid, "bench client": process.pid }, p, true);
     });
     const spearSide = (side: string, serviceEnv: NodeJS.ProcessEnv, closed: boolean) =>
       scoped(ctx, async (part) => {
@@ -162,6 +170,7 @@ export const invokeThroughput = defineScenario({
       ...cpuFigures("spear_cpu_gate_90", gated),
       "spear_cpu_gate_90.status_reports_over_gate": { value: round((100 * gated.reports.overGate) / Math.max(1, gated.reports.reports), 1), unit: "%" },
       ...sideFigures("bullmq", bull, p.p99TargetMs),
+      ...sideFigures("floor", floor, p.p99TargetMs),
     };
     const f = (k: string) => figures[k]!;
     return {
@@ -174,6 +183,12 @@ export const invokeThroughput = defineScenario({
         ),
         spear_cpu_gate_90_over_bullmq_throughput: ratio(f("spear_cpu_gate_90.open.sustained"), f("bullmq.open.sustained")),
         spear_over_bullmq_cpu_per_call: ratio(f("spear.cpu_per_call.total"), f("bullmq.cpu_per_call.total")),
+        floor_over_bullmq_throughput: ratio(f("floor.open.sustained"), f("bullmq.open.sustained")),
+        ...Object.fromEntries(
+          p.closedClients.map((c) => [`floor_over_bullmq_closed_${c}_clients_throughput`, ratio(f(`floor.closed.${c}.throughput`), f(`bullmq.closed.${c}.throughput`))]),
+        ),
+        floor_over_bullmq_cpu_per_call: ratio(f("floor.cpu_per_call.total"), f("bullmq.cpu_per_call.total")),
+        spear_over_floor_cpu_per_call: ratio(f("spear.cpu_per_call.total"), f("floor.cpu_per_call.total")),
       },
     };
   },
