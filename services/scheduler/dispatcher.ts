@@ -215,7 +215,9 @@ export class Dispatcher {
     this.queue.add(pending);
     this.held.set(msg.seq, pending);
     metric("spear_scheduler_requests_total").inc({ kind: request.attempt > 1 ? "retry" : "first" });
-    this.schedulePass();
+    // A new request tries at once; the first few waiting ahead of it try with it, in queue order,
+    // so that a slot it could take goes to them first rather than to the newcomer.
+    this.wakeHead(SLOT_FREED_WAKES);
   }
 
   /** Slot leases work again (Redis is back): the requests waiting try now rather than after their backoff. */
