@@ -6,6 +6,7 @@ import { streamNames } from "./catalog.js";
 import { decodeRecorded, rawOf, type RawStoredMessage } from "./codec.js";
 import type { Nats } from "./connection.js";
 import { decodeJson, decodeText } from "./json.js";
+import { inAttemptOrder } from "./invocations/attempt-order.js";
 import { isStreamNotFound } from "./nats-errors.js";
 import { readStream } from "./reader.js";
 
@@ -92,7 +93,9 @@ export async function* replay(nats: Nats, q: ReplayQuery): AsyncGenerator<Replay
     if (++reported === sources.length) q.onPending?.(pending);
   };
   if (q.follow) {
-    yield* merge(sources.map((s) => readSource(nats, s, q, count)));
+    const live = merge(sources.map((s) => readSource(nats, s, q, count)));
+    // An invocation's streams deliver at their own pace: its retries and assignments are put back in attempt order.
+    yield* q.invocation ? inAttemptOrder(live) : live;
     return;
   }
   const all: ReplayRecord[] = [];

@@ -43,8 +43,8 @@ export const SCHEDULER_CONSUMER = "spear_scheduler";
 /** How long a spread call waits for this replica to fold the assignments published before it. */
 const SPREAD_CATCH_UP_MS = 1_000;
 
-/** Waiting requests woken by one freed slot. */
-const SLOT_FREED_WAKES = 2;
+/** Waiting requests at the head of the queue woken by a freed slot, or by a newcomer that might take one. */
+const HEAD_WAKES = 2;
 
 interface Pending extends QueueKey {
   /** The latest delivery of the request (acknowledging any delivery settles it). */
@@ -217,7 +217,7 @@ export class Dispatcher {
     metric("spear_scheduler_requests_total").inc({ kind: request.attempt > 1 ? "retry" : "first" });
     // A new request tries at once; the first few waiting ahead of it try with it, in queue order,
     // so that a slot it could take goes to them first rather than to the newcomer.
-    this.wakeHead(SLOT_FREED_WAKES);
+    this.wakeHead(HEAD_WAKES);
   }
 
   /** Slot leases work again (Redis is back): the requests waiting try now rather than after their backoff. */
@@ -237,7 +237,7 @@ export class Dispatcher {
   /** A node released a lease: one slot, which another replica may take first, so only the first few waiting requests try now. */
   private slotFreed(): void {
     // Every release in the cluster comes here: with nothing waiting there is nothing to do.
-    if (this.queue.size > 0) this.wakeHead(SLOT_FREED_WAKES);
+    if (this.queue.size > 0) this.wakeHead(HEAD_WAKES);
   }
 
   private wakeHead(n: number): void {

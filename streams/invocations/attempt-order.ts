@@ -1,8 +1,17 @@
 import { H } from "../../domain/headers.js";
 import type { ReplayRecord } from "../replay.js";
 
-/** Where a record falls in an invocation's attempts: a retry request opens attempt n, its assignment follows. */
-const placeOf = (r: ReplayRecord): { attempt: number; rank: number } | undefined => {
+/** Where a record falls in an invocation's attempts: a retry request (rank 0) opens attempt n, its assignment (rank 1) follows. */
+interface Place {
+  readonly attempt: number;
+  readonly rank: 0 | 1;
+}
+
+interface Held extends Place {
+  readonly record: ReplayRecord;
+}
+
+const placeOf = (r: ReplayRecord): Place | undefined => {
   if (r.type === "InvocationRetryRequested") {
     const attempt = Number(r.headers[H.attempt]);
     return Number.isInteger(attempt) && attempt > 1 ? { attempt, rank: 0 } : undefined;
@@ -25,7 +34,7 @@ const placeOf = (r: ReplayRecord): { attempt: number; rank: number } | undefined
 export class AttemptOrder {
   #assignedUpTo = 0;
   #retriedUpTo = 1;
-  #held: { record: ReplayRecord; attempt: number; rank: number }[] = [];
+  #held: Held[] = [];
 
   /** Takes one record; gives back the records that may now be shown, in order. */
   push(record: ReplayRecord): ReplayRecord[] {
@@ -48,5 +57,11 @@ export class AttemptOrder {
   }
 }
 
-const sorted = (held: { record: ReplayRecord; attempt: number; rank: number }[]): ReplayRecord[] =>
-  held.sort((a, b) => a.attempt - b.attempt || a.rank - b.rank).map((h) => h.record);
+const sorted = (held: Held[]): ReplayRecord[] => held.sort((a, b) => a.attempt - b.attempt || a.rank - b.rank).map((h) => h.record);
+
+/** One invocation's records as feeds deliver them, in attempt order (`AttemptOrder`); what is held comes out when the feeds end. */
+export async function* inAttemptOrder(records: AsyncIterable<ReplayRecord>): AsyncGenerator<ReplayRecord> {
+  const order = new AttemptOrder();
+  for await (const r of records) yield* order.push(r);
+  yield* order.drain();
+}

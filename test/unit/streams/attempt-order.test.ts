@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { H } from "../../../domain/headers.js";
 import type { ReplayRecord } from "../../../streams/replay.js";
-import { AttemptOrder } from "../../../streams/invocations/attempt-order.js";
+import { AttemptOrder, inAttemptOrder } from "../../../streams/invocations/attempt-order.js";
 
 let seq = 0;
 const record = (type: string, over: Partial<ReplayRecord> = {}): ReplayRecord => ({
@@ -59,5 +59,14 @@ describe("AttemptOrder", () => {
     const order = new AttemptOrder();
     expect(order.push(assigned(2))).toEqual([]);
     expect(order.push(record("InvocationDeadLettered")).map(label)).toEqual(["InvocationDeadLettered"]);
+  });
+
+  it("orders a feed as it flows and gives what it held when the feed ends", async () => {
+    async function* feed() {
+      yield* [assigned(1), assigned(2), retried(2), retried(4)];
+    }
+    const shown: string[] = [];
+    for await (const r of inAttemptOrder(feed())) shown.push(label(r)!);
+    expect(shown).toEqual(["A1", "R2", "A2", "R4"]);
   });
 });
