@@ -55,7 +55,9 @@ async function runAttack(page: Page, url: string): Promise<Record<string, string
 async function expectNothingChanged(): Promise<void> {
   const victim = await smsRequest(g.cluster.nats.nc, api.functions.get, { name: "victim" });
   expect(victim).toMatchObject({ activeVersion: 1, latestVersion: 1, deleted: false });
-  expect((await smsRequest(g.cluster.nats.nc, api.nodes.get, { nodeId: "gw-node-1" })).state).toBe("online");
+  // Not drained, and still registered. Whether it is online is liveness, not the attack: with the
+  // browser and a busy machine its simulated reports can miss the test cluster's 800 ms timeout.
+  expect(await smsRequest(g.cluster.nats.nc, api.nodes.get, { nodeId: "gw-node-1" })).toMatchObject({ draining: false, deregisteredAt: null });
 }
 
 describe("gateway: a cross-origin page in a browser", () => {

@@ -69,7 +69,8 @@ describe("gateway: Origin", () => {
     });
     expect(preflight.status).toBe(403);
     expect((await smsRequest(g.cluster.nats.nc, api.functions.get, { name: "gw-origin-fn" })).latestVersion).toBe(1);
-    expect((await smsRequest(g.cluster.nats.nc, api.nodes.get, { nodeId: "gw-node-1" })).state).toBe("online");
+    // Not drained; whether it is online is liveness, which a busy machine can upset.
+    expect(await smsRequest(g.cluster.nats.nc, api.nodes.get, { nodeId: "gw-node-1" })).toMatchObject({ draining: false, deregisteredAt: null });
   });
 
   it("serves the gateway's own origin (the /docs page) and the origins given with --cors-origins", async () => {
