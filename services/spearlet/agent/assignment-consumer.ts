@@ -8,6 +8,9 @@ import { lastMatchingSeq } from "../../../streams/reader.js";
 import { throughOutages } from "../../../streams/through-outages.js";
 import type { ConsumerFloorFile } from "./consumer-floor.js";
 
+/** Assignments one pull asks for; the consumer's max_ack_pending (the slots) is what bounds deliveries. */
+const PULL_BATCH = 64;
+
 export const assignmentConsumerName = (nodeId: string) => `spearlet_${nodeId}`;
 
 /**
@@ -153,7 +156,9 @@ export class AssignmentConsumer {
     for (let wait = 250, interrupted = false; !this.#stopped; wait = Math.min(wait * 2, 5_000)) {
       try {
         const consumer = await this.#o.js.consumers.get(streamNames.assign, this.#name);
-        this.#messages = await consumer.consume({ max_messages: this.#o.slots, expires: PULL_EXPIRES_MS });
+        // max_ack_pending holds deliveries to the slots; a pull asking for more is refilled a
+        // quarter at a time instead of after every assignment (one pull request per call before).
+        this.#messages = await consumer.consume({ max_messages: PULL_BATCH, expires: PULL_EXPIRES_MS });
         if (this.#stopped) this.#messages.stop();
         for await (const m of this.#messages) {
           const handled = handle(m).finally(() => this.#handlers.delete(handled));
