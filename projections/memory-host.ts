@@ -40,6 +40,7 @@ export interface FeedPosition {
 export class MemoryHost<D> {
   private current: ReadonlyMap<string, D>;
   private seq = 0;
+  private folded = 0;
   private position: FeedPosition = { pending: 0 };
   private readonly listeners = new Set<Listener<D>>();
   private readonly abort = new AbortController();
@@ -65,6 +66,11 @@ export class MemoryHost<D> {
   /** The stream sequence of the last event folded into `state`. */
   get lastSeq(): number {
     return this.seq;
+  }
+
+  /** Messages read from the stream and folded since the host started. */
+  get foldedCount(): number {
+    return this.folded;
   }
 
   /** Where the feed stands: a host with messages pending is behind the log. */
@@ -146,6 +152,7 @@ export class MemoryHost<D> {
       follow: true,
       // From a snapshot near the end of a long stream, a subject written rarely would cost a scan of most of it.
       countFirst: fromSeq > 1,
+      lastPerSubject: fromSeq <= 1 && projection.latestPerSubject === true,
       onEnd: (end) => {
         endSeq = end;
         if (end === 0) this.caughtUp();
@@ -176,6 +183,7 @@ export class MemoryHost<D> {
         const error = applyMessage(projection, batch.store, rawOf(m));
         if (error) this.log.warn({ projection: projection.name, seq: m.seq, code: error.code, reason: error.message }, "skipped an event");
         batch.last = m;
+        this.folded++;
         if (++batch.size >= maxBatch || m.seq >= endSeq) swapBatch();
       }
       if (batch) swapBatch();

@@ -24,6 +24,11 @@ export interface Projection<D = unknown> {
   readonly initialState: () => ReadonlyMap<string, D>;
   /** Folds one event into the documents; throwing marks the event as poison. */
   readonly evolve: (docs: DocWriter<D>, event: RecordedEvent) => void;
+  /**
+   * Each subject's last event alone decides its document (a latest-wins view, nothing swept by
+   * sequence): a fold from the start may read only the last event of every subject.
+   */
+  readonly latestPerSubject?: boolean;
 }
 
 /** Projections are stored side by side in one registry whatever their document type. */

@@ -29,6 +29,11 @@ export interface ReadOptions {
    * nothing to catch up on; otherwise the lookup gives the end, and the match is then recent.
    */
   readonly countFirst?: boolean;
+  /**
+   * When reading from the start: only the last message of each subject that matches, then
+   * every new one. For a fold where a subject's last message alone decides (latest wins).
+   */
+  readonly lastPerSubject?: boolean;
 }
 
 /**
@@ -89,6 +94,9 @@ export async function* readStream(js: JetStreamClient, stream: string, opts: Rea
     } else if (opts.startTime) {
       copts.deliver_policy = DeliverPolicy.StartTime;
       copts.opt_start_time = opts.startTime.toISOString();
+    } else if (opts.lastPerSubject) {
+      // The stream's last match is the last of its subject, so the end is still delivered.
+      copts.deliver_policy = DeliverPolicy.LastPerSubject;
     }
     const consumer = await js.consumers.get(stream, copts);
     const messages = await consumer.consume({ max_messages: 1024, expires: PULL_EXPIRES_MS });

@@ -44,13 +44,17 @@ export function viewProjection<D>(def: {
   subject: string;
   evolve: (view: D | undefined, event: RecordedEvent) => D | undefined;
   retire?: Retirement<D>;
+  /** See `Projection.latestPerSubject`; a view with `retire` sweeps by sequence, so it cannot be. */
+  latestPerSubject?: boolean;
 }): Projection<D> {
   const { retire } = def;
+  if (retire && def.latestPerSubject) throw new Error(`projection ${def.name}: a view that retires documents cannot be read latest per subject`);
   return {
     name: def.name,
     description: def.description,
     stream: def.stream,
     subject: def.subject,
+    ...(def.latestPerSubject ? { latestPerSubject: true } : {}),
     initialState: () => new Map(),
     evolve(docs, event) {
       const key = event.meta.aggregateId;

@@ -143,5 +143,33 @@ describe("projections", () => {
     expect(host.state.has("hb-bad")).toBe(false);
     await host.stop();
   });
+
+  it("rebuilds the latest report of every node from the last report per subject, equal to the fold of every report, and follows new ones", async () => {
+    const nodes = 20;
+    let last = 0;
+    for (let round = 1; round <= 5; round++) {
+      for (let i = 0; i < nodes; i++) last = (await publishStatusReport(nats.js, `lps-${i}`, statusReport(i, round))).seq;
+    }
+    const delivered: { subject: string; seq: number }[] = [];
+    for await (const m of readStream(nats.js, streamNames.status, { filter: subjects.allStatus, lastPerSubject: true })) delivered.push({ subject: m.subject, seq: m.seq });
+    const ours = delivered.filter((d) => d.subject.startsWith(subjects.status("lps-")));
+    expect(ours).toHaveLength(nodes);
+    expect(new Set(ours.map((d) => d.subject)).size).toBe(nodes);
+    expect(delivered.at(-1)?.seq).toBe(last);
+
+    // The same view folded from every report (a projection without the flag reads them all).
+    const everyReport = new MemoryHost(nats.js, { ...nodeUsage, latestPerSubject: false }, testLog);
+    const lastPerSubject = new MemoryHost(nats.js, nodeUsage, testLog);
+    await Promise.all([everyReport.start(), lastPerSubject.start()]);
+    expect(lastPerSubject.lastSeq).toBe(last);
+    expect(sorted(lastPerSubject.state)).toEqual(sorted(everyReport.state));
+    expect(Array.from({ length: nodes }, (_, i) => lastPerSubject.state.get(`lps-${i}`)?.reportSeq)).toEqual(Array(nodes).fill(5));
+
+    const newer = (await publishStatusReport(nats.js, "lps-3", statusReport(3, 6))).seq;
+    await eventually(() => (lastPerSubject.lastSeq >= newer && everyReport.lastSeq >= newer ? true : undefined), 10_000);
+    expect(lastPerSubject.state.get("lps-3")?.reportSeq).toBe(6);
+    expect(sorted(lastPerSubject.state)).toEqual(sorted(everyReport.state));
+    await Promise.all([everyReport.stop(), lastPerSubject.stop()]);
+  });
 });
 
