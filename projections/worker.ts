@@ -245,6 +245,7 @@ export class ProjectionWorker<D> {
   /**
    * The durable consumer is repositioned at the checkpoint on every start: what it had
    * delivered but we had not committed comes again at once instead of after its ack wait.
+   * From no checkpoint, a latest-per-subject projection starts at each subject's last event.
    */
   private async ensureConsumer(name: string): Promise<void> {
     const { projection } = this;
@@ -261,7 +262,7 @@ export class ProjectionWorker<D> {
       max_ack_pending: 20_000,
       ...(this.checkpoint > 0
         ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.checkpoint + 1 }
-        : { deliver_policy: DeliverPolicy.All }),
+        : { deliver_policy: projection.latestPerSubject ? DeliverPolicy.LastPerSubject : DeliverPolicy.All }),
     });
   }
 }

@@ -194,7 +194,13 @@ export const rawOf = (m: {
   subject: m.subject,
   seq: m.seq,
   get headers() {
-    return m.headers ?? m.header;
+    // Headers nats.js cannot decode (what a hostile publisher can store) are none: the envelope
+    // is then missing, a typed error, and a dead letter keeps the body without them.
+    try {
+      return m.headers ?? m.header;
+    } catch {
+      return undefined;
+    }
   },
   data: m.data,
   time: m.timestamp,
