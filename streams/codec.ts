@@ -10,6 +10,7 @@ import { lastToken } from "../domain/subjects.js";
 import { streamNames } from "./catalog.js";
 import { envelopeOfBlock, envelopeOfHeaders, type EnvelopeHeaders } from "./envelope-headers.js";
 import { headerBlock } from "./header-block.js";
+import { headersOf } from "./message-headers.js";
 import { decodeJson } from "./json.js";
 
 export interface EventContext {
@@ -194,13 +195,8 @@ export const rawOf = (m: {
   subject: m.subject,
   seq: m.seq,
   get headers() {
-    // Headers nats.js cannot decode (what a hostile publisher can store) are none: the envelope
-    // is then missing, a typed error, and a dead letter keeps the body without them.
-    try {
-      return m.headers ?? m.header;
-    } catch {
-      return undefined;
-    }
+    // Undecodable headers are none: the envelope is then missing (a typed error), and a dead letter keeps the body.
+    return headersOf(m);
   },
   data: m.data,
   time: m.timestamp,

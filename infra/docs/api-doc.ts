@@ -34,6 +34,8 @@ const overview: ApiDocSection = {
     "subject with a reply inbox (`nats req spear.api.nodes.list '{}'`) and read one JSON reply.",
     "",
     `A request may carry the header \`${H.correlationId}\`; the events a command appends carry it too.`,
+    "A header block that cannot be decoded (a name with a space, which nats-server passes on) counts as no headers,",
+    "here and on every subject and stream Spear reads: the message is judged by what it says without them.",
     "Bytes never travel in a request body (core NATS messages are limited to 1 MiB): artifacts go to the",
     "JetStream object store first (see `artifacts.prepare`).",
     "",

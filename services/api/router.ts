@@ -8,6 +8,7 @@ import { H } from "../../domain/headers.js";
 import { jsonDepth, MAX_JSON_DEPTH } from "../../domain/json-limits.js";
 import type { TraceHeaders } from "../../domain/trace-context.js";
 import { decodeJson, encodeJson } from "../../streams/json.js";
+import { headersOf } from "../../streams/message-headers.js";
 import { traceHeadersOf } from "../../streams/trace-headers.js";
 import { issuesOf } from "./errors.js";
 import { codeLabel, metric } from "../metrics/registry.js";
@@ -56,8 +57,9 @@ async function answer(route: Route, msg: Msg, log: Logger): Promise<unknown> {
   if (!request.success) {
     throw new SpearError("invalid_argument", `${endpoint.subject}: ${z.prettifyError(request.error)}`, { issues: issuesOf(request.error) });
   }
-  const correlationId = msg.headers?.get(H.correlationId) || randomUUID();
-  const result = await route.handle(request.data, { correlationId, subject: msg.subject, log: log.child({ correlationId }), trace: traceHeadersOf(msg.headers) });
+  const h = headersOf(msg);
+  const correlationId = h?.get(H.correlationId) || randomUUID();
+  const result = await route.handle(request.data, { correlationId, subject: msg.subject, log: log.child({ correlationId }), trace: traceHeadersOf(h) });
   const checked = endpoint.result.safeParse(result);
   if (!checked.success) {
     log.error({ subject: endpoint.subject, problem: z.prettifyError(checked.error) }, "a handler produced a reply that fails its schema");

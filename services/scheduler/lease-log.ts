@@ -76,8 +76,8 @@ export class LeaseLog {
     for await (const m of readStream(this.nats.js, streamNames.assign, this.from(this.assignSeq))) {
       this.assignSeq = m.seq;
       const raw = rawOf(m);
-      let invocationId = m.headers?.get(H.invocationId) ?? "";
-      let attempt = Number(m.headers?.get(H.attempt) ?? 0) || 0;
+      let invocationId = raw.headers?.get(H.invocationId) ?? "";
+      let attempt = Number(raw.headers?.get(H.attempt) ?? 0) || 0;
       if (!invocationId) {
         // Not written by a scheduler (no headers): decoded to learn what it is.
         const e = decodeAssignment(raw);

@@ -71,7 +71,7 @@ export function summarize(stream: string, m: JsMsg): LiveMessage | undefined {
   const raw = rawOf(m);
   const base = { seq: m.seq, time: raw.time };
   if (stream === streamNames.dlq) {
-    const h = m.headers;
+    const h = raw.headers;
     return { kind: "deadLetter", ...base, subject: m.subject, code: h?.get(H.dlqCode) ?? "", reason: h?.get(H.dlqReason) ?? "", from: h?.get(H.dlqSource) ?? "" };
   }
   let e;

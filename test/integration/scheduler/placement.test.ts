@@ -1,9 +1,10 @@
+import type { MsgHdrsImpl } from "@nats-io/nats-core/internal";
 import { createInbox, headers } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
 import { H } from "../../../domain/headers.js";
 import { subjects } from "../../../domain/subjects.js";
 import { streamNames } from "../../../streams/catalog.js";
-import { parseResult } from "../../../streams/invocations/results.js";
+import { getResult, parseResult } from "../../../streams/invocations/results.js";
 import { submitInvocation } from "../../../streams/invocations/submit.js";
 import { readStream } from "../../../streams/reader.js";
 import { eventually } from "../../support/nats.js";
@@ -30,6 +31,17 @@ describe("scheduler: placement", () => {
     h.set(H.replyTo, inbox);
     await cluster.nats.js.publish(subjects.invoke("p-echo"), "{not json", { msgID: "p-inv-bad", headers: h });
     for await (const m of sub) expect(parseResult(m.data)).toMatchObject({ invocationId: "p-inv-bad", status: "rejected", error: { code: "invalid_request" } });
+  });
+
+  it("reads a request whose headers cannot be decoded (a raw client's bad header name) as one without headers, and goes on", async () => {
+    await cluster.deploy("p-echo");
+    await cluster.spearlet("p-hdr", 1);
+    const bad = headers() as MsgHdrsImpl;
+    bad.headers.set("Bad Name", ["x"]);
+    const { seq } = await cluster.nats.js.publish(subjects.invoke("p-echo"), JSON.stringify({ input: 1 }), { headers: bad });
+    const result = await eventually(async () => (await getResult(cluster.nats.jsm, `seq-${seq}`)) ?? undefined, 10_000);
+    expect(result).toMatchObject({ invocationId: `seq-${seq}`, status: "succeeded" });
+    expect(await cluster.invoke("p-echo", { input: 2 }, "p-after-bad-headers")).toMatchObject({ status: "succeeded" });
   });
 
   it("treats the same invocation id submitted twice as one invocation with one result", async () => {

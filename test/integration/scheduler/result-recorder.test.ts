@@ -1,4 +1,5 @@
-import { createInbox, type Subscription } from "@nats-io/transport-node";
+import type { MsgHdrsImpl } from "@nats-io/nats-core/internal";
+import { createInbox, headers, type Subscription } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { InvocationFinished } from "../../../domain/events/invocation.js";
 import { H } from "../../../domain/headers.js";
@@ -205,6 +206,11 @@ describe("result recorder", () => {
     const bad = { leaseToken: c.token, result: { invocationId: c.invocationId, attempts: 1, status: "exploded" } };
     expect(await ask(subjects.record("rn1"), JSON.stringify(bad))).toMatchObject({ ok: false, error: { code: "invalid_event" } });
     expect(await storedCount(c.invocationId)).toBe(0);
+    // Headers nats.js cannot decode (a raw client's header name with a space) count as none.
+    const badHeaders = headers() as MsgHdrsImpl;
+    badHeaders.headers.set("Bad Name", ["x"]);
+    const answered = await node.nc.request(subjects.record("rn1"), "not json", { timeout: 3_000, headers: badHeaders });
+    expect(decodeJson(answered.data)).toMatchObject({ ok: false, error: { code: "invalid_argument" } });
     // Still serving.
     expect(await sendResult(node.nc, "rn1", { leaseToken: c.token, result: c.result, replyTo: c.replyTo })).toEqual({ recorded: true, status: "succeeded" });
     c.done();
