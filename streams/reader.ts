@@ -1,5 +1,6 @@
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg, type OrderedConsumerOptions } from "@nats-io/jetstream";
 import { PULL_EXPIRES_MS } from "./catalog.js";
+import { getStoredMessage } from "./stored-message.js";
 
 export interface ReadOptions {
   /** One subject filter (wildcards allowed); the whole stream when absent. */
@@ -46,7 +47,7 @@ export async function lastMatchingSeq(jsm: JetStreamManager, stream: string, fil
     const info = await jsm.streams.info(stream);
     return { seq: info.state.last_seq, ...(info.state.last_ts ? { time: new Date(info.state.last_ts) } : {}) };
   }
-  const last = await jsm.direct.getMessage(stream, { last_by_subj: filter });
+  const last = await getStoredMessage(jsm, stream, { last_by_subj: filter });
   return last ? { seq: last.seq, time: last.time } : { seq: 0 };
 }
 

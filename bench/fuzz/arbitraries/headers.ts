@@ -1,3 +1,5 @@
+import type { MsgHdrsImpl } from "@nats-io/nats-core/internal";
+import type { MsgHdrs } from "@nats-io/transport-node";
 import fc from "fast-check";
 import { H } from "../../../domain/headers.js";
 
@@ -24,6 +26,17 @@ export const headerName: fc.Arbitrary<string> = fc.oneof(
   { arbitrary: fc.constantFrom(H.attempt, H.refusals, H.excludeNodes, H.submittedAt, H.invocationId, H.retryReason, H.correlationId, H.eventType, H.schemaVersion, H.occurredAt), weight: 4 },
   { arbitrary: fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,19}$/), weight: 1 },
 );
+
+/**
+ * Header names nats.js refuses (it throws when it reads them) but nats-server passes on, as a
+ * raw client in another language can send them: Spear must read such a header block as none.
+ */
+export const unreadableHeaderName: fc.Arbitrary<string> = fc.constantFrom("Bad Name", "Spear Attempt", "x y z", "tab\tname");
+
+/** Adds a header under a name nats.js would refuse, past its check, as a raw client writes it. */
+export function addUnreadable(h: MsgHdrs, name: string): void {
+  (h as MsgHdrsImpl).headers.set(name, ["x"]);
+}
 
 /** A few headers, each with a value that may or may not fit its contract. */
 export const headerMap: fc.Arbitrary<Record<string, string>> = fc.dictionary(headerName, headerValue, { maxKeys: 5 });

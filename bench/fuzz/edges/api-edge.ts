@@ -6,7 +6,7 @@ import { nodeAgentEndpoints } from "../../../domain/api/node-agent.js";
 import { apiEndpoints } from "../../../domain/api/registry.js";
 import { H } from "../../../domain/headers.js";
 import { apiSeeds, syncInvokeSeed } from "../api-seeds.js";
-import { headerValue } from "../arbitraries/headers.js";
+import { addUnreadable, headerValue, unreadableHeaderName } from "../arbitraries/headers.js";
 import { bodyArb, bodyBytes, describeBody, type BodySpec } from "../body.js";
 import { resultVerdict } from "../result-check.js";
 import { preview, type Verdict } from "../tally.js";
@@ -17,6 +17,8 @@ export interface ApiMessage {
   readonly subject: string;
   readonly body: BodySpec;
   readonly correlationId?: string;
+  /** A header name nats.js cannot read: the request is answered as if it had no headers. */
+  readonly unreadableHeader?: string;
   /** The sync invoke verb: its answer is an InvocationFinished. */
   readonly invoke: boolean;
 }
@@ -63,14 +65,17 @@ export function apiEdge(t: Targets): Edge<ApiMessage> {
       invoke: fc.constant(invoke),
       body: bodyArb(seed, { hugeBytes: HUGE, deepField: invoke ? "input" : "name" }),
       correlationId: fc.option(headerValue, { nil: undefined }),
+      unreadableHeader: fc.option(unreadableHeaderName, { nil: undefined, freq: 10 }),
     }),
   ) as fc.Arbitrary<ApiMessage>;
   return {
     arbitrary,
-    describe: (m) => `request ${m.subject}${m.correlationId !== undefined ? ` ${H.correlationId}: ${JSON.stringify(m.correlationId)}` : ""}, body ${describeBody(m.body)}`,
+    describe: (m) =>
+      `request ${m.subject}${m.correlationId !== undefined ? ` ${H.correlationId}: ${JSON.stringify(m.correlationId)}` : ""}${m.unreadableHeader !== undefined ? ` with header ${JSON.stringify(m.unreadableHeader)}` : ""}, body ${describeBody(m.body)}`,
     async send(ctx, m) {
       const headers = natsHeaders();
       if (m.correlationId !== undefined) headers.set(H.correlationId, m.correlationId);
+      if (m.unreadableHeader !== undefined) addUnreadable(headers, m.unreadableHeader);
       try {
         const reply = await ctx.nc.request(m.subject, bodyBytes(m.body), { timeout: ctx.answerTimeoutMs, headers });
         return envelopeVerdict(reply.data, m.invoke);

@@ -3,7 +3,7 @@ import { headers as natsHeaders } from "@nats-io/transport-node";
 import { H } from "../../../domain/headers.js";
 import { subjects } from "../../../domain/subjects.js";
 import { invokeSeed } from "../api-seeds.js";
-import { BAD_REPLY_SUBJECTS, headerMap, headerValue } from "../arbitraries/headers.js";
+import { addUnreadable, BAD_REPLY_SUBJECTS, headerMap, headerValue, unreadableHeaderName } from "../arbitraries/headers.js";
 import { bodyArb, bodyBytes, describeBody, type BodySpec } from "../body.js";
 import { awaitRecorded, recordedResult, resultVerdict } from "../result-check.js";
 import type { Verdict } from "../tally.js";
@@ -21,6 +21,8 @@ export interface InvokeMessage {
   readonly msgId: "unique" | "none" | { readonly garbage: string };
   /** `inbox`: a subject the run listens on; a string: a subject no one can publish to; or none. */
   readonly replyTo: "inbox" | "none" | { readonly bad: string };
+  /** A header name nats.js cannot read: Spear reads the request as one without headers. */
+  readonly unreadableHeader?: string;
 }
 
 const HUGE = [100_000, 900_000];
@@ -44,11 +46,20 @@ export function invokeHeaders(ctx: EdgeContext, m: InvokeMessage, index: number)
  * there; without one (or with one no one can publish to) it must be recorded on
  * `spear.result.<id>`, and a reply subject that cannot be published to must be refused.
  */
-export async function publishAndJudge(ctx: EdgeContext, subject: string, body: Uint8Array, hdrs: Record<string, string>, index: number): Promise<Verdict> {
+export async function publishAndJudge(
+  ctx: EdgeContext,
+  subject: string,
+  body: Uint8Array,
+  hdrs: Record<string, string>,
+  index: number,
+  unreadableHeader?: string,
+): Promise<Verdict> {
   const headers = natsHeaders();
   for (const [k, v] of Object.entries(hdrs)) headers.set(k, v);
-  const replyTo = hdrs[H.replyTo];
-  const listening = replyTo === ctx.replies.subject(index);
+  if (unreadableHeader !== undefined) addUnreadable(headers, unreadableHeader);
+  // With a header block Spear cannot read, it sees no reply subject and no id but the sequence.
+  const replyTo = unreadableHeader === undefined ? hdrs[H.replyTo] : undefined;
+  const listening = replyTo !== undefined && replyTo === ctx.replies.subject(index);
   const reply = listening ? ctx.replies.wait(replyTo!, ctx.answerTimeoutMs) : undefined;
   let seq: number;
   try {
@@ -57,7 +68,7 @@ export async function publishAndJudge(ctx: EdgeContext, subject: string, body: U
     return { kind: "missing", problem: `the stream did not take the request: ${e instanceof Error ? e.message : String(e)}` };
   }
   // NATS trims header values, so the server reads ` 114` as `114`: look up what it read.
-  const ids = [hdrs[H.invocationId]?.trim(), hdrs[H.msgId]?.trim(), `seq-${seq}`].filter((x): x is string => x !== undefined);
+  const ids = unreadableHeader === undefined ? [hdrs[H.invocationId]?.trim(), hdrs[H.msgId]?.trim(), `seq-${seq}`].filter((x): x is string => x !== undefined) : [`seq-${seq}`];
   if (reply) {
     const m = await reply;
     if (m) return resultVerdict(m.data);
@@ -84,11 +95,12 @@ export function invokeEdge(t: Targets): Edge<InvokeMessage> {
     ),
     msgId: fc.oneof({ arbitrary: fc.constant<"unique">("unique"), weight: 6 }, { arbitrary: fc.constant<"none">("none"), weight: 1 }, { arbitrary: headerValue.map((garbage) => ({ garbage })), weight: 1 }),
     replyTo: fc.oneof({ arbitrary: fc.constant<"inbox">("inbox"), weight: 6 }, { arbitrary: fc.constant<"none">("none"), weight: 1 }, { arbitrary: fc.constantFrom(...BAD_REPLY_SUBJECTS).map((bad) => ({ bad })), weight: 1 }),
+    unreadableHeader: fc.option(unreadableHeaderName, { nil: undefined, freq: 10 }),
   });
   return {
     arbitrary,
     describe: (m) =>
-      `publish spear.invoke.${m.fn} headers ${JSON.stringify({ ...m.headers, "Nats-Msg-Id": m.msgId, "Spear-Reply-To": m.replyTo })}, body ${describeBody(m.body)}`,
-    send: (ctx, m, index) => publishAndJudge(ctx, subjects.invoke(m.fn), bodyBytes(m.body), invokeHeaders(ctx, m, index), index),
+      `publish spear.invoke.${m.fn} headers ${JSON.stringify({ ...m.headers, "Nats-Msg-Id": m.msgId, "Spear-Reply-To": m.replyTo, ...(m.unreadableHeader !== undefined ? { [m.unreadableHeader]: "x" } : {}) })}, body ${describeBody(m.body)}`,
+    send: (ctx, m, index) => publishAndJudge(ctx, subjects.invoke(m.fn), bodyBytes(m.body), invokeHeaders(ctx, m, index), index, m.unreadableHeader),
   };
 }

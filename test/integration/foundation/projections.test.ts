@@ -13,7 +13,7 @@ import { ProjectionWorker } from "../../../projections/worker.js";
 import { streamNames } from "../../../streams/catalog.js";
 import type { Nats } from "../../../streams/connection.js";
 import { decodeText, encodeJson } from "../../../streams/json.js";
-import { readStream } from "../../../streams/reader.js";
+import { lastMatchingSeq, readStream } from "../../../streams/reader.js";
 import { envelopeOfBlock, envelopeOfHeaders } from "../../../streams/envelope-headers.js";
 import { headerBlock } from "../../../streams/header-block.js";
 import { publishStatusReport } from "../../../streams/status-reports.js";
@@ -186,6 +186,14 @@ describe("projections", () => {
     expect(lastPerSubject.state.get("lps-3")?.reportSeq).toBe(6);
     expect(sorted(lastPerSubject.state)).toEqual(without(everyReport.state, "hostile-lps"));
     await Promise.all([everyReport.stop(), lastPerSubject.stop()]);
+
+    // The stream's last report unreadable: the end of the log is still found, and a host starts.
+    const hostileLast = (await nats.js.publish(subjects.status("hostile-lps"), encodeJson(statusReport(0, 3)), { headers: bad })).seq;
+    expect((await lastMatchingSeq(nats.jsm, streamNames.status, subjects.allStatus)).seq).toBe(hostileLast);
+    const afterHostile = new MemoryHost(nats.js, nodeUsage, testLog);
+    await afterHostile.start();
+    expect(afterHostile.lastSeq).toBe(hostileLast);
+    await afterHostile.stop();
   });
 });
 

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { H } from "../../../domain/headers.js";
 import { subjects } from "../../../domain/subjects.js";
 import { streamNames } from "../../../streams/catalog.js";
+import { loadRequest } from "../../../streams/invocations/load-request.js";
 import { getResult, parseResult } from "../../../streams/invocations/results.js";
 import { submitInvocation } from "../../../streams/invocations/submit.js";
 import { readStream } from "../../../streams/reader.js";
@@ -41,6 +42,8 @@ describe("scheduler: placement", () => {
     const { seq } = await cluster.nats.js.publish(subjects.invoke("p-echo"), JSON.stringify({ input: 1 }), { headers: bad });
     const result = await eventually(async () => (await getResult(cluster.nats.jsm, `seq-${seq}`)) ?? undefined, 10_000);
     expect(result).toMatchObject({ invocationId: `seq-${seq}`, status: "succeeded" });
+    // Read back by its sequence, as a retry or the reaper does (a direct get throws on such headers in nats.js).
+    expect(await loadRequest(cluster.nats.jsm, seq)).toMatchObject({ ok: true, request: { invocationId: `seq-${seq}` } });
     expect(await cluster.invoke("p-echo", { input: 2 }, "p-after-bad-headers")).toMatchObject({ status: "succeeded" });
   });
 
