@@ -54,7 +54,7 @@ export function viewProjection<D>(def: {
     description: def.description,
     stream: def.stream,
     subject: def.subject,
-    ...(def.latestPerSubject ? { latestPerSubject: true } : {}),
+    latestPerSubject: def.latestPerSubject ?? false,
     initialState: () => new Map(),
     evolve(docs, event) {
       const key = event.meta.aggregateId;

@@ -10,8 +10,7 @@ import { readRecordRequest, type RecordAnswer } from "../../streams/invocations/
 import { recordResult } from "../../streams/invocations/results.js";
 import { encodeJson } from "../../streams/json.js";
 import { isOutage } from "../../streams/nats-errors.js";
-import { headersOf } from "../../streams/message-headers.js";
-import { traceHeadersOf } from "../../streams/trace-headers.js";
+import { messageTrace } from "../../streams/trace-headers.js";
 import type { LeaseStore } from "../leases/lease-store.js";
 import { metric } from "../metrics/registry.js";
 import { countResult } from "./invocation-metrics.js";
@@ -71,7 +70,7 @@ export class ResultRecorder {
   }
 
   async #handle(m: Msg): Promise<void> {
-    const answer = await this.#record(lastToken(m.subject), m.data, traceHeadersOf(headersOf(m)));
+    const answer = await this.#record(lastToken(m.subject), m.data, messageTrace(m));
     if (!answer.ok) this.refused++;
     else if (answer.result.recorded) this.recorded++;
     metric("spear_scheduler_results_total").inc({ outcome: !answer.ok ? "refused" : answer.result.recorded ? "recorded" : "superseded" });

@@ -57,8 +57,9 @@ export async function publishAndJudge(
   const headers = natsHeaders();
   for (const [k, v] of Object.entries(hdrs)) headers.set(k, v);
   if (unreadableHeader !== undefined) addUnreadable(headers, unreadableHeader);
-  // With a header block Spear cannot read, it sees no reply subject and no id but the sequence.
-  const replyTo = unreadableHeader === undefined ? hdrs[H.replyTo] : undefined;
+  // What Spear reads of them: with a header block it cannot decode, nothing (no reply subject, no id but the sequence).
+  const read: Record<string, string> = unreadableHeader === undefined ? hdrs : {};
+  const replyTo = read[H.replyTo];
   const listening = replyTo !== undefined && replyTo === ctx.replies.subject(index);
   const reply = listening ? ctx.replies.wait(replyTo!, ctx.answerTimeoutMs) : undefined;
   let seq: number;
@@ -68,7 +69,7 @@ export async function publishAndJudge(
     return { kind: "missing", problem: `the stream did not take the request: ${e instanceof Error ? e.message : String(e)}` };
   }
   // NATS trims header values, so the server reads ` 114` as `114`: look up what it read.
-  const ids = unreadableHeader === undefined ? [hdrs[H.invocationId]?.trim(), hdrs[H.msgId]?.trim(), `seq-${seq}`].filter((x): x is string => x !== undefined) : [`seq-${seq}`];
+  const ids = [read[H.invocationId]?.trim(), read[H.msgId]?.trim(), `seq-${seq}`].filter((x): x is string => x !== undefined);
   if (reply) {
     const m = await reply;
     if (m) return resultVerdict(m.data);

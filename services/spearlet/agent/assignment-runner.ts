@@ -16,8 +16,7 @@ import { getResult, resendResult } from "../../../streams/invocations/results.js
 import { isOutage } from "../../../streams/nats-errors.js";
 import type { Reconnects } from "../../../streams/reconnects.js";
 import { requestRetry, type RetryCause } from "../../../streams/invocations/submit.js";
-import { headersOf } from "../../../streams/message-headers.js";
-import { traceHeadersOf } from "../../../streams/trace-headers.js";
+import { messageTrace } from "../../../streams/trace-headers.js";
 import type { LeaseStore } from "../../leases/lease-store.js";
 import { onwardTrace, traceLogFields } from "../../telemetry/trace-context.js";
 import { codeLabel, metric } from "../../metrics/registry.js";
@@ -212,7 +211,7 @@ export class AssignmentRunner {
     const decoded = await this.#decode(m);
     if (!decoded || guard.abandoned) return;
     const { a, assignedAt } = decoded;
-    const incoming = traceHeadersOf(headersOf(m));
+    const incoming = messageTrace(m);
     guard.span = this.#o.tracer && startRunSpan(this.#o.tracer, a, incoming);
     guard.trace = onwardTrace(guard.span, incoming);
     const log = this.#log.child({ invocationId: a.invocationId, attempt: a.attempt, function: a.function, ...traceLogFields(guard.span, incoming) });
