@@ -1,20 +1,22 @@
 import type { JetStreamManager, MsgRequest, StoredMsg } from "@nats-io/jetstream";
-import { errors } from "@nats-io/transport-node";
+import { streamNames } from "./catalog.js";
 import { isNoMessage } from "./nats-errors.js";
 
 /**
- * One stored message by a direct get (any replica answers), or null when there is none.
- * nats.js reads the reply's headers before it returns, and throws when a raw client stored
- * headers it cannot decode (a name with a space); such a message is read again through the
- * stream's own message API, whose headers are decoded only when asked for, so `rawOf` and
- * `headersOf` then read them as none instead of the reader failing at that message forever.
+ * The streams whose messages clients (requests) or nodes (status reports) write, with whatever
+ * header block a raw client sends. A direct get of such a message is unsafe: nats.js reads the
+ * headers of an empty reply inside the connection's read loop, so a stored message with an
+ * empty body and headers it cannot decode (a name with a space) stopped the reading
+ * connection from receiving anything until its pings found it stale, minutes later (and one with
+ * a body made the get throw). These are read through the stream's message API, whose JSON answer
+ * is never empty and whose headers are decoded only when asked for; `rawOf` and `headersOf` then
+ * read undecodable ones as none.
  */
+const WRITTEN_FROM_OUTSIDE: ReadonlySet<string> = new Set([streamNames.invoke, streamNames.status]);
+
+/** One stored message, or null when there is none: by a direct get (any replica answers) where only Spear writes. */
 export async function getStoredMessage(jsm: JetStreamManager, stream: string, query: MsgRequest): Promise<StoredMsg | null> {
-  try {
-    return await jsm.direct.getMessage(stream, query);
-  } catch (e) {
-    if (!(e instanceof errors.InvalidArgumentError)) throw e;
-  }
+  if (!WRITTEN_FROM_OUTSIDE.has(stream)) return jsm.direct.getMessage(stream, query);
   try {
     return await jsm.streams.getMessage(stream, query);
   } catch (e) {

@@ -153,9 +153,7 @@ export function permissionsOf(role: Role, nodeId?: string): SubjectPermissions {
             // a result looked up by its subject (a replayed assignment whose result may be recorded already)
             `$JS.API.DIRECT.GET.${streamNames.results}.${subjects.result("*")}`,
             // the original request, read back by its sequence to hand an attempt back (through the
-            // stream's message API when nats.js cannot decode the headers a client stored with it:
-            // no more than the direct get already reads)
-            `$JS.API.DIRECT.GET.${streamNames.invoke}`,
+            // stream's message API: a client writes the request's headers, streams/stored-message.ts)
             `$JS.API.STREAM.MSG.GET.${streamNames.invoke}`,
             ...readStream(`OBJ_${ARTIFACT_BUCKET}`),
             // the function catalog's snapshot, to start the TaskRef cache from

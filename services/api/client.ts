@@ -4,6 +4,7 @@ import { apiReply } from "../../domain/api/envelope.js";
 import type { AnyEndpoint, RequestOf, ResultOf } from "../../domain/api/endpoint.js";
 import { SpearError } from "../../domain/errors.js";
 import { H } from "../../domain/headers.js";
+import { inboxRequest } from "../../streams/inbox-request.js";
 import { decodeJson, encodeJson } from "../../streams/json.js";
 import { issuesOf, replyError, transportError } from "./errors.js";
 
@@ -28,7 +29,7 @@ export async function smsRequest<E extends AnyEndpoint>(nc: NatsConnection, endp
   const timeout = opts.timeoutMs ?? endpoint.timeoutMs;
   let body: unknown;
   try {
-    const msg = await nc.request(endpoint.subject, encodeJson(parsed.data), { timeout, headers: h });
+    const msg = await inboxRequest(nc, endpoint.subject, encodeJson(parsed.data), { timeoutMs: timeout, headers: h });
     body = decodeJson(msg.data);
   } catch (e) {
     throw transportError(e, endpoint.subject, timeout);

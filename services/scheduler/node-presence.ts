@@ -1,6 +1,7 @@
 import { errors, type NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { subjects } from "../../domain/subjects.js";
+import { inboxRequest } from "../../streams/inbox-request.js";
 import type { Reconnects } from "../../streams/reconnects.js";
 import type { LeaseStore } from "../leases/lease-store.js";
 
@@ -77,7 +78,7 @@ export class NodePresence {
 
   private async probe(nodeId: string): Promise<void> {
     try {
-      await this.nc.request(subjects.presence(nodeId), undefined, { timeout: PROBE_TIMEOUT_MS });
+      await inboxRequest(this.nc, subjects.presence(nodeId), undefined, { timeoutMs: PROBE_TIMEOUT_MS });
       this.gone.delete(nodeId);
     } catch (e) {
       if (!isNoResponders(e) || Date.now() - this.reconnectedAt < RECONNECT_GRACE_MS) return;

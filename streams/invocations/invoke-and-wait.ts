@@ -3,7 +3,7 @@ import type { InvocationFinished, InvokeRequest } from "../../domain/events/invo
 import type { TraceHeaders } from "../../domain/trace-context.js";
 import type { Nats } from "../connection.js";
 import { awaitResult, cancelledWait } from "./await-result.js";
-import { awaitReply } from "./reply-inbox.js";
+import { awaitReply } from "../reply-inbox.js";
 import { getResult, parseResult } from "./results.js";
 import { submitInvocation } from "./submit.js";
 

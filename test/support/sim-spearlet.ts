@@ -58,6 +58,10 @@ export class SimSpearlet {
   }
 
   async start(opts: { heartbeatMs?: number; services?: string[]; languages?: string[] } = {}): Promise<this> {
+    // Its "process" lives until it crashes: schedulers probe this to tell a dead node from a slow
+    // one, from the moment it is registered (a probe before would find it gone and keep calls off it).
+    this.presence = this.nats.nc.subscribe(subjects.presence(this.nodeId), { callback: (_err, m) => void m.respond() });
+    await this.nats.nc.flush();
     await smsRequest(this.nats.nc, api.nodes.register, {
       nodeId: this.nodeId,
       name: this.nodeId,
@@ -66,8 +70,6 @@ export class SimSpearlet {
     });
     await this.report();
     this.reportTimer = setInterval(() => void this.report(), opts.heartbeatMs ?? 200);
-    // Its "process" lives until it crashes: schedulers probe this to tell a dead node from a slow one.
-    this.presence = this.nats.nc.subscribe(subjects.presence(this.nodeId), { callback: (_err, m) => void m.respond() });
     if (this.behaviour.noPickup) return this;
     const durable = `sim_${this.nodeId}`;
     await this.nats.jsm.consumers.add(streamNames.assign, {
