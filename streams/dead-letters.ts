@@ -10,6 +10,7 @@ import type { Nats } from "./connection.js";
 import { parseRequest, type ParseOutcome } from "./invocations/request.js";
 import { decodeJson, decodeText } from "./json.js";
 import { readBackwards } from "./read-backwards.js";
+import { getStoredMessage } from "./stored-message.js";
 
 /** An entry of SPEAR_DLQ as read, before the redrive recorded for it is looked up. */
 export type StoredDeadLetter = Omit<DeadLetterEntry, "redrive">;
@@ -71,7 +72,7 @@ export function toDeadLetter(raw: RawStoredMessage): StoredDeadLetter {
 
 /** One dead letter by its sequence; `dead_letter_not_found` when SPEAR_DLQ holds none there. */
 export async function getDeadLetter(jsm: JetStreamManager, seq: number): Promise<RawStoredMessage> {
-  const m: StoredMsg | null = await jsm.direct.getMessage(streamNames.dlq, { seq });
+  const m: StoredMsg | null = await getStoredMessage(jsm, streamNames.dlq, { seq });
   if (!m || m.seq !== seq) throw new SpearError("dead_letter_not_found", `SPEAR_DLQ holds no dead letter at sequence ${seq}`, { seq });
   return rawOf(m);
 }

@@ -36,7 +36,7 @@ const overview: ApiDocSection = {
     `A request may carry the header \`${H.correlationId}\`; the events a command appends carry it too.`,
     "A header block that cannot be decoded (a name with a space, which nats-server passes on) counts as no headers,",
     "here and on every subject and stream Spear reads: the message is judged by what it says without them.",
-    "That holds for answers too: a spearlet's answer to a probe or a node verb, or a request or status report stored",
+    "That holds for answers too: a spearlet's answer to a probe or a node verb, or a request, status report or dead letter stored",
     "with an empty body and such headers, is an answer like any other and stops no reader (nats.js's own request",
     "and direct get read those headers inside the connection's read loop and stopped the connection reading until",
     "its pings found it stale, so Spear reads these through its reply inbox and the stream's message API).",

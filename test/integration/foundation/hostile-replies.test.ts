@@ -8,6 +8,7 @@ import { smsRequest } from "../../../services/api/client.js";
 import { streamNames } from "../../../streams/catalog.js";
 import { connectNats, type Nats } from "../../../streams/connection.js";
 import { inboxRequest } from "../../../streams/inbox-request.js";
+import { getDeadLetter } from "../../../streams/dead-letters.js";
 import { loadRequest } from "../../../streams/invocations/load-request.js";
 import { lastMatchingSeq } from "../../../streams/reader.js";
 import { connectTest } from "../../support/nats.js";
@@ -99,6 +100,15 @@ describe("hostile replies and stored messages", () => {
     const { seq } = await lastMatchingSeq(controlPlane.jsm, streamNames.status, subjects.allStatus);
     const stored = await admin.jsm.streams.getMessage(streamNames.status, { last_by_subj: subjects.allStatus });
     expect(seq).toBe(stored?.seq);
+    expect(await stillReads(controlPlane.nc)).toBe(true);
+  });
+
+  it("a dead letter a node stored that way is read by its sequence, and the reader keeps reading", async () => {
+    node.publish(subjects.dlq("assign", NODE), new Uint8Array(0), { headers: undecodable() });
+    await node.flush();
+    const { seq } = await lastMatchingSeq(admin.jsm, streamNames.dlq, subjects.dlq("assign", NODE));
+    const letter = await getDeadLetter(controlPlane.jsm, seq);
+    expect(letter.data.length).toBe(0);
     expect(await stillReads(controlPlane.nc)).toBe(true);
   });
 });
