@@ -1,4 +1,5 @@
 import { createInbox, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import { randomUUID } from "node:crypto";
 
 /** A reply subject being waited on, and the first message to arrive there. */
 export interface PendingReply {
@@ -12,13 +13,15 @@ export interface PendingReply {
 /**
  * One wildcard subscription per connection (`<inbox>.*`) for the replies of every call waiting
  * on it, as a core request does: an inbox subscribed and unsubscribed per call costs the server
- * two subscription changes and the client two writes, on every call.
+ * two subscription changes and the client two writes, on every call. Each wait's subject ends in
+ * a random token: a node learns the reply subject of every call it runs (and of the probes it
+ * answers), and with a counter it could have answered the next calls waiting on the same
+ * connection (a gateway's, a control plane's) with results of its own.
  */
 class ReplyInbox {
   readonly #waiting = new Map<string, (m: Msg | undefined) => void>();
   readonly #prefix = createInbox();
   #sub: Subscription;
-  #next = 0;
 
   constructor(private readonly nc: NatsConnection) {
     this.#sub = this.#subscribe();
@@ -40,7 +43,7 @@ class ReplyInbox {
   open(timeoutMs: number): PendingReply {
     // A connection that drained or closed took the subscription with it.
     if (this.#sub.isClosed()) this.#sub = this.#subscribe();
-    const subject = `${this.#prefix}.${++this.#next}`;
+    const subject = `${this.#prefix}.${randomUUID()}`;
     let settle!: (m: Msg | undefined) => void;
     const reply = new Promise<Msg | undefined>((resolve) => (settle = resolve));
     const finish = (m: Msg | undefined) => {

@@ -11,6 +11,7 @@ import { inboxRequest } from "../../../streams/inbox-request.js";
 import { getDeadLetter } from "../../../streams/dead-letters.js";
 import { loadRequest } from "../../../streams/invocations/load-request.js";
 import { lastMatchingSeq } from "../../../streams/reader.js";
+import { awaitReply } from "../../../streams/reply-inbox.js";
 import { connectTest } from "../../support/nats.js";
 import { useServers } from "../../support/servers.js";
 
@@ -110,5 +111,17 @@ describe("hostile replies and stored messages", () => {
     const letter = await getDeadLetter(controlPlane.jsm, seq);
     expect(letter.data.length).toBe(0);
     expect(await stillReads(controlPlane.nc)).toBe(true);
+  });
+
+  it("a node that learned one reply subject of a connection cannot answer another call waiting there", async () => {
+    const seen = awaitReply(controlPlane.nc, 2_000);
+    const other = awaitReply(controlPlane.nc, 1_000);
+    const cut = seen.subject.lastIndexOf(".");
+    const [prefix, token] = [seen.subject.slice(0, cut), seen.subject.slice(cut + 1)];
+    // What the next and earlier subjects would be if the last token counted.
+    for (const guess of [`${prefix}.${Number(token) + 1}`, `${prefix}.${Number(token) - 1}`, `${prefix}.1`, `${prefix}.2`]) node.publish(guess, "forged");
+    await node.flush();
+    expect(await other.reply).toBeUndefined();
+    seen.close();
   });
 });
