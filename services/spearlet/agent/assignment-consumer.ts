@@ -156,8 +156,7 @@ export class AssignmentConsumer {
     for (let wait = 250, interrupted = false; !this.#stopped; wait = Math.min(wait * 2, 5_000)) {
       try {
         const consumer = await this.#o.js.consumers.get(streamNames.assign, this.#name);
-        // max_ack_pending holds deliveries to the slots; a pull asking for more is refilled a
-        // quarter at a time instead of after every assignment (one pull request per call before).
+        // Asking for more than the slots lets nats.js refill the pull a quarter at a time, not after every assignment.
         this.#messages = await consumer.consume({ max_messages: PULL_BATCH, expires: PULL_EXPIRES_MS });
         if (this.#stopped) this.#messages.stop();
         for await (const m of this.#messages) {

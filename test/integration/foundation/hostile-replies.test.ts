@@ -1,5 +1,5 @@
-import type { MsgHdrsImpl } from "@nats-io/nats-core/internal";
-import { createInbox, errors, headers, type MsgHdrs, type NatsConnection } from "@nats-io/transport-node";
+import { createInbox, errors, type NatsConnection } from "@nats-io/transport-node";
+import { undecodableHeaders } from "../../support/undecodable-headers.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SpearError } from "../../../domain/errors.js";
 import { atNode, nodeAgentApi } from "../../../domain/api/node-agent.js";
@@ -26,12 +26,6 @@ let controlPlane: Nats;
 let node: NatsConnection;
 let client: NatsConnection;
 
-const undecodable = (): MsgHdrs => {
-  const h = headers();
-  (h as MsgHdrsImpl).headers.set("Bad Name", ["x"]);
-  return h;
-};
-
 /** Whether `nc` still receives: a message it publishes to itself (on an inbox, which every role may use) comes back within a second. */
 async function stillReads(nc: NatsConnection): Promise<boolean> {
   const subject = createInbox();
@@ -54,7 +48,7 @@ beforeAll(async () => {
   // The hostile node answers its probes and its API verbs with an empty body and undecodable headers.
   for (const subject of [subjects.presence(NODE), subjects.nodeApi(NODE, "*")]) {
     node.subscribe(subject, { callback: (_e, m) => {
-        if (m.reply) node.publish(m.reply, new Uint8Array(0), { headers: undecodable() });
+        if (m.reply) node.publish(m.reply, new Uint8Array(0), { headers: undecodableHeaders() });
       },
     });
   }
@@ -84,7 +78,7 @@ describe("hostile replies and stored messages", () => {
   });
 
   it("a request a client stored with an empty body and undecodable headers is found as the stream's last and read back by sequence, and the reader keeps reading", async () => {
-    client.publish(subjects.invoke("hostile"), new Uint8Array(0), { headers: undecodable() });
+    client.publish(subjects.invoke("hostile"), new Uint8Array(0), { headers: undecodableHeaders() });
     await client.flush();
     const { seq } = await lastMatchingSeq(scheduler.jsm, streamNames.invoke, subjects.allInvokes);
     expect(seq).toBeGreaterThan(0);
@@ -96,7 +90,7 @@ describe("hostile replies and stored messages", () => {
   });
 
   it("a status report a node stored that way is found as the last report, and the reader keeps reading", async () => {
-    node.publish(subjects.status(NODE), new Uint8Array(0), { headers: undecodable() });
+    node.publish(subjects.status(NODE), new Uint8Array(0), { headers: undecodableHeaders() });
     await node.flush();
     const { seq } = await lastMatchingSeq(controlPlane.jsm, streamNames.status, subjects.allStatus);
     const stored = await admin.jsm.streams.getMessage(streamNames.status, { last_by_subj: subjects.allStatus });
@@ -105,7 +99,7 @@ describe("hostile replies and stored messages", () => {
   });
 
   it("a dead letter a node stored that way is read by its sequence, and the reader keeps reading", async () => {
-    node.publish(subjects.dlq("assign", NODE), new Uint8Array(0), { headers: undecodable() });
+    node.publish(subjects.dlq("assign", NODE), new Uint8Array(0), { headers: undecodableHeaders() });
     await node.flush();
     const { seq } = await lastMatchingSeq(admin.jsm, streamNames.dlq, subjects.dlq("assign", NODE));
     const letter = await getDeadLetter(controlPlane.jsm, seq);

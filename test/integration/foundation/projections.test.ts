@@ -1,5 +1,5 @@
-import type { MsgHdrsImpl } from "@nats-io/nats-core/internal";
 import { headers } from "@nats-io/transport-node";
+import { undecodableHeaders } from "../../support/undecodable-headers.js";
 import { statusReport } from "../../../bench/support/cluster-load.js";
 import { subjects } from "../../../domain/subjects.js";
 import { nodeUsage } from "../../../projections/definitions/node-usage.js";
@@ -127,9 +127,7 @@ describe("projections", () => {
     const report = (nodeId: string) => publishStatusReport(nats.js, nodeId, statusReport(1, 1));
     await report("hb-before");
     // What a hostile spearlet can publish on its own subject: nats-server stores it, nats.js cannot decode its headers.
-    const bad = headers() as MsgHdrsImpl;
-    bad.headers.set("Bad Name", ["x"]);
-    await nats.js.publish(subjects.status("hb-bad"), encodeJson(statusReport(2, 1)), { headers: bad });
+    await nats.js.publish(subjects.status("hb-bad"), encodeJson(statusReport(2, 1)), { headers: undecodableHeaders() });
     const last = (await report("hb-after")).seq;
 
     for await (const m of readStream(nats.js, streamNames.status, { filter: subjects.status("hb-after") })) {
@@ -153,10 +151,8 @@ describe("projections", () => {
     }
     // A hostile node's last report, whose headers nats.js cannot decode: skipped by every reader.
     // Read from each subject's last report, that node has none (the full fold keeps the one before).
-    const bad = headers() as MsgHdrsImpl;
-    bad.headers.set("Bad Name", ["x"]);
     await publishStatusReport(nats.js, "hostile-lps", statusReport(0, 1));
-    await nats.js.publish(subjects.status("hostile-lps"), encodeJson(statusReport(0, 2)), { headers: bad });
+    await nats.js.publish(subjects.status("hostile-lps"), encodeJson(statusReport(0, 2)), { headers: undecodableHeaders() });
     last = (await publishStatusReport(nats.js, `lps-0`, statusReport(0, 5))).seq;
     const delivered: { subject: string; seq: number }[] = [];
     for await (const m of readStream(nats.js, streamNames.status, { filter: subjects.allStatus, lastPerSubject: true })) delivered.push({ subject: m.subject, seq: m.seq });
@@ -188,7 +184,7 @@ describe("projections", () => {
     await Promise.all([everyReport.stop(), lastPerSubject.stop()]);
 
     // The stream's last report unreadable: the end of the log is still found, and a host starts.
-    const hostileLast = (await nats.js.publish(subjects.status("hostile-lps"), encodeJson(statusReport(0, 3)), { headers: bad })).seq;
+    const hostileLast = (await nats.js.publish(subjects.status("hostile-lps"), encodeJson(statusReport(0, 3)), { headers: undecodableHeaders() })).seq;
     expect((await lastMatchingSeq(nats.jsm, streamNames.status, subjects.allStatus)).seq).toBe(hostileLast);
     const afterHostile = new MemoryHost(nats.js, nodeUsage, testLog);
     await afterHostile.start();

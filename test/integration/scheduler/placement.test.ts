@@ -1,5 +1,5 @@
-import type { MsgHdrsImpl } from "@nats-io/nats-core/internal";
 import { createInbox, headers } from "@nats-io/transport-node";
+import { undecodableHeaders } from "../../support/undecodable-headers.js";
 import { describe, expect, it } from "vitest";
 import { H } from "../../../domain/headers.js";
 import { subjects } from "../../../domain/subjects.js";
@@ -37,9 +37,7 @@ describe("scheduler: placement", () => {
   it("reads a request whose headers cannot be decoded (a raw client's bad header name) as one without headers, and goes on", async () => {
     await cluster.deploy("p-echo");
     await cluster.spearlet("p-hdr", 1);
-    const bad = headers() as MsgHdrsImpl;
-    bad.headers.set("Bad Name", ["x"]);
-    const { seq } = await cluster.nats.js.publish(subjects.invoke("p-echo"), JSON.stringify({ input: 1 }), { headers: bad });
+    const { seq } = await cluster.nats.js.publish(subjects.invoke("p-echo"), JSON.stringify({ input: 1 }), { headers: undecodableHeaders() });
     const result = await eventually(async () => (await getResult(cluster.nats.jsm, `seq-${seq}`)) ?? undefined, 10_000);
     expect(result).toMatchObject({ invocationId: `seq-${seq}`, status: "succeeded" });
     // Read back by its sequence, as a retry or the reaper does (a direct get throws on such headers in nats.js).

@@ -1,5 +1,4 @@
-import type { MsgHdrsImpl } from "@nats-io/nats-core/internal";
-import { headers } from "@nats-io/transport-node";
+import { undecodableHeaders } from "../../support/undecodable-headers.js";
 import { describe, expect, it } from "vitest";
 import { decodeJson } from "../../../streams/json.js";
 import { api, apiEndpoints } from "../../../domain/api/registry.js";
@@ -68,9 +67,7 @@ describe("nodes API", () => {
 
   it("answers a request whose headers cannot be decoded as one without headers", async () => {
     // A raw client can send a header name with a space; nats.js throws when it is read.
-    const bad = headers() as MsgHdrsImpl;
-    bad.headers.set("Bad Name", ["x"]);
-    const reply = await sms.nats.nc.request(api.nodes.list.subject, "{}", { timeout: 10_000, headers: bad });
+    const reply = await sms.nats.nc.request(api.nodes.list.subject, "{}", { timeout: 10_000, headers: undecodableHeaders() });
     expect(decodeJson(reply.data)).toMatchObject({ ok: true, result: { items: expect.any(Array) } });
   });
 
